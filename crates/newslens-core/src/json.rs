@@ -1,0 +1,47 @@
+//! Serialisation context for spans.
+//!
+//! A [`crate::Span`] holds byte offsets but is written as code point offsets plus its text, which
+//! needs the document's text. Rather than threading the text through every layer type (and
+//! doubling every type into an "output" twin), serialisation runs inside [`with_text`], which sets
+//! the text for the current thread. [`crate::Analysis`] does this for you in its `to_json*` methods.
+
+use std::cell::RefCell;
+
+use crate::OffsetMap;
+
+/// What a span needs to serialise itself.
+pub struct SpanContext {
+    /// The document text.
+    pub text: String,
+    /// Its offset map.
+    pub map: OffsetMap,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Vec<SpanContext>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `text` as the span context of this thread (contexts nest).
+pub fn with_text<R>(text: &str, f: impl FnOnce() -> R) -> R {
+    CONTEXT.with(|c| {
+        c.borrow_mut().push(SpanContext {
+            text: text.to_string(),
+            map: OffsetMap::new(text),
+        })
+    });
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            CONTEXT.with(|c| {
+                c.borrow_mut().pop();
+            });
+        }
+    }
+    let _pop = Pop;
+    f()
+}
+
+/// Gives `f` the innermost context, if any.
+pub(crate) fn with_context<R>(f: impl FnOnce(Option<&SpanContext>) -> R) -> R {
+    CONTEXT.with(|c| f(c.borrow().last()))
+}

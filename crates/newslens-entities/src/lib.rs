@@ -1,0 +1,1 @@
+//! Named-entity recognition, titles and roles, and alias clusters for newslens.

@@ -1,0 +1,1 @@
+//! Scorers (conlleval, PolNeAR, TempEval-3, SemEval) and data-set readers for newslens.

@@ -1,0 +1,1 @@
+//! CAMEO event coding, stance and tone for newslens.

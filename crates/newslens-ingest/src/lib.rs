@@ -1,0 +1,1 @@
+//! Article readers for newslens: seed format, plain text, SemEval, JSON Lines, HTML, directories, stdin.

@@ -1,0 +1,1 @@
+//! Shared trainers (averaged perceptron, logistic regression), feature hashing and model I/O for newslens.

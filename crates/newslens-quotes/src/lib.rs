@@ -1,0 +1,1 @@
+//! Quote attribution (source, cue, content) for newslens.

@@ -1,0 +1,1 @@
+//! Persuasion techniques, framing, genre and entity roles for newslens.

@@ -1,0 +1,1 @@
+//! Embedded (SQLite + tantivy) and PostgreSQL stores for newslens.

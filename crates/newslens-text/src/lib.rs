@@ -1,0 +1,1 @@
+//! Segmentation (paragraphs, sentences, tokens) and normalisation for newslens.

@@ -1,0 +1,1 @@
+//! Time expression recognition and normalisation (TIMEX3) for newslens.
