@@ -1,0 +1,365 @@
+//! A first-order structured (averaged) perceptron over hashed features, decoded with Viterbi
+//! (Collins 2002). Generic over the label set: callers give label names and which label
+//! transitions are allowed (e.g. BIO's "I-X only after B-X or I-X").
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::SplitMix64;
+use crate::weights::{AveragedWeights, StoredWeights, Weights};
+use crate::LearnError;
+
+/// The hashed feature rows of every token of one sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureSeq {
+    rows: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl FeatureSeq {
+    /// An empty sequence.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Empties the sequence, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.ends.clear();
+    }
+
+    /// Adds a feature row to the token being built.
+    #[inline]
+    pub fn push(&mut self, row: u32) {
+        self.rows.push(row);
+    }
+
+    /// Closes the token being built (features pushed since the last call belong to it).
+    #[inline]
+    pub fn end_token(&mut self) {
+        self.ends.push(self.rows.len() as u32);
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The feature rows of token `i`.
+    #[inline]
+    pub fn token(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.rows[start..self.ends[i] as usize]
+    }
+}
+
+/// A trained sequence labeller.
+#[derive(Debug, Clone)]
+pub struct SequenceModel {
+    labels: Vec<String>,
+    emissions: Weights,
+    /// `(L + 1) × L`: row `p` = previous label `p`, row `L` = sequence start.
+    transitions: Vec<f32>,
+    /// Same shape as `transitions`; disallowed transitions are never decoded.
+    allowed: Vec<bool>,
+}
+
+/// Serialised form of [`SequenceModel`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredSequenceModel {
+    labels: Vec<String>,
+    emissions: StoredWeights,
+    transitions: Vec<f32>,
+    allowed: Vec<bool>,
+}
+
+impl SequenceModel {
+    /// Label names, indexed by label id.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Hash bits of the emission table (feature rows must be below `1 << bits`).
+    pub fn bits(&self) -> u32 {
+        self.emissions.bits()
+    }
+
+    /// Emission weights.
+    pub fn emissions(&self) -> &Weights {
+        &self.emissions
+    }
+
+    /// The serialisable form (quantised emission weights).
+    pub fn to_stored(&self) -> StoredSequenceModel {
+        StoredSequenceModel {
+            labels: self.labels.clone(),
+            emissions: self.emissions.to_stored(),
+            transitions: self.transitions.clone(),
+            allowed: self.allowed.clone(),
+        }
+    }
+
+    /// Rebuilds a model from its stored form.
+    pub fn from_stored(s: &StoredSequenceModel) -> Result<Self, LearnError> {
+        let emissions = Weights::from_stored(&s.emissions)?;
+        let l = s.labels.len();
+        if emissions.n_classes() != l
+            || s.transitions.len() != (l + 1) * l
+            || s.allowed.len() != (l + 1) * l
+        {
+            return Err(LearnError::Format("sequence model shapes disagree".into()));
+        }
+        Ok(Self {
+            labels: s.labels.clone(),
+            emissions,
+            transitions: s.transitions.clone(),
+            allowed: s.allowed.clone(),
+        })
+    }
+
+    /// Viterbi decoding: writes the best label id of every token into `out`.
+    pub fn decode(&self, seq: &FeatureSeq, out: &mut Vec<usize>) {
+        let mut scratch = Viterbi::default();
+        scratch.run(&self.emissions, &self.transitions, &self.allowed, seq, out);
+    }
+
+    /// Like [`SequenceModel::decode`], reusing `scratch` buffers across calls (no allocation).
+    pub fn decode_with(&self, scratch: &mut Viterbi, seq: &FeatureSeq, out: &mut Vec<usize>) {
+        scratch.run(&self.emissions, &self.transitions, &self.allowed, seq, out);
+    }
+}
+
+/// Reusable buffers for Viterbi decoding.
+#[derive(Debug, Clone, Default)]
+pub struct Viterbi {
+    score: Vec<f32>,
+    back: Vec<u16>,
+    emit: Vec<f32>,
+}
+
+impl Viterbi {
+    fn run(
+        &mut self,
+        emissions: &Weights,
+        trans: &[f32],
+        allowed: &[bool],
+        seq: &FeatureSeq,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        let n = seq.len();
+        let l = emissions.n_classes();
+        if n == 0 {
+            return;
+        }
+        self.score.clear();
+        self.score.resize(n * l, f32::NEG_INFINITY);
+        self.back.clear();
+        self.back.resize(n * l, 0);
+        self.emit.clear();
+        self.emit.resize(l, 0.0);
+        for i in 0..n {
+            self.emit.iter_mut().for_each(|e| *e = 0.0);
+            emissions.add_scores(seq.token(i), &mut self.emit);
+            for y in 0..l {
+                let (best, arg) = if i == 0 {
+                    let t = l * l + y;
+                    if allowed[t] {
+                        (trans[t], 0)
+                    } else {
+                        (f32::NEG_INFINITY, 0)
+                    }
+                } else {
+                    let prev = &self.score[(i - 1) * l..i * l];
+                    let mut best = f32::NEG_INFINITY;
+                    let mut arg = 0;
+                    for (p, s) in prev.iter().enumerate() {
+                        let t = p * l + y;
+                        if allowed[t] {
+                            let v = s + trans[t];
+                            if v > best {
+                                best = v;
+                                arg = p;
+                            }
+                        }
+                    }
+                    (best, arg)
+                };
+                self.score[i * l + y] = best + self.emit[y];
+                self.back[i * l + y] = arg as u16;
+            }
+        }
+        let last = &self.score[(n - 1) * l..];
+        let mut y = 0;
+        for (k, s) in last.iter().enumerate() {
+            if *s > last[y] {
+                y = k;
+            }
+        }
+        out.resize(n, 0);
+        for i in (0..n).rev() {
+            out[i] = y;
+            y = self.back[i * l + y] as usize;
+        }
+    }
+}
+
+/// Trains a [`SequenceModel`] with the averaged structured perceptron.
+#[derive(Debug, Clone)]
+pub struct SequenceTrainer {
+    labels: Vec<String>,
+    emissions: AveragedWeights,
+    transitions: AveragedWeights,
+    allowed: Vec<bool>,
+    scratch: Viterbi,
+}
+
+impl SequenceTrainer {
+    /// A trainer for `labels` with an emission table of `1 << bits` rows. `allowed(prev, next)`
+    /// says whether label `next` may follow `prev` (`prev == None` at the sequence start).
+    pub fn new(
+        bits: u32,
+        labels: Vec<String>,
+        allowed: impl Fn(Option<usize>, usize) -> bool,
+    ) -> Self {
+        let l = labels.len();
+        let mut mask = vec![false; (l + 1) * l];
+        for p in 0..=l {
+            for y in 0..l {
+                mask[p * l + y] = allowed(if p == l { None } else { Some(p) }, y);
+            }
+        }
+        Self {
+            labels,
+            emissions: AveragedWeights::zeros(bits, l),
+            // One "row" per previous label (plus start), stored as a tiny hashed table of 1<<k rows.
+            transitions: AveragedWeights::zeros(bits_for(l + 1), l),
+            allowed: mask,
+            scratch: Viterbi::default(),
+        }
+    }
+
+    /// One pass over `data` in a seeded random order. Returns the number of token errors made.
+    pub fn epoch(&mut self, data: &[(FeatureSeq, Vec<usize>)], rng: &mut SplitMix64) -> usize {
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        rng.shuffle(&mut order);
+        let mut errors = 0;
+        let mut guess = Vec::new();
+        for &k in &order {
+            let (seq, gold) = &data[k];
+            errors += self.learn(seq, gold, &mut guess);
+        }
+        errors
+    }
+
+    /// One perceptron step on one sequence; returns the number of wrongly labelled tokens.
+    pub fn learn(&mut self, seq: &FeatureSeq, gold: &[usize], guess: &mut Vec<usize>) -> usize {
+        let l = self.labels.len();
+        let trans = self.current_transitions();
+        self.scratch
+            .run(self.emissions.current(), &trans, &self.allowed, seq, guess);
+        let mut errors = 0;
+        if guess.as_slice() != gold {
+            for i in 0..seq.len() {
+                let (g, p) = (gold[i], guess[i]);
+                let gp = if i == 0 { l } else { gold[i - 1] };
+                let pp = if i == 0 { l } else { guess[i - 1] };
+                if g != p {
+                    errors += 1;
+                    for &f in seq.token(i) {
+                        self.emissions.update(f, g, 1.0);
+                        self.emissions.update(f, p, -1.0);
+                    }
+                }
+                if g != p || gp != pp {
+                    self.transitions.update(gp as u32, g, 1.0);
+                    self.transitions.update(pp as u32, p, -1.0);
+                }
+            }
+        }
+        self.emissions.tick();
+        self.transitions.tick();
+        errors
+    }
+
+    fn current_transitions(&self) -> Vec<f32> {
+        let l = self.labels.len();
+        let w = self.transitions.current();
+        (0..=l).flat_map(|p| w.row(p as u32).to_vec()).collect()
+    }
+
+    /// The averaged model as of now (training can go on afterwards).
+    pub fn model(&self) -> SequenceModel {
+        let l = self.labels.len();
+        let t = self.transitions.averaged();
+        SequenceModel {
+            labels: self.labels.clone(),
+            emissions: self.emissions.averaged(),
+            transitions: (0..=l).flat_map(|p| t.row(p as u32).to_vec()).collect(),
+            allowed: self.allowed.clone(),
+        }
+    }
+}
+
+fn bits_for(n: usize) -> u32 {
+    usize::BITS - n.next_power_of_two().leading_zeros() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::FeatureHash;
+
+    fn seq(words: &[&str]) -> FeatureSeq {
+        let mut s = FeatureSeq::new();
+        for w in words {
+            s.push(FeatureHash::new(0).str(w).row(10));
+            s.push(FeatureHash::new(1).row(10)); // bias
+            s.end_token();
+        }
+        s
+    }
+
+    #[test]
+    fn learns_a_toy_tagging_and_respects_constraints() {
+        // Labels: 0 = O, 1 = B, 2 = I; I may only follow B or I.
+        let labels = vec!["O".to_string(), "B".to_string(), "I".to_string()];
+        let mut tr =
+            SequenceTrainer::new(10, labels, |p, y| y != 2 || matches!(p, Some(1) | Some(2)));
+        let data = vec![
+            (
+                seq(&["the", "big", "Ann", "Lee", "ran"]),
+                vec![0, 0, 1, 2, 0],
+            ),
+            (seq(&["Bob", "Lee", "sat"]), vec![1, 2, 0]),
+            (seq(&["the", "Ann", "sat"]), vec![0, 1, 0]),
+        ];
+        let mut rng = SplitMix64::new(1);
+        for _ in 0..10 {
+            tr.epoch(&data, &mut rng);
+        }
+        let m = tr.model();
+        let mut out = Vec::new();
+        m.decode(&seq(&["Bob", "Lee", "ran"]), &mut out);
+        assert_eq!(out, vec![1, 2, 0]);
+        // Round trip through the stored form keeps the decisions.
+        let back = SequenceModel::from_stored(&m.to_stored()).unwrap();
+        let mut out2 = Vec::new();
+        back.decode(&seq(&["the", "big", "Ann", "Lee", "ran"]), &mut out2);
+        assert_eq!(out2, vec![0, 0, 1, 2, 0]);
+        // An unseen word at the start can never be I.
+        back.decode(&seq(&["zzz"]), &mut out2);
+        assert_ne!(out2[0], 2);
+    }
+
+    #[test]
+    fn bits_for_counts() {
+        assert_eq!(bits_for(10), 4);
+        assert_eq!(bits_for(16), 4);
+        assert_eq!(bits_for(17), 5);
+    }
+}
