@@ -1,1 +1,4 @@
 //! Scorers (conlleval, PolNeAR, TempEval-3, SemEval) and data-set readers for newslens.
+
+pub mod ptc;
+pub mod semeval23;
