@@ -1,4 +1,3 @@
 //! Scorers (conlleval, PolNeAR, TempEval-3, SemEval) and data-set readers for newslens.
 
-pub mod ptc;
-pub mod semeval23;
+pub mod polnear;
