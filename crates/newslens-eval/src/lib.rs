@@ -1,3 +1,5 @@
 //! Scorers (conlleval, PolNeAR, TempEval-3, SemEval) and data-set readers for newslens.
 
 pub mod polnear;
+pub mod ptc;
+pub mod semeval23;
