@@ -3,3 +3,4 @@
 pub mod polnear;
 pub mod ptc;
 pub mod semeval23;
+pub mod conll;
