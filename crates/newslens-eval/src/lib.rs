@@ -1,6 +1,7 @@
 //! Scorers (conlleval, PolNeAR, TempEval-3, SemEval) and data-set readers for newslens.
 
-pub mod polnear;
+pub mod timeml;
 pub mod ptc;
 pub mod semeval23;
+pub mod polnear;
 pub mod conll;
