@@ -1,1 +1,383 @@
 //! Time expression recognition and normalisation (TIMEX3) for newslens.
+//!
+//! The grammar is data (the HeidelTime approach, written fresh): word classes in
+//! `resources/time/lexicon.txt` and extraction rules with their normalisation templates in
+//! `resources/time/rules.txt`, embedded in the binary and compiled once into regular expressions.
+//! [`TimeStage`] runs every rule that can match (one [`regex::RegexSet`] pass finds them), keeps
+//! the longest non-overlapping matches and evaluates their value templates against the dateline
+//! and a light tense guess for the clause ("is to visit on Tuesday" looks forward).
+//!
+//! ```
+//! use newslens_core::{Analysis, Annotator, Document};
+//! let mut doc = Document::from_text("d", "Putin is to visit North Korea on Tuesday.");
+//! doc.dateline = chrono::NaiveDate::from_ymd_opt(2024, 10, 16);
+//! let mut a = Analysis::new(doc);
+//! newslens_time::TimeStage::new().annotate(&mut a).unwrap();
+//! let t = &a.time.as_ref().unwrap().timexes[0];
+//! assert_eq!(t.value.as_deref(), Some("2024-10-22"));
+//! ```
+
+mod grammar;
+mod norm;
+mod tense;
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::AhoCorasick;
+use chrono::NaiveDate;
+use newslens_core::layers::time::{TimeLayer, Timex, TimexType};
+use newslens_core::{Analysis, Annotator, Span, StageError};
+use thiserror::Error;
+
+use grammar::Grammar;
+pub use tense::Tense;
+
+/// The embedded word classes.
+pub const LEXICON: &str = include_str!("../../../resources/time/lexicon.txt");
+/// The embedded rules.
+pub const RULES: &str = include_str!("../../../resources/time/rules.txt");
+
+/// Errors of the time stage.
+#[derive(Debug, Error)]
+pub enum TimeError {
+    /// A grammar file is malformed.
+    #[error("time grammar ({file}.txt line {line}): {message}")]
+    Grammar {
+        /// `lexicon` or `rules`.
+        file: &'static str,
+        /// 1-based line (0 when not known).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A grammar file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The `time` stage: a handle on a compiled grammar (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct TimeStage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    grammar: Grammar,
+    cues: tense::Cues,
+    /// Cheap prefilter: texts with none of these strings cannot hold a time expression.
+    trigger: AhoCorasick,
+}
+
+fn embedded() -> &'static Result<TimeStage, String> {
+    static STAGE: OnceLock<Result<TimeStage, String>> = OnceLock::new();
+    STAGE.get_or_init(|| TimeStage::from_sources(LEXICON, RULES).map_err(|e| e.to_string()))
+}
+
+impl Default for TimeStage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TimeStage {
+    /// The stage with the embedded grammar (compiled once per process and shared).
+    ///
+    /// # Panics
+    /// Only if the embedded grammar is broken, which the crate's tests rule out.
+    pub fn new() -> TimeStage {
+        match embedded() {
+            Ok(s) => s.clone(),
+            Err(e) => panic!("embedded time grammar is invalid: {e}"),
+        }
+    }
+
+    /// Like [`TimeStage::new`] but returns the error instead of panicking.
+    pub fn try_new() -> Result<TimeStage, String> {
+        embedded().clone()
+    }
+
+    /// Compiles a grammar from the texts of a lexicon and a rules file.
+    pub fn from_sources(lexicon: &str, rules: &str) -> Result<Self, TimeError> {
+        let grammar = Grammar::compile(lexicon, rules)?;
+        let cues = tense::Cues::from_lexicon(&grammar.lexicon);
+        let trigger = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(TRIGGERS)
+            .map_err(|e| TimeError::Grammar {
+                file: "rules",
+                line: 0,
+                message: e.to_string(),
+            })?;
+        Ok(TimeStage {
+            inner: Arc::new(Inner {
+                grammar,
+                cues,
+                trigger,
+            }),
+        })
+    }
+
+    /// Loads `lexicon.txt` and `rules.txt` from a folder (an alternative grammar, `--model`).
+    pub fn from_path(dir: &Path) -> Result<Self, TimeError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read_to_string(&p).map_err(|source| TimeError::Io {
+                path: p.display().to_string(),
+                source,
+            })
+        };
+        Self::from_sources(&read("lexicon.txt")?, &read("rules.txt")?)
+    }
+
+    /// Number of rules in the grammar.
+    pub fn rule_count(&self) -> usize {
+        self.inner.grammar.rules.len()
+    }
+
+    /// Finds and normalises the time expressions of `text`.
+    ///
+    /// `sentences` (byte ranges, in order) bound the tense cues; when empty, sentence limits are
+    /// guessed from punctuation. Relative values need `dateline`; without it they are written
+    /// with `X`s and marked `unresolved`.
+    pub fn extract(
+        &self,
+        text: &str,
+        dateline: Option<NaiveDate>,
+        sentences: &[Span],
+    ) -> Vec<Timex> {
+        if !self.inner.trigger.is_match(text) {
+            return Vec::new();
+        }
+        let mut cands: Vec<Cand> = Vec::new();
+        for ri in self.inner.grammar.set.matches(text).iter() {
+            let rule = &self.inner.grammar.rules[ri];
+            for caps in rule.regex.captures_iter(text) {
+                let Some(m) = caps.get(0) else { continue };
+                let (s, e) = (m.start(), m.end());
+                if s == e || !self.accept(rule, text, &caps, s, e) {
+                    continue;
+                }
+                cands.push(Cand {
+                    start: s,
+                    end: e,
+                    rule: ri,
+                });
+            }
+        }
+        // Longest first, then the rule written first; keep those that do not overlap.
+        cands.sort_by(|a, b| {
+            (b.end - b.start)
+                .cmp(&(a.end - a.start))
+                .then(a.rule.cmp(&b.rule))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut kept: Vec<Cand> = Vec::new();
+        for c in cands {
+            if kept.iter().all(|k| c.end <= k.start || k.end <= c.start) {
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| c.start);
+
+        let mut out: Vec<Timex> = Vec::with_capacity(kept.len());
+        let mut last_value: Option<String> = None;
+        for c in kept {
+            let rule = &self.inner.grammar.rules[c.rule];
+            // Re-run the rule at the kept position to get its groups.
+            let Some(caps) = rule.regex.captures_at(text, c.start) else {
+                continue;
+            };
+            if caps.get(0).map(|m| (m.start(), m.end())) != Some((c.start, c.end)) {
+                continue;
+            }
+            let sentence = sentence_of(text, sentences, c.start, c.end);
+            let tense_cell = std::cell::OnceCell::new();
+            let tense_fn = || {
+                *tense_cell.get_or_init(|| self.inner.cues.tense(text, sentence, (c.start, c.end)))
+            };
+            let mut ctx = norm::Ctx {
+                lexicon: &self.inner.grammar.lexicon,
+                caps: &caps,
+                dct: dateline,
+                tense: &tense_fn,
+                last_value: last_value.as_deref(),
+                unresolved: false,
+            };
+            let value = ctx.eval(&rule.value).ok().filter(|v| !v.is_empty());
+            let modifier = rule
+                .modifier
+                .as_ref()
+                .and_then(|m| ctx.eval(m).ok())
+                .filter(|m| !m.is_empty());
+            let unresolved = ctx.unresolved;
+            let Some(value) = value else {
+                // A date that does not exist ("February 30") is no date.
+                continue;
+            };
+            if rule.timex_type == TimexType::Date && !unresolved {
+                last_value = Some(value.clone());
+            }
+            out.push(Timex {
+                id: out.len(),
+                span: Span::new(c.start, c.end),
+                timex_type: rule.timex_type,
+                value: Some(value),
+                modifier,
+                unresolved,
+                rule: rule.name.clone(),
+            });
+        }
+        out
+    }
+
+    /// Context checks of a match: word boundaries, `before`/`after` guards, capitalisation.
+    fn accept(
+        &self,
+        rule: &grammar::Rule,
+        text: &str,
+        caps: &regex::Captures<'_>,
+        s: usize,
+        e: usize,
+    ) -> bool {
+        let prev = text[..s].chars().next_back();
+        let next = text[e..].chars().next();
+        let first = text[s..e].chars().next();
+        let last = text[s..e].chars().next_back();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if (word(prev) && word(first)) || (word(next) && word(last)) {
+            return false;
+        }
+        if let Some(b) = &rule.before {
+            let from = floor_char(text, s.saturating_sub(40));
+            if b.is_match(&text[from..s]) {
+                return false;
+            }
+        }
+        if let Some(a) = &rule.after {
+            let to = ceil_char(text, (e + 40).min(text.len()));
+            if a.is_match(&text[e..to]) {
+                return false;
+            }
+        }
+        if let Some(g) = &rule.caps {
+            if let Some(m) = caps.name(g) {
+                if !m.as_str().chars().next().is_some_and(char::is_uppercase) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Annotator for TimeStage {
+    fn name(&self) -> &'static str {
+        "time"
+    }
+
+    fn annotate(&self, analysis: &mut Analysis) -> Result<(), StageError> {
+        let sentences: Vec<Span> = analysis.sentences.iter().map(|s| s.span).collect();
+        let timexes = self.extract(analysis.text(), analysis.document.dateline, &sentences);
+        analysis.time = Some(TimeLayer { timexes });
+        Ok(())
+    }
+}
+
+/// Strings at least one of which occurs in any text with a time expression.
+const TRIGGERS: &[&str] = &[
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "day", "week", "month", "year", "jan",
+    "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "now", "current",
+    "present", "recent", "late", "previous", "formerly", "past", "future", "soon", "term",
+    "spring", "summer", "fall", "autumn", "winter", "quarter", "half", "decade", "centur", "hour",
+    "minute", "second", "night", "morning", "noon", "evening", "tonight", "ties", "fifties",
+    "nineteen", "thousand", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "annual", "hourly",
+    "moment", "time",
+];
+
+struct Cand {
+    start: usize,
+    end: usize,
+    rule: usize,
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The sentence holding `start..end`: from the given sentence spans, or guessed from
+/// punctuation and blank lines.
+fn sentence_of(text: &str, sentences: &[Span], start: usize, end: usize) -> (usize, usize) {
+    if !sentences.is_empty() {
+        let i = sentences.partition_point(|s| s.end <= start);
+        if let Some(s) = sentences.get(i) {
+            if s.start <= start {
+                return (s.start, s.end.max(end));
+            }
+        }
+    }
+    let bytes = text.as_bytes();
+    let is_break = |i: usize| -> bool {
+        match bytes[i] {
+            b'\n' => i + 1 < bytes.len() && bytes[i + 1] == b'\n',
+            b'.' | b'!' | b'?' => {
+                // A full stop followed by a space and an upper-case letter ends a sentence;
+                // "Oct. 23" and "U.S. officials" mostly do not.
+                let rest = &text[i + 1..];
+                let mut chars = rest.chars();
+                matches!(chars.next(), Some(' ') | Some('\n'))
+                    && chars
+                        .find(|c| !c.is_whitespace() && !matches!(c, '"' | '“' | '\''))
+                        .is_some_and(char::is_uppercase)
+                    && !abbreviation_before(text, i)
+            }
+            _ => false,
+        }
+    };
+    let mut s = start;
+    let lo = start.saturating_sub(400);
+    while s > lo && !is_break(s - 1) {
+        s -= 1;
+    }
+    let mut e = end;
+    let hi = (end + 300).min(bytes.len());
+    while e < hi && !is_break(e) {
+        e += 1;
+    }
+    (floor_char(text, s), ceil_char(text, e))
+}
+
+/// True when the full stop at `dot` ends a common abbreviation (month, title).
+fn abbreviation_before(text: &str, dot: usize) -> bool {
+    let head = &text[..dot];
+    let word: String = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    matches!(
+        word.to_lowercase().as_str(),
+        "jan" | "feb" | "mar" | "apr" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec" | "mr"
+            | "mrs" | "ms" | "dr" | "st" | "gen" | "sen" | "rep" | "gov" | "lt" | "col" | "u"
+            | "s"
+    )
+}

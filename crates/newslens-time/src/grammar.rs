@@ -1,0 +1,367 @@
+//! Loading and compiling the grammar: word classes (`lexicon.txt`) and rules (`rules.txt`).
+
+use std::collections::HashMap;
+
+use newslens_core::layers::time::TimexType;
+use regex::{Regex, RegexSet};
+
+use crate::TimeError;
+
+/// A word class of the lexicon.
+#[derive(Debug, Default)]
+pub(crate) struct Class {
+    /// Lower-cased form (inner whitespace collapsed) → normalised value.
+    pub map: HashMap<String, String>,
+    /// Regex alternatives for the class (escaped forms and raw regexes).
+    alternatives: Vec<String>,
+}
+
+impl Class {
+    /// Looks a form up (case and inner whitespace insensitive).
+    pub fn get(&self, text: &str) -> Option<&str> {
+        self.map.get(&fold(text)).map(String::as_str)
+    }
+}
+
+/// Lower-cases and collapses runs of whitespace, the key of [`Class::map`].
+pub(crate) fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, w) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&w.to_lowercase());
+    }
+    out.replace('’', "'")
+}
+
+/// The word classes.
+#[derive(Debug, Default)]
+pub(crate) struct Lexicon {
+    pub classes: HashMap<String, Class>,
+}
+
+impl Lexicon {
+    /// Parses `lexicon.txt`.
+    pub fn parse(src: &str) -> Result<Self, TimeError> {
+        let mut lex = Lexicon::default();
+        let mut current: Option<String> = None;
+        for (n, raw) in src.lines().enumerate() {
+            let line = raw.trim_end();
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let bad = |msg: &str| TimeError::Grammar {
+                file: "lexicon",
+                line: n + 1,
+                message: msg.to_string(),
+            };
+            if let Some(name) = line.strip_prefix("@class ") {
+                let name = name.trim().to_string();
+                lex.classes.entry(name.clone()).or_default();
+                current = Some(name);
+                continue;
+            }
+            let name = current
+                .as_ref()
+                .ok_or_else(|| bad("entry before any @class"))?;
+            let (value, forms) = line
+                .split_once('\t')
+                .ok_or_else(|| bad("expected VALUE<TAB>forms"))?;
+            let class = lex.classes.entry(name.clone()).or_default();
+            if value == "~" {
+                Regex::new(forms).map_err(|e| bad(&e.to_string()))?;
+                class.alternatives.push(format!("(?:{forms})"));
+                continue;
+            }
+            for form in forms.split('|').map(str::trim).filter(|f| !f.is_empty()) {
+                class.map.insert(fold(form), value.to_string());
+                let escaped: Vec<String> = form.split_whitespace().map(regex::escape).collect();
+                class.alternatives.push(escaped.join(r"\s+"));
+            }
+        }
+        for class in lex.classes.values_mut() {
+            // Longest first so that the leftmost-first regex engine prefers "sept." to "sep".
+            class
+                .alternatives
+                .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            class.alternatives.dedup();
+        }
+        Ok(lex)
+    }
+
+    /// Replaces every `%name` in `pattern` with the class alternation.
+    pub fn expand(&self, pattern: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(pattern.len() * 4);
+        let mut rest = pattern;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if len == 0 {
+                out.push('%');
+                rest = after;
+                continue;
+            }
+            let name = &after[..len];
+            let class = self
+                .classes
+                .get(name)
+                .ok_or_else(|| format!("unknown class %{name}"))?;
+            out.push_str("(?:");
+            out.push_str(&class.alternatives.join("|"));
+            out.push(')');
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// One piece of a value template.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Piece {
+    /// Literal text.
+    Lit(String),
+    /// A capture group, normalised through its class; `prefix` is written only when it matched
+    /// (`{?T:pod}`); without a prefix a missing group writes nothing.
+    Group { name: String, prefix: Option<String> },
+    /// A function call whose arguments are templates.
+    Call { func: String, args: Vec<Vec<Piece>> },
+}
+
+/// Parses a value template.
+pub(crate) fn parse_template(src: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut lit = String::new();
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                let close = src[i..].find('}').ok_or("unclosed {")? + i;
+                let inner = &src[i + 1..close];
+                if !lit.is_empty() {
+                    pieces.push(Piece::Lit(std::mem::take(&mut lit)));
+                }
+                let (name, prefix) = match inner.strip_prefix('?') {
+                    Some(cond) => {
+                        let (p, n) = cond.split_once(':').ok_or("expected {?PREFIX:group}")?;
+                        (n.to_string(), Some(p.to_string()))
+                    }
+                    None => (inner.to_string(), None),
+                };
+                pieces.push(Piece::Group { name, prefix });
+                i = close + 1;
+            }
+            b'@' => {
+                let open = src[i..].find('(').ok_or("@function without (")? + i;
+                let func = src[i + 1..open].to_string();
+                // Find the matching parenthesis and split arguments on top-level commas.
+                let mut depth = 0;
+                let mut args_src = Vec::new();
+                let mut arg_start = open + 1;
+                let mut j = open;
+                let mut close = None;
+                while j < b.len() {
+                    match b[j] {
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                args_src.push(&src[arg_start..j]);
+                                close = Some(j);
+                                break;
+                            }
+                        }
+                        b',' if depth == 1 => {
+                            args_src.push(&src[arg_start..j]);
+                            arg_start = j + 1;
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let close = close.ok_or("unclosed @function(")?;
+                if !lit.is_empty() {
+                    pieces.push(Piece::Lit(std::mem::take(&mut lit)));
+                }
+                let args = if args_src.len() == 1 && args_src[0].trim().is_empty() {
+                    Vec::new()
+                } else {
+                    args_src
+                        .iter()
+                        .map(|a| parse_template(a.trim()))
+                        .collect::<Result<Vec<_>, _>>()?
+                };
+                pieces.push(Piece::Call { func, args });
+                i = close + 1;
+            }
+            _ => {
+                let ch = src[i..].chars().next().ok_or("bad template")?;
+                lit.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    if !lit.is_empty() {
+        pieces.push(Piece::Lit(lit));
+    }
+    Ok(pieces)
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub name: String,
+    pub timex_type: TimexType,
+    pub regex: Regex,
+    pub value: Vec<Piece>,
+    pub modifier: Option<Vec<Piece>>,
+    pub before: Option<Regex>,
+    pub after: Option<Regex>,
+    pub caps: Option<String>,
+}
+
+/// The compiled grammar.
+#[derive(Debug)]
+pub(crate) struct Grammar {
+    pub lexicon: Lexicon,
+    pub rules: Vec<Rule>,
+    /// All rule patterns, to find which rules can match a text in one pass.
+    pub set: RegexSet,
+}
+
+#[derive(Default)]
+struct RawRule {
+    name: String,
+    line: usize,
+    fields: HashMap<String, String>,
+}
+
+impl Grammar {
+    /// Compiles the grammar from the texts of `lexicon.txt` and `rules.txt`.
+    pub fn compile(lexicon: &str, rules: &str) -> Result<Self, TimeError> {
+        let lexicon = Lexicon::parse(lexicon)?;
+        let mut raw_rules: Vec<RawRule> = Vec::new();
+        for (n, raw) in rules.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, val) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let val = val.trim().to_string();
+            if key == "rule" {
+                raw_rules.push(RawRule {
+                    name: val,
+                    line: n + 1,
+                    fields: HashMap::new(),
+                });
+                continue;
+            }
+            let rule = raw_rules.last_mut().ok_or(TimeError::Grammar {
+                file: "rules",
+                line: n + 1,
+                message: "field before any `rule`".into(),
+            })?;
+            rule.fields.insert(key.to_string(), val);
+        }
+        let mut compiled = Vec::with_capacity(raw_rules.len());
+        for r in raw_rules {
+            let bad = |message: String| TimeError::Grammar {
+                file: "rules",
+                line: r.line,
+                message: format!("rule {}: {message}", r.name),
+            };
+            let get = |k: &str| r.fields.get(k).filter(|v| !v.is_empty());
+            let timex_type = match get("type").map(String::as_str) {
+                Some("DATE") => TimexType::Date,
+                Some("TIME") => TimexType::Time,
+                Some("DURATION") => TimexType::Duration,
+                Some("SET") => TimexType::Set,
+                other => return Err(bad(format!("bad type {other:?}"))),
+            };
+            let pattern = get("match").ok_or_else(|| bad("no match".into()))?;
+            let compile = |p: &str, wrap: fn(String) -> String| -> Result<Regex, TimeError> {
+                let expanded = lexicon.expand(p).map_err(&bad)?;
+                Regex::new(&format!("(?i){}", wrap(expanded))).map_err(|e| bad(e.to_string()))
+            };
+            let regex = compile(pattern, |s| s)?;
+            let before = get("before")
+                .map(|p| compile(p, |s| format!("(?:{s})$")))
+                .transpose()?;
+            let after = get("after")
+                .map(|p| compile(p, |s| format!("^(?:{s})")))
+                .transpose()?;
+            let value = parse_template(get("value").ok_or_else(|| bad("no value".into()))?)
+                .map_err(|e| bad(e.to_string()))?;
+            let modifier = get("mod")
+                .map(|m| parse_template(m))
+                .transpose()
+                .map_err(|e| bad(e.to_string()))?;
+            compiled.push(Rule {
+                name: r.name.clone(),
+                timex_type,
+                regex,
+                value,
+                modifier,
+                before,
+                after,
+                caps: get("caps").cloned(),
+            });
+        }
+        let set = RegexSet::new(compiled.iter().map(|r| r.regex.as_str())).map_err(|e| {
+            TimeError::Grammar {
+                file: "rules",
+                line: 0,
+                message: e.to_string(),
+            }
+        })?;
+        Ok(Grammar {
+            lexicon,
+            rules: compiled,
+            set,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_groups_calls_and_conditionals() {
+        let t = parse_template("@weekday({weekday},){?T:pod}").unwrap();
+        assert_eq!(t.len(), 2);
+        match &t[0] {
+            Piece::Call { func, args } => {
+                assert_eq!(func, "weekday");
+                assert_eq!(args.len(), 2);
+                assert!(args[1].is_empty());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(
+            t[1],
+            Piece::Group {
+                name: "pod".into(),
+                prefix: Some("T".into())
+            }
+        );
+        assert_eq!(
+            parse_template("{year}-Q3").unwrap()[1],
+            Piece::Lit("-Q3".into())
+        );
+    }
+
+    #[test]
+    fn classes_expand_longest_first() {
+        let lex = Lexicon::parse("@class m\n09\tsep|sept.|september\n").unwrap();
+        let re = Regex::new(&lex.expand("^%m").unwrap()).unwrap();
+        assert_eq!(re.find("sept. 3").unwrap().as_str(), "sept.");
+        assert_eq!(lex.classes["m"].get("Sept."), Some("09"));
+        assert!(lex.expand("%nope").is_err());
+    }
+}
