@@ -1,0 +1,1220 @@
+//! The embedded store: a directory holding `newslens.sqlite` (source of truth), `index/` (tantivy,
+//! derived) and `newslens.lock` (one writer at a time).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::NaiveDate;
+use fs4::fs_std::FileExt;
+use newslens_core::{Analysis, OffsetMap};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use tantivy::IndexWriter;
+
+use crate::index::{IndexDoc, SearchIndex};
+use crate::minhash::{self, doc as D, quote as Q};
+use crate::model::*;
+use crate::prepare::{self, Prepared};
+use crate::{schema, Result, Store, StoreError};
+
+/// Name of the database file inside a store directory.
+pub const DB_FILE: &str = "newslens.sqlite";
+/// Name of the index directory inside a store directory.
+pub const INDEX_DIR: &str = "index";
+/// Name of the lock file inside a store directory.
+pub const LOCK_FILE: &str = "newslens.lock";
+
+/// Pending tantivy documents after which the writer commits the index.
+const INDEX_COMMIT_EVERY: usize = 20_000;
+/// Most LSH candidates examined per document (guards against boilerplate-heavy buckets).
+const MAX_CANDIDATES: usize = 256;
+
+/// How to open a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Queries only; the store must exist. Catches the index up if no writer is running.
+    Read,
+    /// Writing; creates the store if the directory is missing or empty. Fails with
+    /// [`StoreError::Locked`] if another process is writing.
+    Write,
+    /// Like [`OpenMode::Write`], but waits for another writer to finish (ingests serialise).
+    WriteWait,
+}
+
+/// A file already ingested, recognised by path, size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileKey {
+    /// Path as given.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+}
+
+impl FileKey {
+    /// Reads a file's key from the filesystem.
+    pub fn of(path: &Path) -> Option<Self> {
+        let md = std::fs::metadata(path).ok()?;
+        let mtime = md.modified().ok()?;
+        let ns = mtime.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i64;
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Some(Self {
+            path: canonical.to_string_lossy().into_owned(),
+            size: md.len(),
+            mtime_ns: ns,
+        })
+    }
+}
+
+struct WriteState {
+    writer: IndexWriter,
+    pending: usize,
+    indexed_upto: i64,
+}
+
+/// SQLite + tantivy store in a directory.
+pub struct EmbeddedStore {
+    dir: PathBuf,
+    conn: Mutex<Connection>,
+    index: SearchIndex,
+    write: Option<Mutex<WriteState>>,
+    _lock: Option<File>,
+}
+
+fn is_empty_dir(p: &Path) -> Result<bool> {
+    let mut it = std::fs::read_dir(p).map_err(|e| StoreError::io(p, e))?;
+    Ok(it.next().is_none())
+}
+
+/// Checks the SQLite header without opening the file through SQLite (which could write to it).
+fn check_header(path: &Path) -> Result<()> {
+    let mut f = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut head = [0u8; 16];
+    let n = f.read(&mut head).map_err(|e| StoreError::io(path, e))?;
+    if n < 16 || &head != b"SQLite format 3\0" {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "not a SQLite database (bad header)".into(),
+        });
+    }
+    Ok(())
+}
+
+fn opt_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+impl EmbeddedStore {
+    /// Opens (or, in a write mode, creates) the store in directory `dir`.
+    ///
+    /// Anything that is not a newslens store — a file, a non-empty directory without a store, a
+    /// SQLite database without the newslens marker, a damaged database — is refused with a clear
+    /// error and left untouched.
+    pub fn open(dir: impl AsRef<Path>, mode: OpenMode) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        let db = dir.join(DB_FILE);
+        let not_store = |reason: &str| StoreError::NotAStore {
+            path: dir.clone(),
+            reason: reason.to_string(),
+        };
+        let fresh = if dir.exists() {
+            if !dir.is_dir() {
+                return Err(not_store("it is a file, not a store directory"));
+            }
+            if db.exists() {
+                check_header(&db)?;
+                false
+            } else if is_empty_dir(&dir)? {
+                true
+            } else {
+                return Err(not_store(&format!(
+                    "the directory is not empty and has no {DB_FILE}"
+                )));
+            }
+        } else {
+            true
+        };
+        if fresh && mode == OpenMode::Read {
+            return Err(not_store("no store here yet (run `newslens ingest` first)"));
+        }
+        if fresh {
+            std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        }
+
+        // One writer at a time: an advisory lock on a file inside the store.
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = match mode {
+            OpenMode::Read => None,
+            OpenMode::Write | OpenMode::WriteWait => {
+                let f = File::options()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|e| StoreError::io(&lock_path, e))?;
+                if mode == OpenMode::WriteWait {
+                    f.lock_exclusive()
+                        .map_err(|e| StoreError::io(&lock_path, e))?;
+                } else if !f.try_lock_exclusive().unwrap_or(false) {
+                    return Err(StoreError::Locked {
+                        path: dir.clone(),
+                        lock: lock_path,
+                    });
+                }
+                Some(f)
+            }
+        };
+
+        let flags = if fresh {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&db, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        if fresh {
+            schema::init(&mut conn)?;
+        } else {
+            // The marker is read before anything could write (WAL mode, migrations).
+            let magic: std::result::Result<Option<String>, _> = conn
+                .query_row(
+                    "SELECT value FROM newslens_store WHERE key = 'magic'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional();
+            match magic {
+                Ok(Some(m)) if m == schema::MAGIC => {}
+                Ok(_) => {
+                    return Err(StoreError::NotAStore {
+                        path: db.clone(),
+                        reason: "a SQLite database with a foreign marker".into(),
+                    })
+                }
+                Err(rusqlite::Error::SqliteFailure(e, msg))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+                    ) =>
+                {
+                    return Err(StoreError::Corrupt {
+                        path: db.clone(),
+                        reason: msg.unwrap_or_else(|| e.to_string()),
+                    })
+                }
+                Err(e) if e.to_string().contains("no such table") => {
+                    return Err(StoreError::NotAStore {
+                        path: db.clone(),
+                        reason: "a SQLite database that newslens did not create".into(),
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL is safe against process crashes (kill -9) in WAL mode; only an OS crash can
+        // lose the last transactions, never consistency.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        if lock.is_some() {
+            schema::migrate(&mut conn)?;
+        } else {
+            let v = schema::current(&conn)?;
+            if v > schema::latest() {
+                return Err(StoreError::TooNew {
+                    found: v,
+                    supported: schema::latest(),
+                });
+            }
+            if v < schema::latest() {
+                return Err(StoreError::Invalid(format!(
+                    "store schema {v} is older than {}; run `newslens ingest` once to migrate",
+                    schema::latest()
+                )));
+            }
+        }
+
+        let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
+        let mut store = Self {
+            dir: dir.clone(),
+            conn: Mutex::new(conn),
+            index,
+            write: None,
+            _lock: lock,
+        };
+        if store._lock.is_some() {
+            let writer = store.index.writer()?;
+            let upto = store.index.watermark()?;
+            store.write = Some(Mutex::new(WriteState {
+                writer,
+                pending: 0,
+                indexed_upto: upto,
+            }));
+            store.catch_up()?;
+        } else if store.index_lag()? > 0 {
+            // A reader finding the index behind (a crashed ingest) catches it up when no writer
+            // holds the store; otherwise it searches what is committed.
+            let f = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(|e| StoreError::io(&lock_path, e))?;
+            if f.try_lock_exclusive().unwrap_or(false) {
+                drop(store);
+                let w = Self::open(&dir, OpenMode::Write)?;
+                drop(w);
+                drop(f);
+                return Self::open(&dir, OpenMode::Read);
+            }
+        }
+        Ok(store)
+    }
+
+    /// The store directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another thread panicked mid-call; SQLite rolled back.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Documents stored but not yet in the committed index.
+    pub fn index_lag(&self) -> Result<i64> {
+        let w = self.index.watermark()?;
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM documents WHERE id > ?1", [w], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// True if this file was ingested completely with the same size and modification time.
+    pub fn file_unchanged(&self, key: &FileKey) -> Result<bool> {
+        let row: Option<(i64, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT size, mtime_ns FROM ingested_files WHERE path = ?1",
+                [&key.path],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row == Some((key.size as i64, key.mtime_ns)))
+    }
+
+    /// Re-indexes every row above the index watermark (after a crash, or a deleted index).
+    fn catch_up(&self) -> Result<()> {
+        loop {
+            let upto = self.write_state()?.indexed_upto;
+            let ids: Vec<i64> = {
+                let conn = self.conn();
+                let mut st =
+                    conn.prepare("SELECT id FROM documents WHERE id > ?1 ORDER BY id LIMIT 2000")?;
+                let rows = st.query_map([upto], |r| r.get(0))?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            if ids.is_empty() {
+                return self.flush_index();
+            }
+            let docs = self.index_docs(&ids)?;
+            let mut ws = self.write_state()?;
+            for d in &docs {
+                self.index.add(&ws.writer, d)?;
+                ws.pending += 1 + d.quotes.len();
+                ws.indexed_upto = d.id;
+            }
+            let upto = ws.indexed_upto;
+            self.index.commit(&mut ws.writer, upto)?;
+            ws.pending = 0;
+        }
+    }
+
+    fn write_state(&self) -> Result<MutexGuard<'_, WriteState>> {
+        match &self.write {
+            Some(m) => Ok(m.lock().unwrap_or_else(|e| e.into_inner())),
+            None => Err(StoreError::Invalid("the store was opened read-only".into())),
+        }
+    }
+
+    fn index_docs(&self, ids: &[i64]) -> Result<Vec<IndexDoc>> {
+        let conn = self.conn();
+        let mut doc_st = conn
+            .prepare_cached("SELECT title, text, outlet, dateline FROM documents WHERE id = ?1")?;
+        let mut ent_st =
+            conn.prepare_cached("SELECT canonical, aliases FROM entity_clusters WHERE doc = ?1")?;
+        let mut tech_st =
+            conn.prepare_cached("SELECT DISTINCT technique FROM techniques WHERE doc = ?1")?;
+        let mut q_st =
+            conn.prepare_cached("SELECT id, text, speaker FROM quotes WHERE doc = ?1 ORDER BY id")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let (title, text, outlet, dateline): (
+                Option<String>,
+                String,
+                Option<String>,
+                Option<String>,
+            ) = doc_st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let mut entities = Vec::new();
+            for row in ent_st.query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })? {
+                let (c, aliases) = row?;
+                entities.push(c);
+                let al: Vec<String> = serde_json::from_str(&aliases).unwrap_or_default();
+                entities.extend(al);
+            }
+            let techniques = tech_st
+                .query_map([id], |r| r.get(0))?
+                .collect::<std::result::Result<Vec<String>, _>>()?;
+            let quotes = q_st
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            out.push(IndexDoc {
+                id,
+                title,
+                text,
+                outlet,
+                dateline: opt_date(dateline),
+                entities,
+                techniques,
+                quotes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes a batch of prepared documents in one transaction, records the extra sources of
+    /// already-stored texts and marks completed files; then feeds the index.
+    pub fn write_batch(
+        &self,
+        batch: Vec<Prepared>,
+        extra_sources: &[(String, DocSource)],
+        files: &[(FileKey, usize)],
+    ) -> Result<Vec<PutOutcome>> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut new_ids = Vec::new();
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let now = chrono::Utc::now().to_rfc3339();
+            for p in &batch {
+                let out = insert_document(&tx, p, &now)?;
+                if out.new {
+                    new_ids.push(out.id);
+                }
+                outcomes.push(out);
+            }
+            for (hash, src) in extra_sources {
+                if let Some(source) = &src.source {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO document_sources(doc, source, outlet, dateline)
+                         SELECT id, ?2, ?3, ?4 FROM documents WHERE content_hash = ?1",
+                        params![
+                            hash,
+                            source,
+                            src.outlet,
+                            src.dateline.map(|d| d.to_string())
+                        ],
+                    )?;
+                }
+            }
+            for (f, n) in files {
+                tx.execute(
+                    "INSERT OR REPLACE INTO ingested_files(path, size, mtime_ns, documents, ingested_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![f.path, f.size as i64, f.mtime_ns, *n as i64, now],
+                )?;
+            }
+            tx.commit()?;
+        }
+        // Index only after the commit: the index never holds a row SQLite could roll back.
+        if !new_ids.is_empty() {
+            let docs = self.index_docs(&new_ids)?;
+            let mut ws = self.write_state()?;
+            for d in &docs {
+                if d.id <= ws.indexed_upto {
+                    continue;
+                }
+                self.index.add(&ws.writer, d)?;
+                ws.pending += 1 + d.quotes.len();
+                ws.indexed_upto = d.id;
+            }
+            if ws.pending >= INDEX_COMMIT_EVERY {
+                let upto = ws.indexed_upto;
+                self.index.commit(&mut ws.writer, upto)?;
+                ws.pending = 0;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Commits pending index additions.
+    pub fn flush_index(&self) -> Result<()> {
+        let mut ws = self.write_state()?;
+        let upto = ws.indexed_upto;
+        if ws.pending > 0 || self.index.watermark()? != upto {
+            self.index.commit(&mut ws.writer, upto)?;
+            ws.pending = 0;
+        }
+        Ok(())
+    }
+
+    /// Sizes on disk in bytes: (database incl. WAL, index).
+    pub fn disk_usage(&self) -> (u64, u64) {
+        fn du(p: &Path) -> u64 {
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_dir() => std::fs::read_dir(p)
+                    .map(|it| it.flatten().map(|e| du(&e.path())).sum())
+                    .unwrap_or(0),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            }
+        }
+        let db = du(&self.dir.join(DB_FILE))
+            + du(&self.dir.join(format!("{DB_FILE}-wal")))
+            + du(&self.dir.join(format!("{DB_FILE}-shm")));
+        (db, du(&self.dir.join(INDEX_DIR)))
+    }
+
+    fn occurrences(
+        &self,
+        conn: &Connection,
+        cluster: i64,
+    ) -> Result<Vec<(QuoteOccurrence, String)>> {
+        let mut st = conn.prepare_cached(
+            "SELECT q.id, q.doc, d.doc_id, d.outlet, d.dateline, q.speaker, q.text, q.start, q.end, q.norm
+             FROM quotes q JOIN documents d ON d.id = q.doc WHERE q.cluster = ?1
+             ORDER BY d.dateline IS NULL, d.dateline, q.id",
+        )?;
+        let rows = st.query_map([cluster], |r| {
+            Ok((
+                QuoteOccurrence {
+                    quote: r.get(0)?,
+                    doc: r.get(1)?,
+                    doc_id: r.get(2)?,
+                    outlet: r.get(3)?,
+                    dateline: opt_date(r.get(4)?),
+                    speaker: r.get(5)?,
+                    text: r.get(6)?,
+                    start: r.get::<_, i64>(7)? as usize,
+                    end: r.get::<_, i64>(8)? as usize,
+                },
+                r.get::<_, String>(9)?,
+            ))
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn quote_cluster(&self, conn: &Connection, cluster: i64) -> Result<Option<QuoteCluster>> {
+        let occ = self.occurrences(conn, cluster)?;
+        let Some(first) = occ.first().map(|o| o.0.clone()) else {
+            return Ok(None);
+        };
+        let mut speakers = Vec::new();
+        let mut outlets = Vec::new();
+        let mut per_day: BTreeMap<String, usize> = BTreeMap::new();
+        let mut variants: Vec<(String, String, usize)> = Vec::new();
+        for (o, norm) in &occ {
+            if let Some(s) = &o.speaker {
+                if !speakers.contains(s) {
+                    speakers.push(s.clone());
+                }
+            }
+            if let Some(s) = &o.outlet {
+                if !outlets.contains(s) {
+                    outlets.push(s.clone());
+                }
+            }
+            let day = o
+                .dateline
+                .map_or_else(|| "undated".to_string(), |d| d.to_string());
+            *per_day.entry(day).or_default() += 1;
+            match variants.iter_mut().find(|v| &v.0 == norm) {
+                Some(v) => v.2 += 1,
+                None => variants.push((norm.clone(), o.text.clone(), 1)),
+            }
+        }
+        variants.sort_by(|a, b| b.2.cmp(&a.2));
+        Ok(Some(QuoteCluster {
+            id: cluster,
+            size: occ.len(),
+            speakers,
+            outlets,
+            first,
+            per_day: per_day
+                .into_iter()
+                .map(|(period, count)| PeriodCount { period, count })
+                .collect(),
+            variants: variants
+                .into_iter()
+                .map(|(_, text, count)| QuoteVariant { text, count })
+                .collect(),
+            occurrences: occ.into_iter().map(|o| o.0).collect(),
+        }))
+    }
+
+    fn story_of(&self, conn: &Connection, story: i64) -> Result<Option<Story>> {
+        let mut st = conn.prepare_cached(
+            "SELECT id, doc_id, title, outlet, dateline, source, minhash FROM documents
+             WHERE story = ?1 ORDER BY dateline IS NULL, dateline, id",
+        )?;
+        let rows = st.query_map([story], |r| {
+            Ok((
+                StoryMember {
+                    doc: r.get(0)?,
+                    doc_id: r.get(1)?,
+                    title: r.get(2)?,
+                    outlet: r.get(3)?,
+                    dateline: opt_date(r.get(4)?),
+                    source: r.get(5)?,
+                    similarity: 1.0,
+                    copies: Vec::new(),
+                },
+                r.get::<_, Vec<u8>>(6)?,
+            ))
+        })?;
+        let rows: Vec<_> = rows.collect::<std::result::Result<_, _>>()?;
+        let Some(origin_sig) = rows.first().map(|r| minhash::from_bytes(&r.1)) else {
+            return Ok(None);
+        };
+        let mut src_st = conn.prepare_cached(
+            "SELECT source, outlet, dateline FROM document_sources WHERE doc = ?1",
+        )?;
+        let mut members = Vec::with_capacity(rows.len());
+        let mut outlets = Vec::new();
+        for (mut m, sig) in rows {
+            m.similarity = minhash::estimate(&origin_sig, &minhash::from_bytes(&sig));
+            m.copies = src_st
+                .query_map([m.doc], |r| {
+                    Ok(DocSource {
+                        source: r.get(0)?,
+                        outlet: r.get(1)?,
+                        dateline: opt_date(r.get(2)?),
+                    })
+                })?
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter(|c| c.source != m.source)
+                .collect();
+            for o in m
+                .outlet
+                .iter()
+                .chain(m.copies.iter().filter_map(|c| c.outlet.as_ref()))
+            {
+                if !outlets.contains(o) {
+                    outlets.push(o.clone());
+                }
+            }
+            members.push(m);
+        }
+        Ok(Some(Story {
+            id: story,
+            size: members.len(),
+            outlets,
+            origin: members[0].clone(),
+            members,
+        }))
+    }
+}
+
+/// Inserts one document and its layers; clusters it and its quotes.
+fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutOutcome> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO documents(content_hash, doc_id, source, url, outlet, dateline,
+               title, byline, language, text, analysis, stages, ingested_at, story, minhash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14)",
+        )?
+        .execute(params![
+            p.content_hash,
+            p.doc_id,
+            p.source,
+            p.url,
+            p.outlet,
+            p.dateline,
+            p.title,
+            p.byline,
+            p.language,
+            p.text,
+            p.analysis,
+            p.stages,
+            now,
+            minhash::to_bytes(&p.minhash),
+        ])?;
+    let id: i64 = if inserted == 1 {
+        tx.last_insert_rowid()
+    } else {
+        tx.query_row(
+            "SELECT id FROM documents WHERE content_hash = ?1",
+            [&p.content_hash],
+            |r| r.get(0),
+        )?
+    };
+    if let Some(source) = &p.source {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO document_sources(doc, source, outlet, dateline) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![id, source, p.outlet, p.dateline])?;
+    }
+    if inserted == 0 {
+        return Ok(PutOutcome {
+            id,
+            content_hash: p.content_hash.clone(),
+            new: false,
+        });
+    }
+
+    // Story clustering: LSH candidates, verified by the signature estimate.
+    let mut candidates: HashSet<i64> = HashSet::new();
+    {
+        let mut st = tx.prepare_cached("SELECT doc FROM doc_lsh WHERE key = ?1 LIMIT 64")?;
+        for k in &p.doc_keys {
+            for d in st.query_map([k], |r| r.get::<_, i64>(0))? {
+                candidates.insert(d?);
+            }
+            if candidates.len() >= MAX_CANDIDATES {
+                break;
+            }
+        }
+    }
+    let mut stories: HashSet<i64> = HashSet::new();
+    let mut best = 1.0f32;
+    let mut best_seen = 0.0f32;
+    {
+        let mut st = tx.prepare_cached("SELECT story, minhash FROM documents WHERE id = ?1")?;
+        for c in candidates {
+            let (story, sig): (i64, Vec<u8>) = st.query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let sim = minhash::estimate(&p.minhash, &minhash::from_bytes(&sig));
+            if sim >= D::THRESHOLD {
+                stories.insert(story);
+                best_seen = best_seen.max(sim);
+            }
+        }
+    }
+    if !stories.is_empty() {
+        best = best_seen;
+    }
+    let story = stories.iter().copied().min().unwrap_or(id).min(id);
+    tx.prepare_cached("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?
+        .execute(params![story, best, id])?;
+    for s in stories.iter().filter(|&&s| s != story) {
+        tx.prepare_cached("UPDATE documents SET story = ?1 WHERE story = ?2")?
+            .execute(params![story, s])?;
+    }
+    {
+        let mut st = tx.prepare_cached("INSERT INTO doc_lsh(key, doc) VALUES (?1, ?2)")?;
+        for k in &p.doc_keys {
+            st.execute(params![k, id])?;
+        }
+    }
+
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for e in &p.entities {
+            st.execute(params![
+                id,
+                e.idx as i64,
+                e.canonical,
+                e.canonical.to_lowercase(),
+                e.entity_type,
+                e.mentions as i64,
+                serde_json::to_string(&e.aliases).unwrap_or_else(|_| "[]".into()),
+            ])?;
+        }
+        let mut st = tx.prepare_cached(
+            "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for m in &p.mentions {
+            st.execute(params![
+                id,
+                m.idx as i64,
+                m.cluster as i64,
+                m.start as i64,
+                m.end as i64,
+                m.entity_type,
+                m.kind
+            ])?;
+        }
+        let mut st = tx.prepare_cached(
+            "INSERT INTO techniques(doc, idx, technique, technique_2023, start, end, score)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for t in &p.techniques {
+            st.execute(params![
+                id,
+                t.idx as i64,
+                t.technique,
+                t.technique_2023,
+                t.start as i64,
+                t.end as i64,
+                t.score as f64
+            ])?;
+        }
+    }
+
+    for q in &p.quotes {
+        insert_quote(tx, id, q)?;
+    }
+    Ok(PutOutcome {
+        id,
+        content_hash: p.content_hash.clone(),
+        new: true,
+    })
+}
+
+fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO quotes(doc, idx, kind, text, norm, start, end, speaker_cluster, speaker,
+                            speaker_norm, cluster)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+    )?
+    .execute(params![
+        doc,
+        q.idx as i64,
+        q.kind,
+        q.text,
+        q.norm,
+        q.start as i64,
+        q.end as i64,
+        q.speaker_cluster.map(|c| c as i64),
+        q.speaker,
+        q.speaker.as_ref().map(|s| s.to_lowercase()),
+    ])?;
+    let qid = tx.last_insert_rowid();
+    let mut candidates: HashSet<i64> = HashSet::new();
+    {
+        let mut st = tx.prepare_cached("SELECT quote FROM quote_lsh WHERE key = ?1 LIMIT 64")?;
+        for k in &q.keys {
+            for c in st.query_map([k], |r| r.get::<_, i64>(0))? {
+                candidates.insert(c?);
+            }
+            if candidates.len() >= MAX_CANDIDATES {
+                break;
+            }
+        }
+    }
+    let mut clusters: HashSet<i64> = HashSet::new();
+    {
+        let mut st = tx.prepare_cached("SELECT cluster, norm FROM quotes WHERE id = ?1")?;
+        for c in candidates {
+            let (cluster, norm): (i64, String) =
+                st.query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let same = if norm == q.norm {
+                true
+            } else {
+                let toks: Vec<String> = norm.split(' ').map(str::to_string).collect();
+                let short = toks.len().min(q.norm.split(' ').count()) < Q::MIN_TOKENS;
+                let (j, c) = minhash::jaccard_containment(
+                    &q.shingles,
+                    &minhash::shingles(&toks, Q::SHINGLE),
+                );
+                !short && (j >= Q::JACCARD || c >= Q::CONTAINMENT)
+            };
+            if same {
+                clusters.insert(cluster);
+            }
+        }
+    }
+    let cluster = clusters.iter().copied().min().unwrap_or(qid).min(qid);
+    tx.prepare_cached("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?
+        .execute(params![cluster, qid])?;
+    for c in clusters.iter().filter(|&&c| c != cluster) {
+        tx.prepare_cached("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?
+            .execute(params![cluster, c])?;
+    }
+    let mut st = tx.prepare_cached("INSERT INTO quote_lsh(key, quote) VALUES (?1, ?2)")?;
+    for k in &q.keys {
+        st.execute(params![k, qid])?;
+    }
+    Ok(())
+}
+
+fn count(conn: &Connection, sql: &str) -> Result<u64> {
+    Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Converts char offsets to a byte range of `text` using its offset map.
+fn byte_range(map: &OffsetMap, start: usize, end: usize) -> (usize, usize) {
+    (map.to_byte(start), map.to_byte(end))
+}
+
+impl Store for EmbeddedStore {
+    fn put(&self, batch: Vec<Analysis>) -> Result<Vec<PutOutcome>> {
+        use rayon::prelude::*;
+        let prepared = batch
+            .par_iter()
+            .map(prepare::prepare)
+            .collect::<Result<Vec<_>>>()?;
+        let out = self.write_batch(prepared, &[], &[])?;
+        self.flush_index()?;
+        Ok(out)
+    }
+
+    fn contains(&self, content_hash: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM documents WHERE content_hash = ?1")?
+            .exists([content_hash])?)
+    }
+
+    fn get(&self, key: &str) -> Result<Option<StoredDocument>> {
+        let conn = self.conn();
+        let sql = "SELECT id, story, ingested_at, text, analysis FROM documents WHERE ";
+        let row = if let Ok(id) = key.parse::<i64>() {
+            conn.query_row(&format!("{sql} id = ?1"), [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+        } else {
+            conn.query_row(&format!("{sql} content_hash = ?1"), [key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+        }
+        .optional()?;
+        let Some((id, story, ingested_at, text, blob)): Option<(
+            i64,
+            i64,
+            String,
+            String,
+            Vec<u8>,
+        )> = row
+        else {
+            return Ok(None);
+        };
+        let analysis = prepare::decompress_analysis(&blob, &text)?;
+        let mut st = conn.prepare_cached(
+            "SELECT source, outlet, dateline FROM document_sources WHERE doc = ?1",
+        )?;
+        let sources = st
+            .query_map([id], |r| {
+                Ok(DocSource {
+                    source: r.get(0)?,
+                    outlet: r.get(1)?,
+                    dateline: opt_date(r.get(2)?),
+                })
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Some(StoredDocument {
+            id,
+            story,
+            ingested_at,
+            sources,
+            analysis,
+        }))
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let query = self.index.build_query(q)?;
+        let raw = self.index.search(query.as_ref(), q.limit)?;
+        if raw.is_empty() {
+            return Ok(Vec::new());
+        }
+        let gen = self.index.snippets(query.as_ref())?;
+        let words = self.index.query_words(query.as_ref());
+        let conn = self.conn();
+        let mut doc_st = conn.prepare_cached(
+            "SELECT doc_id, content_hash, title, outlet, dateline, text FROM documents WHERE id = ?1",
+        )?;
+        let mut q_st =
+            conn.prepare_cached("SELECT start, end, speaker, cluster FROM quotes WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(raw.len());
+        for h in raw {
+            let Some((doc_id, content_hash, title, outlet, dateline, text)) = doc_st
+                .query_row([h.doc], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .optional()?
+            else {
+                continue;
+            };
+            let map = OffsetMap::new(&text);
+            let (mut lo, mut hi) = (0usize, text.len());
+            let (mut speaker, mut quote_cluster) = (None, None);
+            if let Some(qid) = h.quote {
+                if let Some((s, e, sp, cl)) = q_st
+                    .query_row([qid], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .optional()?
+                {
+                    (lo, hi) = byte_range(&map, s as usize, e as usize);
+                    speaker = sp;
+                    quote_cluster = Some(cl);
+                }
+            }
+            let region = text.get(lo..hi).unwrap_or("");
+            let snip = gen.snippet(region);
+            let frag = snip.fragment_range();
+            let (snippet, snippet_start, highlights) = if snip.fragment().is_empty() {
+                // No body term matched (a title-only or filter-only hit): show the start.
+                let end = region
+                    .char_indices()
+                    .nth(200)
+                    .map_or(region.len(), |(i, _)| i);
+                (region[..end].to_string(), map.to_char(lo), Vec::new())
+            } else {
+                let fs = lo + frag.start;
+                let fmap = OffsetMap::new(snip.fragment());
+                let hl = snip
+                    .highlighted()
+                    .iter()
+                    .map(|r| [fmap.to_char(r.start), fmap.to_char(r.end)])
+                    .collect();
+                (snip.fragment().to_string(), map.to_char(fs), hl)
+            };
+            let spans = self
+                .index
+                .match_ranges(region, &words)?
+                .into_iter()
+                .map(|(s, e)| TextSpan {
+                    start: map.to_char(lo + s),
+                    end: map.to_char(lo + e),
+                    text: region[s..e].to_string(),
+                })
+                .collect();
+            out.push(SearchHit {
+                kind: h.kind,
+                score: h.score,
+                doc: h.doc,
+                doc_id,
+                content_hash,
+                title,
+                outlet,
+                dateline: opt_date(dateline),
+                quote: h.quote,
+                quote_cluster,
+                speaker,
+                snippet,
+                snippet_start,
+                highlights,
+                spans,
+            });
+        }
+        Ok(out)
+    }
+
+    fn stories(&self, limit: usize) -> Result<Vec<Story>> {
+        let conn = self.conn();
+        let ids: Vec<i64> = conn
+            .prepare(
+                "SELECT story FROM documents GROUP BY story HAVING COUNT(*) > 1
+                 ORDER BY COUNT(*) DESC, story LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(s) = self.story_of(&conn, id)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    fn story(&self, id: i64) -> Result<Option<Story>> {
+        let conn = self.conn();
+        let story: Option<i64> = conn
+            .query_row("SELECT story FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match story {
+            Some(s) => self.story_of(&conn, s),
+            None => Ok(None),
+        }
+    }
+
+    fn quote_clusters(&self, speaker: Option<&str>, limit: usize) -> Result<Vec<QuoteCluster>> {
+        let conn = self.conn();
+        let ids: Vec<i64> = match speaker {
+            Some(s) => conn
+                .prepare(
+                    "SELECT cluster FROM quotes WHERE cluster IN
+                       (SELECT cluster FROM quotes WHERE instr(speaker_norm, ?1) > 0)
+                     GROUP BY cluster ORDER BY COUNT(*) DESC, cluster LIMIT ?2",
+                )?
+                .query_map(params![s.to_lowercase(), limit as i64], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?,
+            None => conn
+                .prepare(
+                    "SELECT cluster FROM quotes GROUP BY cluster
+                     ORDER BY COUNT(*) DESC, cluster LIMIT ?1",
+                )?
+                .query_map([limit as i64], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?,
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(c) = self.quote_cluster(&conn, id)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    fn quote_spread(&self, id: i64) -> Result<Option<QuoteCluster>> {
+        let conn = self.conn();
+        let cluster: Option<i64> = conn
+            .query_row("SELECT cluster FROM quotes WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match cluster {
+            Some(c) => self.quote_cluster(&conn, c),
+            None => Ok(None),
+        }
+    }
+
+    fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
+        let conn = self.conn();
+        let top: Vec<(String, String, i64, i64)> = conn
+            .prepare(
+                "SELECT norm, type, COUNT(DISTINCT doc) AS docs, SUM(mentions) AS m
+                 FROM entity_clusters GROUP BY norm, type ORDER BY docs DESC, m DESC, norm LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut name_st = conn.prepare_cached(
+            "SELECT canonical FROM entity_clusters WHERE norm = ?1 AND type = ?2
+             GROUP BY canonical ORDER BY COUNT(*) DESC, canonical LIMIT 1",
+        )?;
+        let mut quotes_st =
+            conn.prepare_cached("SELECT COUNT(*) FROM quotes WHERE speaker_norm = ?1")?;
+        let mut with_st = conn.prepare_cached(
+            "SELECT e2.norm, e2.type, COUNT(DISTINCT e2.doc) AS n
+             FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
+             WHERE e1.norm = ?1 AND e1.type = ?2 AND NOT (e2.norm = e1.norm AND e2.type = e1.type)
+             GROUP BY e2.norm, e2.type ORDER BY n DESC, e2.norm LIMIT 5",
+        )?;
+        let mut out = Vec::new();
+        for (norm, ty, docs, mentions) in top {
+            let name: String = name_st.query_row([&norm, &ty], |r| r.get(0))?;
+            let quotes: i64 = quotes_st.query_row([&norm], |r| r.get(0))?;
+            let with: Vec<(String, String, i64)> = with_st
+                .query_map([&norm, &ty], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            let mut co = Vec::new();
+            for (n, t, d) in with {
+                let cname: String = name_st.query_row([&n, &t], |r| r.get(0))?;
+                co.push(CoEntity {
+                    name: cname,
+                    entity_type: t,
+                    documents: d as usize,
+                });
+            }
+            out.push(EntitySummary {
+                name,
+                entity_type: ty,
+                documents: docs as usize,
+                mentions: mentions as usize,
+                quotes: quotes as usize,
+                with: co,
+            });
+        }
+        Ok(out)
+    }
+
+    fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
+        let conn = self.conn();
+        let norm = entity.trim().to_lowercase();
+        let alias = serde_json::to_string(&norm).unwrap_or_default();
+        let dates: Vec<Option<String>> = conn
+            .prepare(
+                "SELECT d.dateline FROM documents d WHERE EXISTS (
+                   SELECT 1 FROM entity_clusters e WHERE e.doc = d.id
+                   AND (e.norm = ?1 OR instr(lower(e.aliases), ?2) > 0))",
+            )?
+            .query_map(params![norm, alias], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let qdates: Vec<Option<String>> = conn
+            .prepare(
+                "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
+                 WHERE q.speaker_norm = ?1",
+            )?
+            .query_map([&norm], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut points: BTreeMap<(bool, String), (usize, usize)> = BTreeMap::new();
+        let key = |d: Option<String>| match opt_date(d) {
+            Some(d) => (false, bucket.label(d)),
+            None => (true, "undated".to_string()),
+        };
+        let articles = dates.len();
+        let quotes = qdates.len();
+        for d in dates {
+            points.entry(key(d)).or_default().0 += 1;
+        }
+        for d in qdates {
+            points.entry(key(d)).or_default().1 += 1;
+        }
+        Ok(Timeline {
+            entity: entity.to_string(),
+            bucket,
+            points: points
+                .into_iter()
+                .map(|((_, period), (a, q))| TimelinePoint {
+                    period,
+                    articles: a,
+                    quotes: q,
+                })
+                .collect(),
+            articles,
+            quotes,
+        })
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        let conn = self.conn();
+        Ok(Stats {
+            documents: count(&conn, "SELECT COUNT(*) FROM documents")?,
+            entity_clusters: count(
+                &conn,
+                "SELECT COUNT(*) FROM (SELECT 1 FROM entity_clusters GROUP BY norm, type)",
+            )?,
+            quotes: count(&conn, "SELECT COUNT(*) FROM quotes")?,
+            technique_spans: count(&conn, "SELECT COUNT(*) FROM techniques")?,
+            story_clusters: count(
+                &conn,
+                "SELECT COUNT(*) FROM (SELECT story FROM documents GROUP BY story HAVING COUNT(*) > 1)",
+            )?,
+            quote_clusters: count(
+                &conn,
+                "SELECT COUNT(*) FROM (SELECT cluster FROM quotes GROUP BY cluster HAVING COUNT(*) > 1)",
+            )?,
+        })
+    }
+}
+
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        if self.write.is_some() {
+            let _ = self.flush_index();
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<EmbeddedStore>();
+    let _: HashMap<(), ()> = HashMap::new();
+}
