@@ -251,21 +251,34 @@ impl Ctx<'_> {
         shift_render(d, "weekend", shift)
     }
 
-    /// The year of a month (1–12) mentioned without one: the dateline's year, moved by a year
-    /// when the clause's tense points across the year boundary.
-    fn year_for(&mut self, month: u32) -> Option<i32> {
+    /// The year for a day of the year mentioned without one: of the dates in the dateline's
+    /// year and the years either side, the nearest to the dateline, where the clause's tense
+    /// stretches distances in the wrong direction (a past clause rarely means next month).
+    fn nearest_year(&mut self, month: u32, day: u32) -> Option<i32> {
         let d = self.dct()?;
-        let y = d.year();
-        Some(match self.tense_dir() {
-            Tense::Future if month < d.month() => y + 1,
-            Tense::Past if month > d.month() => y - 1,
-            _ => y,
-        })
+        let tense = self.tense_dir();
+        let (ahead, behind) = match tense {
+            Tense::Past => (3.0, 1.0),
+            Tense::Future => (1.0, 3.0),
+            Tense::Unknown => (1.4, 1.0),
+        };
+        let mut best: Option<(f64, i32)> = None;
+        for y in [d.year() - 1, d.year(), d.year() + 1] {
+            let Some(c) = NaiveDate::from_ymd_opt(y, month, day) else {
+                continue;
+            };
+            let days = (c - d).num_days() as f64;
+            let cost = if days >= 0.0 { days * ahead } else { -days * behind };
+            if best.is_none_or(|(b, _)| cost < b) {
+                best = Some((cost, y));
+            }
+        }
+        best.map(|(_, y)| y)
     }
 
     fn month(&mut self, m: &str) -> R {
         let month: u32 = m.parse().map_err(|_| NoValue)?;
-        match self.year_for(month) {
+        match self.nearest_year(month, 15) {
             Some(y) => Ok(format!("{y:04}-{month:02}")),
             None => Ok(format!("XXXX-{month:02}")),
         }
@@ -274,36 +287,26 @@ impl Ctx<'_> {
     fn monthday(&mut self, m: &str, day: &str) -> R {
         let month: u32 = m.parse().map_err(|_| NoValue)?;
         let day: u32 = day.parse().map_err(|_| NoValue)?;
-        let Some(d) = self.dct() else {
-            return Ok(format!("XXXX-{month:02}-{day:02}"));
-        };
-        let y = d.year();
-        let this_year = NaiveDate::from_ymd_opt(y, month, day).ok_or(NoValue)?;
-        let year = match self.tense_dir() {
-            Tense::Future if this_year < d => y + 1,
-            Tense::Past if this_year > d => y - 1,
-            _ => y,
-        };
-        NaiveDate::from_ymd_opt(year, month, day)
-            .map(fmt_day)
-            .ok_or(NoValue)
+        if NaiveDate::from_ymd_opt(2000, month, day).is_none() {
+            return Err(NoValue);
+        }
+        match self.nearest_year(month, day) {
+            Some(y) => NaiveDate::from_ymd_opt(y, month, day)
+                .or_else(|| NaiveDate::from_ymd_opt(y, month, day - 1))
+                .map(fmt_day)
+                .ok_or(NoValue),
+            None => Ok(format!("XXXX-{month:02}-{day:02}")),
+        }
     }
 
     fn season(&mut self, s: &str) -> R {
-        let Some(d) = self.dct() else {
-            return Ok(format!("XXXX-{s}"));
-        };
         let (start, _) = season_months(s)?;
-        let y = d.year();
-        let cur = season_index(d.month());
-        let idx = season_order(s)?;
-        let year = match self.tense_dir() {
-            Tense::Future if idx < cur => y + 1,
-            Tense::Past if idx > cur => y - 1,
-            _ => y,
-        };
-        let _ = start;
-        Ok(format!("{year:04}-{s}"))
+        // Middle of the season, e.g. mid-July for summer.
+        let mid = if start == 12 { 1 } else { start + 1 };
+        match self.nearest_year(mid, 15) {
+            Some(y) => Ok(format!("{y:04}-{s}")),
+            None => Ok(format!("XXXX-{s}")),
+        }
     }
 
     /// `@seasonrel(S, DIR)`: "last summer" is the latest summer that has ended (or is going
@@ -349,10 +352,12 @@ impl Ctx<'_> {
         let months = 12 / per_year;
         let cur = (d.month() - 1) / months + 1;
         let y = d.year();
-        let year = match self.tense_dir() {
-            Tense::Future if n < cur => y + 1,
-            _ if n > cur && self.tense_dir() != Tense::Future => y - 1,
-            _ => y,
+        // Reports talk about the current or completed parts of the year; a later part is last
+        // year's unless the clause looks forward.
+        let year = if n > cur && self.tense_dir() != Tense::Future {
+            y - 1
+        } else {
+            y
         };
         Ok(format!("{year:04}-{tag}{n}"))
     }
@@ -371,7 +376,9 @@ impl Ctx<'_> {
                 return Ok(last.to_string());
             }
         }
-        self.rel(&g, "0")
+        // Without an antecedent, "the quarter" of a report is the latest completed one.
+        let back = if g == "quarter" { "-1" } else { "0" };
+        self.rel(&g, back)
     }
 }
 
@@ -469,6 +476,29 @@ fn dur(n: &str, unit: &str) -> R {
         "CE" => (scale(n, 100), "Y"),
         u => (n.to_string(), u),
     };
+    // Fractions go to the next smaller unit: 2.5 years is P2Y6M, 1.5 minutes PT1M30S.
+    if let (Ok(v), true) = (n.parse::<f64>(), n.contains('.')) {
+        let (whole, frac) = (v.trunc(), v.fract());
+        let sub = match unit {
+            "Y" => Some((12.0, "M")),
+            "M" => Some((30.0, "D")),
+            "W" => Some((7.0, "D")),
+            "D" => Some((24.0, "H")),
+            "TH" => Some((60.0, "M")),
+            "TM" => Some((60.0, "S")),
+            _ => None,
+        };
+        if let Some((k, u2)) = sub {
+            let part = trim_num((frac * k).round());
+            let w = trim_num(whole);
+            let w = if w == "0" { String::new() } else { format!("{w}{}", unit.trim_start_matches('T')) };
+            return Ok(match (unit, u2) {
+                ("TH" | "TM", _) => format!("PT{w}{part}{u2}"),
+                (_, "H") => format!("P{w}T{part}H"),
+                _ => format!("P{w}{part}{u2}"),
+            });
+        }
+    }
     Ok(match unit {
         "TH" | "TM" | "TS" => format!("PT{n}{}", &unit[1..]),
         "Y" | "M" | "W" | "D" | "Q" | "WE" => format!("P{n}{unit}"),

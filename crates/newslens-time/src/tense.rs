@@ -58,8 +58,12 @@ impl Cues {
         if self.past.contains(word) {
             return Some(Tense::Past);
         }
-        let lower_initial = raw.chars().next().is_some_and(char::is_lowercase);
-        if lower_initial && word.len() >= 5 && word.ends_with("ed") && !word.ends_with("eed") {
+        if word.ends_with("'ll") || word.ends_with("’ll") {
+            return Some(Tense::Future);
+        }
+        // Regular past forms; proper names ending in "-ed" are rare enough to ignore.
+        let _ = raw;
+        if word.len() >= 5 && word.ends_with("ed") && !word.ends_with("eed") {
             return Some(Tense::Past);
         }
         None
