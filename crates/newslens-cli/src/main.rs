@@ -1,1 +1,118 @@
-fn main() {}
+//! `newslens`: turn news articles into structured, checkable evidence.
+//!
+//! Exit codes: 0 success, 1 failure (nothing could be read, a stage failed, ...), 2 usage error.
+
+mod analyze;
+mod bench;
+mod cmd;
+mod report;
+
+use clap::{Parser, Subcommand};
+
+use cmd::{corpus, events, ner, quotes, rhetoric, timex};
+
+/// newslens — who said what, when, and how it persuades, with character offsets for every fact.
+#[derive(Debug, Parser)]
+#[command(name = "newslens", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse articles and print every annotation layer (pretty on a terminal, JSON when piped).
+    Analyze(analyze::AnalyzeArgs),
+    /// Train a model from the shared data sets.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Score a stage against a gold data set.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Analyse articles and store them in a corpus.
+    Ingest(corpus::IngestArgs),
+    /// Full-text search over stored articles and quotes.
+    Search(corpus::SearchArgs),
+    /// List republication clusters (the same story across outlets).
+    Stories(corpus::ListArgs),
+    /// List quotes and how they spread across articles.
+    Quotes(corpus::QuotesArgs),
+    /// List the entities that appear most, with whom.
+    Entities(corpus::ListArgs),
+    /// Article and quote counts over time for one entity.
+    Timeline(corpus::TimelineArgs),
+    /// Counts of what a store holds.
+    Stats(corpus::ListArgs),
+    /// Measure read + segmentation (and full pipeline) throughput on a generated corpus.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum TrainCommand {
+    /// Named-entity recogniser from CoNLL-2003 files.
+    Ner(ner::TrainArgs),
+    /// Quote cue/attribution model from PolNeAR.
+    Quotes(quotes::TrainArgs),
+    /// Persuasion techniques, frames, genre and entity roles from the SemEval data sets.
+    Rhetoric(rhetoric::TrainArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Entity recognition against a CoNLL-2003 file (conlleval figures).
+    Ner(ner::EvalArgs),
+    /// Attribution (source, cue, content) against a PolNeAR split.
+    Quotes(quotes::EvalArgs),
+    /// Time expressions against a folder of TimeML files (TempEval-3 Task A).
+    Timex(timex::EvalArgs),
+    /// Event coding against the PETRARCH records and MEANTIME.
+    Events(events::EvalArgs),
+    /// SemEval-2020 Task 11: span identification (si) or technique classification (tc).
+    Ptc(rhetoric::EvalPtcArgs),
+    /// SemEval-2023 Task 3 subtasks 1–3.
+    Semeval23(rhetoric::EvalSemeval23Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Analyze(a) => analyze::run(a),
+        Command::Train(TrainCommand::Ner(a)) => ner::train(a),
+        Command::Train(TrainCommand::Quotes(a)) => quotes::train(a),
+        Command::Train(TrainCommand::Rhetoric(a)) => rhetoric::train(a),
+        Command::Eval(EvalCommand::Ner(a)) => ner::eval(a),
+        Command::Eval(EvalCommand::Quotes(a)) => quotes::eval(a),
+        Command::Eval(EvalCommand::Timex(a)) => timex::eval(a),
+        Command::Eval(EvalCommand::Events(a)) => events::eval(a),
+        Command::Eval(EvalCommand::Ptc(a)) => rhetoric::eval_ptc(a),
+        Command::Eval(EvalCommand::Semeval23(a)) => rhetoric::eval_semeval23(a),
+        Command::Ingest(a) => corpus::ingest(a),
+        Command::Search(a) => corpus::search(a),
+        Command::Stories(a) => corpus::stories(a),
+        Command::Quotes(a) => corpus::quotes(a),
+        Command::Entities(a) => corpus::entities(a),
+        Command::Timeline(a) => corpus::timeline(a),
+        Command::Stats(a) => corpus::stats(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    if let Err(e) = result {
+        if let Some(usage) = e.downcast_ref::<UsageError>() {
+            eprintln!("error: {usage}");
+            std::process::exit(2);
+        }
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// An error in how the command was called (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}

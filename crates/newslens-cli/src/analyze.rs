@@ -1,0 +1,217 @@
+//! `newslens analyze`: read, run the pipeline in parallel, print in input order.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use newslens_core::{Analysis, SCHEMA_VERSION};
+use newslens_ingest::{IngestError, ReadOptions};
+use newslens_pipeline::{Pipeline, PipelineOptions};
+use rayon::prelude::*;
+
+use crate::UsageError;
+
+/// Output format of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Coloured report for people (default on a terminal).
+    Pretty,
+    /// One JSON object (an array when there are several documents).
+    Json,
+    /// One JSON object per line, streamed (default when piped with several inputs).
+    Jsonl,
+}
+
+/// `newslens analyze`
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files, directories (read recursively) or `-` for stdin; stdin when omitted and piped.
+    pub paths: Vec<PathBuf>,
+    /// Output format (default: pretty on a terminal; json for one file, jsonl otherwise, when piped).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Largest document accepted, in bytes (a file, or one JSON line).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_bytes: u64,
+    /// Run only these stages (comma-separated; the stages they need are added).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
+    /// NER model file (default: the embedded model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Leave tokens out of JSON output (they are most of its size).
+    #[arg(long)]
+    pub no_tokens: bool,
+}
+
+/// One document's outcome, rendered.
+enum Rendered {
+    Ok(String),
+    Err(String, String),
+}
+
+fn error_record(e: &IngestError) -> String {
+    let v = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "error": {
+            "kind": e.kind(),
+            "message": e.to_string(),
+            "source": e.path(),
+            "line": e.line(),
+        }
+    });
+    v.to_string()
+}
+
+pub(crate) fn render_json(a: &Analysis, pretty: bool, no_tokens: bool) -> Result<String> {
+    let mut buf = Vec::with_capacity(a.text().len() * 4);
+    if no_tokens {
+        let mut a = a.clone();
+        a.tokens.clear();
+        a.write_json(&mut buf, pretty)?;
+    } else {
+        a.write_json(&mut buf, pretty)?;
+    }
+    Ok(String::from_utf8(buf)?)
+}
+
+/// Runs `analyze`.
+pub fn run(args: &AnalyzeArgs) -> Result<()> {
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(UsageError(
+                "no input: give files or directories, or pipe text into `newslens analyze -`"
+                    .into(),
+            )
+            .into());
+        }
+        paths.push(PathBuf::from("-"));
+    }
+    let stdout_tty = std::io::stdout().is_terminal();
+    let single_file = paths.len() == 1
+        && paths[0].is_file()
+        && !matches!(
+            paths[0].extension().and_then(|e| e.to_str()),
+            Some("jsonl" | "ndjson")
+        );
+    let format = args.format.unwrap_or(if stdout_tty {
+        Format::Pretty
+    } else if single_file {
+        Format::Json
+    } else {
+        Format::Jsonl
+    });
+    let color = stdout_tty && std::env::var_os("NO_COLOR").is_none();
+    let pipeline = Pipeline::new(&PipelineOptions {
+        only: args.only.clone(),
+        ner_model: args.model.clone(),
+    })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    let opts = ReadOptions {
+        max_bytes: args.max_bytes,
+    };
+
+    let progress = if std::io::stderr().is_terminal() && !single_file {
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {pos} documents analysed ({per_sec}) {msg}")
+                .expect("valid template"),
+        );
+        pb
+    } else {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+    };
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut docs = newslens_ingest::read_paths(&paths, &opts);
+    let chunk_size = 32 * pool.current_num_threads().max(1);
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let mut json_items: Vec<String> = Vec::new();
+    loop {
+        let chunk: Vec<_> = docs.by_ref().take(chunk_size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let rendered: Vec<Rendered> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|r| match r {
+                    Err(e) => Rendered::Err(e.to_string(), error_record(&e)),
+                    Ok(doc) => {
+                        let source = doc.source.clone().unwrap_or_default();
+                        let analysed = pipeline.run(doc).map_err(anyhow::Error::from).and_then(
+                            |a| match format {
+                                Format::Pretty => Ok(crate::report::render(&a, color)),
+                                Format::Json => render_json(&a, true, args.no_tokens),
+                                Format::Jsonl => render_json(&a, false, args.no_tokens),
+                            },
+                        );
+                        match analysed {
+                            Ok(s) => Rendered::Ok(s),
+                            Err(e) => {
+                                let msg = format!("{source}: {e:#}");
+                                let rec = serde_json::json!({
+                                    "schema_version": SCHEMA_VERSION,
+                                    "error": {"kind": "stage", "message": msg, "source": source}
+                                })
+                                .to_string();
+                                Rendered::Err(msg, rec)
+                            }
+                        }
+                    }
+                })
+                .collect()
+        });
+        for r in rendered {
+            progress.inc(1);
+            match r {
+                Rendered::Ok(s) => {
+                    ok += 1;
+                    match format {
+                        Format::Json => json_items.push(s),
+                        Format::Jsonl => writeln!(out, "{s}")?,
+                        Format::Pretty => writeln!(out, "{s}")?,
+                    }
+                }
+                Rendered::Err(msg, record) => {
+                    failed += 1;
+                    progress.suspend(|| eprintln!("warning: {msg}"));
+                    if format == Format::Jsonl {
+                        writeln!(out, "{record}")?;
+                    }
+                }
+            }
+        }
+        if format == Format::Jsonl {
+            out.flush()?;
+        }
+    }
+    progress.finish_and_clear();
+    if format == Format::Json {
+        if json_items.len() == 1 {
+            writeln!(out, "{}", json_items[0])?;
+        } else {
+            writeln!(out, "[{}]", json_items.join(",\n"))?;
+        }
+    }
+    out.flush()?;
+    if ok == 0 {
+        if failed > 0 {
+            anyhow::bail!(
+                "nothing could be read ({failed} input(s) failed; see the warnings above)"
+            );
+        }
+        anyhow::bail!("no documents found in the given inputs");
+    }
+    Ok(())
+}
