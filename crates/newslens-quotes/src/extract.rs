@@ -1,0 +1,631 @@
+//! Rules that turn accepted cues and quote regions into attributions (source, cue, content),
+//! following PolNeAR's span conventions: sources include determiners and appositions, contents of
+//! direct quotes include the quote marks (the layer stores them without; see [`Attr::content`]),
+//! reported contents include a leading "that" and exclude the sentence's final period.
+
+use newslens_core::layers::quotes::QuoteKind;
+use newslens_core::Span;
+
+use crate::model::{is_subject_pronoun, Candidate};
+use crate::view::View;
+
+/// One attribution found by the rules (token indexes into the view).
+#[derive(Debug, Clone)]
+pub struct Attr {
+    /// Direct or indirect (partials are derived later).
+    pub kind: QuoteKind,
+    /// Cue tokens (inclusive).
+    pub cue: (usize, usize),
+    /// Source tokens (inclusive), if any.
+    pub source: Option<(usize, usize)>,
+    /// Content spans for the layer (without quote marks for direct quotes).
+    pub content: Vec<Span>,
+    /// Content spans in PolNeAR convention (quote marks included).
+    pub eval_content: Vec<Span>,
+    /// Quote regions used as direct content.
+    pub regions: Vec<usize>,
+    /// Cue classifier margin.
+    pub score: f32,
+}
+
+const ADVERBS: &[&str] = &[
+    "also",
+    "later",
+    "then",
+    "previously",
+    "recently",
+    "repeatedly",
+    "once",
+    "often",
+    "publicly",
+    "privately",
+    "quickly",
+    "never",
+    "just",
+    "again",
+    "still",
+    "even",
+    "already",
+    "reportedly",
+    "has",
+    "had",
+    "have",
+    "will",
+    "would",
+    "could",
+    "should",
+    "may",
+    "might",
+    "did",
+    "does",
+    "do",
+    "is",
+    "was",
+    "were",
+    "are",
+    "not",
+    "n't",
+    "only",
+    "ever",
+    "first",
+    "subsequently",
+    "further",
+    "flatly",
+    "openly",
+    "loudly",
+    "simply",
+    "frequently",
+    "famously",
+];
+
+const NP_STOP: &[&str] = &[
+    "that", "and", "but", "or", "because", "while", "when", "as", "if", "after", "before", "since",
+    "so", "than", "where", "whom", "whose", "has", "have", "had", "is", "was", "were", "are", "be",
+    "been", "will", "would", "could", "should", "can", "may", "might", "did", "does", "do", "to",
+    "said", "says", "say", "told", "in", "on", "at", "with", "by", "about", "from", "into",
+    "during", "also", "not", "then", "though", "although", "yet", "said.", "however", "why", "how",
+    "what",
+];
+
+/// Cues whose object is the addressee, not the content ("told reporters (that) …").
+const TELL: &[&str] = &[
+    "told", "tells", "tell", "telling", "warned", "warns", "reminded", "assured", "informed",
+    "notified", "promised",
+];
+
+fn is_terminal(w: &str) -> bool {
+    matches!(w, "." | "!" | "?" | "..." | "\u{2026}")
+}
+
+fn is_clause_punct(w: &str) -> bool {
+    matches!(
+        w,
+        "," | ";" | ":" | "\u{2014}" | "\u{2013}" | "--" | "-" | "(" | ")"
+    )
+}
+
+/// Trims trailing punctuation from a content token range, keeping a final closing quote mark
+/// (PolNeAR keeps `wraps.”`). Returns `None` when nothing is left.
+fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
+    if a > b {
+        return None;
+    }
+    while b > a && !v.is_mark(b) && (is_terminal(&v.lw[b]) || is_clause_punct(&v.lw[b])) {
+        b -= 1;
+    }
+    // Leading punctuation.
+    let mut a = a;
+    while a < b && (v.lw[a] == "," || v.lw[a] == ":" || v.lw[a] == "\u{2014}") {
+        a += 1;
+    }
+    if a == b && !v.is_word(a) {
+        return None;
+    }
+    Some((a, b))
+}
+
+/// Walks left from token `j` (inclusive) over a noun phrase; returns its token range.
+fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
+    let mut j = j as isize;
+    // Skip adverbs and auxiliaries between subject and verb.
+    while j >= ss as isize && ADVERBS.contains(&v.lw[j as usize].as_str()) {
+        j -= 1;
+    }
+    if j < ss as isize {
+        return None;
+    }
+    let end = j as usize;
+    if v.lw[end] == "," {
+        return apposition_left(v, ss, end);
+    }
+    if v.lw[end] == ")" {
+        // "Sen. Chuck Grassley (R-Iowa)": include the bracket.
+        let open = (ss..end).rev().find(|&k| v.lw[k] == "(")?;
+        let inner = np_left(v, ss, open.checked_sub(1)?)?;
+        return Some((inner.0, end));
+    }
+    if !v.is_word(end) || NP_STOP.contains(&v.lw[end].as_str()) {
+        return None;
+    }
+    let mut start = end;
+    let mut k = end as isize - 1;
+    let mut n = 1;
+    while k >= ss as isize && n < 9 {
+        let ku = k as usize;
+        let w = v.lw[ku].as_str();
+        let ok = (v.is_word(ku) && !NP_STOP.contains(&w))
+            || w == "'s"
+            || w == "'"
+            || w == "-"
+            || w == "&";
+        if !ok || v.is_mark(ku) {
+            break;
+        }
+        // A lowercase word directly before a capitalised name is usually a verb or preposition
+        // ("met Putin"); keep determiners, possessives and title-like modifiers.
+        start = ku;
+        n += 1;
+        k -= 1;
+    }
+    // A subject pronoun never has modifiers before it.
+    if is_subject_pronoun(&v.lw[end]) || v.lw[end] == "i" {
+        return Some((end, end));
+    }
+    Some((start, end))
+}
+
+/// `NAME, APPOSITION, said`: the source covers the name, the apposition and the trailing comma.
+fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> {
+    let prev_comma = (ss..comma)
+        .rev()
+        .find(|&k| v.lw[k] == "," || v.is_mark(k))?;
+    if v.is_mark(prev_comma) || comma - prev_comma > 14 || comma - prev_comma < 2 {
+        return None;
+    }
+    // The name before the first comma must reach the clause start and look like a name.
+    let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
+    let clause_start = name.0 == ss
+        || v.is_mark(name.0 - 1)
+        || matches!(v.lw[name.0 - 1].as_str(), "," | "and" | "but" | ":" | ";");
+    if !clause_start || !(name.0..=name.1).any(|k| v.is_cap(k)) {
+        return None;
+    }
+    Some((name.0, comma))
+}
+
+/// Noun phrase right after the cue ("said Smith, ..."), up to punctuation or a clause word.
+fn np_right(v: &View, i: usize, se: usize) -> Option<(usize, usize)> {
+    if i >= se || !v.is_word(i) || NP_STOP.contains(&v.lw[i].as_str()) {
+        return None;
+    }
+    let mut end = i;
+    let mut k = i + 1;
+    while k < se && k - i < 8 {
+        let w = v.lw[k].as_str();
+        let ok = (v.is_word(k) && !NP_STOP.contains(&w) && w != "who") || w == "'s" || w == "-";
+        if !ok {
+            break;
+        }
+        end = k;
+        k += 1;
+    }
+    Some((i, end))
+}
+
+/// Regions whose closing mark lies in `lo..hi`.
+fn region_closing_in(v: &View, lo: usize, hi: usize) -> Option<usize> {
+    (lo..hi).rev().find_map(|k| {
+        let r = v.region_of[k]?;
+        (v.regions[r].close == Some(k)).then_some(r)
+    })
+}
+
+/// Region opening at token `k`.
+fn region_opening_at(v: &View, k: usize) -> Option<usize> {
+    let r = v.region_of.get(k).copied().flatten()?;
+    (v.regions[r].open == k).then_some(r)
+}
+
+/// True if a region starts its sentence (or paragraph): a quote standing on its own.
+fn region_starts_clause(v: &View, r: usize) -> bool {
+    let o = v.regions[r].open;
+    let (ss, _) = v.sent_range[v.sent_of[o]];
+    o == ss || (o > ss && matches!(v.lw[o - 1].as_str(), ":" | "(" | "\u{2014}"))
+}
+
+/// Builds attributions for the accepted cues.
+pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
+    let mut out: Vec<Attr> = Vec::new();
+    let cue_starts: Vec<usize> = cues.iter().map(|(c, _)| c.first).collect();
+    for (idx, (c, score)) in cues.iter().enumerate() {
+        let (ss, se) = v.sent_range[v.sent_of[c.first]];
+        // Cues inside a quotation are the quoted speaker's words, not attributions.
+        if let Some(r) = v.region_of[c.first] {
+            let reg = &v.regions[r];
+            if c.first > reg.open && reg.close.is_some_and(|cl| c.first < cl) {
+                continue;
+            }
+        }
+        let form = cue_form(v, c);
+        let mut a = Attr {
+            kind: QuoteKind::Indirect,
+            cue: (c.first, c.last),
+            source: None,
+            content: Vec::new(),
+            eval_content: Vec::new(),
+            regions: Vec::new(),
+            score: *score,
+        };
+        if form.starts_with("according to") {
+            according_to(v, c, ss, se, &mut a);
+        } else if let Some(r) = quote_before(v, c, ss) {
+            let reg = &v.regions[r];
+            let close = reg.close.unwrap_or(reg.last);
+            // Source between the quote and the cue, else after the cue (inversion).
+            a.source = if close + 1 < c.first {
+                np_left(v, close + 1, c.first - 1)
+            } else {
+                None
+            }
+            .or_else(|| np_right(v, c.last + 1, se));
+            if region_starts_clause(v, r) {
+                push_direct(v, r, &mut a);
+            } else if let Some((x, y)) = content_range(v, ss, close) {
+                a.content.push(v.span(x, y));
+                a.eval_content.push(v.span(x, y));
+            }
+            // A quote split by the attribution: “…,” Putin wrote, “…”
+            let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
+            if after < v.len() && matches!(v.lw[after].as_str(), "," | ":" | ".") {
+                if let Some(r2) = region_opening_at(v, after + 1) {
+                    if r2 != r {
+                        push_direct(v, r2, &mut a);
+                    }
+                }
+            }
+        } else if let Some(r) = quote_after(v, c) {
+            a.source = source_left(v, ss, c, &out);
+            push_direct(v, r, &mut a);
+        } else if let Some(comma) = content_before(v, c, ss, se) {
+            a.source = if comma + 1 < c.first {
+                np_left(v, comma + 1, c.first - 1)
+            } else {
+                None
+            }
+            .or_else(|| np_right(v, c.last + 1, se));
+            if let Some((x, y)) = content_range(v, ss, comma) {
+                if let Some(r) = v.region_of[x].filter(|&r| {
+                    let reg = &v.regions[r];
+                    reg.open == x && reg.close == Some(y)
+                }) {
+                    push_direct(v, r, &mut a);
+                } else {
+                    a.content.push(v.span(x, y));
+                    a.eval_content.push(v.span(x, y));
+                }
+            }
+        } else {
+            a.source = source_left(v, ss, c, &out);
+            let mut x = c.last + 1;
+            if TELL.contains(&v.lw[c.last].as_str()) {
+                x = skip_object(v, x, se);
+            }
+            // Stop before the next cue in the sentence: at the comma, "and" or closing quote mark
+            // that ends this content ("… and “…,” Putin wrote" / "…, adding that …").
+            let mut y = se;
+            if let Some(&n) = cue_starts.iter().skip(idx + 1).find(|&&n| n > x && n < se) {
+                if let Some(k) = (x + 1..n).rev().find(|&k| {
+                    matches!(v.lw[k].as_str(), "," | "and" | ";")
+                        || (v.is_mark(k)
+                            && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k)))
+                }) {
+                    y = if v.is_mark(k) { k + 1 } else { k };
+                }
+            }
+            if let Some(k) = (x..y)
+                .find(|&k| v.lw[k] == "," && v.lw.get(k + 1).is_some_and(|w| w == "according"))
+            {
+                y = k;
+            }
+            if y > x {
+                if let Some((x, y)) = content_range(v, x, y - 1) {
+                    match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {
+                        Some(r) => push_direct(v, r, &mut a),
+                        None => {
+                            a.content.push(v.span(x, y));
+                            a.eval_content.push(v.span(x, y));
+                        }
+                    }
+                }
+            }
+        }
+        if a.content.is_empty() {
+            continue;
+        }
+        out.push(a);
+    }
+    colon_attributions(v, &mut out);
+    out.sort_by_key(|a| a.cue.0);
+    out
+}
+
+/// Headline and transcript attributions: `Paul Ryan: FBI Decision … ‘Defies Explanation’`,
+/// `"PENCE: Well, …`. The speaker is a short capitalised prefix ending in a colon.
+fn colon_attributions(v: &View, out: &mut Vec<Attr>) {
+    const NOT_SPEAKERS: &[&str] = &[
+        "update",
+        "updated",
+        "watch",
+        "exclusive",
+        "breaking",
+        "video",
+        "photos",
+        "photo",
+        "note",
+        "related",
+        "read",
+        "also",
+        "source",
+        "sources",
+        "editor's",
+        "correction",
+        "live",
+        "listen",
+        "warning",
+        "q",
+        "question",
+        "answer",
+        "transcript",
+        "full",
+        "here",
+        "more",
+        "bottom",
+        "the",
+        "why",
+        "what",
+        "how",
+        "who",
+        "when",
+        "where",
+        "and",
+        "but",
+        "so",
+        "then",
+        "now",
+    ];
+    for (si, &(ss, se)) in v.sent_range.iter().enumerate() {
+        let mut first = ss;
+        if first < se && v.is_mark(first) {
+            first += 1;
+        }
+        let Some(p) = (first..(first + 6).min(se)).find(|&k| v.lw[k] == ":") else {
+            continue;
+        };
+        if p == first || p + 1 >= se || (first == ss && v.region_of[p].is_some()) {
+            continue;
+        }
+        let all_cap = (first..p).all(|k| v.is_word(k) && (v.is_cap(k) || v.lw[k] == "'s"));
+        if !all_cap || NOT_SPEAKERS.contains(&v.lw[first].as_str()) {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|a| a.cue.0 <= p && p <= a.cue.1 || v.sent_of[a.cue.0] == si && a.cue.0 < p)
+        {
+            continue;
+        }
+        let transcript = (first..p).all(|k| v.tok(k).chars().all(|c| !c.is_lowercase()));
+        let end = if transcript {
+            // The rest of the paragraph.
+            let para = v.para_of(p);
+            let mut e = se;
+            while e < v.len() && v.para_of(e) == para {
+                e += 1;
+            }
+            e
+        } else {
+            se
+        };
+        let mut end = end - 1;
+        // A trailing closing mark that belongs to a paragraph-wide quote opened before the name.
+        if transcript && first > ss && v.is_mark(end) {
+            end -= 1;
+        }
+        let Some((x, y)) = content_range(v, p + 1, end) else {
+            continue;
+        };
+        let mut a = Attr {
+            kind: QuoteKind::Indirect,
+            cue: (p, p),
+            source: Some((first, p - 1)),
+            content: Vec::new(),
+            eval_content: Vec::new(),
+            regions: Vec::new(),
+            score: 0.0,
+        };
+        match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {
+            Some(r) => push_direct(v, r, &mut a),
+            None => {
+                a.content.push(v.span(x, y));
+                a.eval_content.push(v.span(x, y));
+            }
+        }
+        out.push(a);
+    }
+}
+
+/// The cue's lowercased words.
+pub fn cue_form(v: &View, c: &Candidate) -> String {
+    let mut s = String::new();
+    for k in c.first..=c.last {
+        if k > c.first {
+            s.push(' ');
+        }
+        s.push_str(&v.lw[k]);
+    }
+    s
+}
+
+fn push_direct(v: &View, r: usize, a: &mut Attr) {
+    let reg = &v.regions[r];
+    a.kind = QuoteKind::Direct;
+    a.regions.push(r);
+    a.eval_content.push(reg.outer);
+    // Layer content: between the marks, without a trailing comma.
+    let mut inner = reg.inner.trim(v.text);
+    let t = inner.text(v.text);
+    if let Some(stripped) = t.strip_suffix(',') {
+        inner = Span::new(inner.start, inner.start + stripped.len());
+    }
+    a.content.push(inner);
+}
+
+/// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
+/// (and commas) between.
+fn quote_before(v: &View, c: &Candidate, ss: usize) -> Option<usize> {
+    let lo = c.first.saturating_sub(9).max(ss.saturating_sub(3));
+    let r = region_closing_in(v, lo, c.first)?;
+    let close = v.regions[r].close?;
+    if v.para_of(close) != v.para_of(c.first) {
+        return None;
+    }
+    for k in close + 1..c.first {
+        if is_terminal(&v.lw[k]) || v.is_mark(k) {
+            return None;
+        }
+    }
+    Some(r)
+}
+
+/// A quote opening right after the cue (`said: “…”`, `said, “…”`, `said “…”`), possibly at the
+/// start of the next paragraph after a colon.
+fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
+    let mut k = c.last + 1;
+    // Allow a short source or "in a statement" between cue and colon: only punctuation here.
+    while k < v.len() && k <= c.last + 2 && matches!(v.lw[k].as_str(), "," | ":") {
+        k += 1;
+    }
+    let r = region_opening_at(v, k)?;
+    if v.para_of(k) != v.para_of(c.last) && v.lw[k - 1] != ":" {
+        return None;
+    }
+    Some(r)
+}
+
+/// `CONTENT, SOURCE CUE.` / `CONTENT, CUE SOURCE.`: the comma closing the content, when the cue
+/// stands at the end of its sentence.
+fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize> {
+    // Tokens after the cue until the sentence end must be few (source, "in a statement", date).
+    let tail = se.saturating_sub(c.last + 1);
+    if tail > 12 {
+        return None;
+    }
+    if (c.last + 1..se).any(|k| v.lw[k] == "that" || v.is_mark(k)) {
+        return None;
+    }
+    let lo = c.first.saturating_sub(10).max(ss + 1);
+    let comma = (lo..c.first)
+        .rev()
+        .find(|&k| v.lw[k] == "," || is_terminal(&v.lw[k]))?;
+    if v.lw[comma] != "," || comma <= ss + 1 {
+        return None;
+    }
+    // Between comma and cue: a subject (no verbs of its own); a second comma means apposition.
+    if (comma + 1..c.first).any(|k| matches!(v.lw[k].as_str(), "that" | "and" | "but" | "which")) {
+        return None;
+    }
+    Some(comma)
+}
+
+/// Subject of the cue: the noun phrase before it, or — after "and" — the previous attribution's
+/// source in the same sentence ("He said … and added …").
+fn source_left(v: &View, ss: usize, c: &Candidate, prev: &[Attr]) -> Option<(usize, usize)> {
+    if c.first == ss {
+        return None;
+    }
+    let mut j = c.first - 1;
+    while j > ss && ADVERBS.contains(&v.lw[j].as_str()) {
+        j -= 1;
+    }
+    if v.lw[j] == "and" || v.lw[j] == "but" {
+        if let Some(p) = prev.last() {
+            if let Some(s) = p.source {
+                if v.sent_of[s.0] == v.sent_of[c.first] {
+                    return Some(s);
+                }
+            }
+        }
+        return None;
+    }
+    np_left(v, ss, c.first - 1)
+}
+
+/// After "told"/"asked"…: skip the addressee ("told reporters (that) …").
+fn skip_object(v: &View, x: usize, se: usize) -> usize {
+    if let Some(k) = (x..(x + 7).min(se)).find(|&k| v.lw[k] == "that") {
+        return k;
+    }
+    // A determiner or possessive plus up to three words, or one capitalised name.
+    let mut k = x;
+    if k < se
+        && matches!(
+            v.lw[k].as_str(),
+            "the" | "a" | "an" | "his" | "her" | "their" | "its" | "our" | "my"
+        )
+    {
+        k += 1;
+    }
+    let mut n = 0;
+    while k < se
+        && n < 3
+        && v.is_word(k)
+        && (v.is_cap(k) || n == 0)
+        && !NP_STOP.contains(&v.lw[k].as_str())
+    {
+        k += 1;
+        n += 1;
+    }
+    if k < se && (v.lw[k] == "," || v.lw[k] == ":") {
+        k += 1;
+    }
+    if k >= se {
+        x
+    } else {
+        k
+    }
+}
+
+/// `according to SOURCE, CONTENT` or `CONTENT, according to SOURCE`.
+fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
+    let s0 = c.last + 1;
+    let mut s1 = s0;
+    while s1 < se && !is_clause_punct(&v.lw[s1]) && !is_terminal(&v.lw[s1]) && !v.is_mark(s1) {
+        s1 += 1;
+    }
+    if s1 > s0 {
+        a.source = Some((s0, s1 - 1));
+    }
+    let starts_clause =
+        c.first == ss || matches!(v.lw[c.first - 1].as_str(), "," | ":" | "\u{2014}" | "(");
+    if c.first == ss
+        || (starts_clause && s1 < se && v.lw[s1] == "," && c.first > ss && c.first - ss <= 3)
+    {
+        // Content after the source's comma.
+        if s1 < se && v.lw[s1] == "," {
+            if let Some((x, y)) = content_range(v, s1 + 1, se - 1) {
+                a.content.push(v.span(x, y));
+                a.eval_content.push(v.span(x, y));
+            }
+        }
+    } else if c.first > ss + 1 {
+        let end = if v.lw[c.first - 1] == "," {
+            c.first - 1
+        } else {
+            c.first
+        };
+        if let Some((x, y)) = content_range(v, ss, end.saturating_sub(1)) {
+            a.content.push(v.span(x, y));
+            a.eval_content.push(v.span(x, y));
+        }
+    }
+}

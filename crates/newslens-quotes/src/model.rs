@@ -1,0 +1,328 @@
+//! The learned part of the stage: a cue lexicon with corpus statistics and an averaged-perceptron
+//! cue classifier over lexicon matches, both produced by `newslens train quotes`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use newslens_learn::hash::FeatureHash;
+use newslens_learn::multiclass::{Classifier, StoredClassifier};
+use serde::{Deserialize, Serialize};
+
+use crate::view::View;
+use crate::QuoteError;
+
+/// Magic tag of quote model files.
+pub const MAGIC: &[u8; 8] = b"NLQUOTE1";
+/// Hash bits of the cue classifier.
+pub const BITS: u32 = 18;
+
+/// One cue form of the lexicon ("said", "according to", "has said").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CueEntry {
+    /// Lowercased words joined by single spaces.
+    pub form: String,
+    /// Times it was annotated as a cue in the training split.
+    pub gold: u32,
+    /// Times the word sequence occurs in the training split.
+    pub occurrences: u32,
+    /// A hand-written seed cue (`resources/quotes/cue-seeds.txt`): a speech verb. Features on
+    /// this flag let the classifier handle seed verbs rare or absent in the training split.
+    #[serde(default)]
+    pub seed: bool,
+}
+
+/// Serialised model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredModel {
+    /// Cue lexicon.
+    pub lexicon: Vec<CueEntry>,
+    /// Cue classifier (classes `no`, `cue`).
+    pub cue: StoredClassifier,
+    /// Score threshold (cue minus no) tuned on dev.
+    pub threshold: f32,
+}
+
+/// A loaded model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Lexicon entries.
+    pub lexicon: Vec<CueEntry>,
+    /// first word → (words, entry index), longest first.
+    index: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// The classifier.
+    pub cue: Option<Classifier>,
+    /// Acceptance threshold on `score(cue) - score(no)`.
+    pub threshold: f32,
+}
+
+/// A lexicon match that may be a cue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// First token.
+    pub first: usize,
+    /// Last token (inclusive).
+    pub last: usize,
+    /// Lexicon entry.
+    pub entry: usize,
+}
+
+impl Model {
+    /// Builds a model from a lexicon and an optional classifier.
+    pub fn new(lexicon: Vec<CueEntry>, cue: Option<Classifier>, threshold: f32) -> Self {
+        let mut index: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
+        for (i, e) in lexicon.iter().enumerate() {
+            let words: Vec<String> = e.form.split(' ').map(str::to_string).collect();
+            if let Some(first) = words.first() {
+                index.entry(first.clone()).or_default().push((words, i));
+            }
+        }
+        for v in index.values_mut() {
+            v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+        }
+        Self {
+            lexicon,
+            index,
+            cue,
+            threshold,
+        }
+    }
+
+    /// Decodes a model file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, QuoteError> {
+        let s: StoredModel = newslens_learn::io::from_bytes(MAGIC, bytes)?;
+        let cue = Classifier::from_stored(&s.cue)?;
+        Ok(Self::new(s.lexicon, Some(cue), s.threshold))
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<Self, QuoteError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| QuoteError::Io(path.display().to_string(), e))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Encodes the model.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, QuoteError> {
+        let cue = self
+            .cue
+            .as_ref()
+            .ok_or_else(|| QuoteError::Model("no cue classifier to save".into()))?;
+        let s = StoredModel {
+            lexicon: self.lexicon.clone(),
+            cue: cue.to_stored(),
+            threshold: self.threshold,
+        };
+        Ok(newslens_learn::io::to_bytes(MAGIC, &s)?)
+    }
+
+    /// All lexicon matches starting at word tokens, within sentences (overlapping allowed).
+    pub fn candidates(&self, v: &View) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for i in 0..v.len() {
+            if !v.is_word(i) {
+                continue;
+            }
+            let Some(forms) = self.index.get(v.lw[i].as_str()) else {
+                continue;
+            };
+            let (_, send) = v.sent_range[v.sent_of[i]];
+            for (words, e) in forms {
+                let n = words.len();
+                if i + n > send {
+                    continue;
+                }
+                if words.iter().enumerate().all(|(k, w)| v.lw[i + k] == *w) {
+                    out.push(Candidate {
+                        first: i,
+                        last: i + n - 1,
+                        entry: *e,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Classifier margin of a candidate (cue minus no), or the lexicon prior when there is no
+    /// classifier.
+    pub fn score(&self, v: &View, c: &Candidate, feats: &mut Vec<u32>) -> f32 {
+        match &self.cue {
+            Some(m) => {
+                let e = &self.lexicon[c.entry];
+                features(v, c, e, e.seed && e.gold == 0, feats);
+                let s = m.scores(feats);
+                s[1] - s[0]
+            }
+            None => {
+                let e = &self.lexicon[c.entry];
+                e.gold as f32 / e.occurrences.max(1) as f32 - 0.5
+            }
+        }
+    }
+
+    /// Accepted cues: candidates above the threshold, overlaps resolved by score.
+    pub fn cues(&self, v: &View) -> Vec<(Candidate, f32)> {
+        let mut feats = Vec::with_capacity(64);
+        let mut scored: Vec<(Candidate, f32)> = self
+            .candidates(v)
+            .into_iter()
+            .map(|c| {
+                let s = self.score(v, &c, &mut feats);
+                (c, s)
+            })
+            .filter(|(_, s)| *s > self.threshold)
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut taken: Vec<(Candidate, f32)> = Vec::new();
+        for (c, s) in scored {
+            if taken
+                .iter()
+                .all(|(t, _)| c.last < t.first || t.last < c.first)
+            {
+                taken.push((c, s));
+            }
+        }
+        taken.sort_by_key(|(c, _)| c.first);
+        taken
+    }
+}
+
+fn shape(v: &View, i: Option<usize>) -> &'static str {
+    let Some(i) = i else { return "<s>" };
+    if v.is_mark(i) {
+        return "Q";
+    }
+    let t = v.tok(i);
+    match t.chars().next() {
+        Some(c) if c.is_uppercase() => "Aa",
+        Some(c) if c.is_alphabetic() => "a",
+        Some(c) if c.is_numeric() => "0",
+        Some(',') => ",",
+        Some(':') => ":",
+        Some('.') | Some('!') | Some('?') => ".",
+        _ => "p",
+    }
+}
+
+/// Pronouns that are typical subjects of speech verbs.
+pub fn is_subject_pronoun(w: &str) -> bool {
+    matches!(
+        w,
+        "he" | "she" | "they" | "i" | "we" | "you" | "it" | "who" | "which"
+    )
+}
+
+/// Feature rows of a candidate.
+///
+/// With `generic`, the form-specific features (the words of the cue, its lexicon prior) are left
+/// out so the example teaches the context features; used for seed cues never seen in training and,
+/// in training, for a share of the seed-cue examples.
+pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut Vec<u32>) {
+    out.clear();
+    let (ss, se) = v.sent_range[v.sent_of[c.first]];
+    let at = |k: isize| -> Option<usize> {
+        if k < ss as isize || k >= se as isize {
+            None
+        } else {
+            Some(k as usize)
+        }
+    };
+    let w = |k: Option<usize>| -> &str { k.map_or("<s>", |k| v.lw[k].as_str()) };
+    let f = c.first as isize;
+    let l = c.last as isize;
+    let p1 = at(f - 1);
+    let p2 = at(f - 2);
+    let n1 = at(l + 1);
+    let n2 = at(l + 2);
+    let form: &str = if generic { "<seed>" } else { &e.form };
+    let head: &str = if generic { "<seed>" } else { &v.lw[c.last] };
+    let mut push = |h: FeatureHash| out.push(h.row(BITS));
+    push(FeatureHash::new(0));
+    push(FeatureHash::new(1).str(form));
+    push(FeatureHash::new(2).str(head));
+    push(FeatureHash::new(3).str(w(p1)));
+    push(FeatureHash::new(4).str(w(p2)));
+    push(FeatureHash::new(5).str(w(n1)));
+    push(FeatureHash::new(6).str(w(n2)));
+    push(FeatureHash::new(7).str(form).str(w(n1)));
+    push(FeatureHash::new(8).str(w(p1)).str(form));
+    push(FeatureHash::new(9).str(shape(v, p1)).str(shape(v, n1)));
+    push(
+        FeatureHash::new(10)
+            .str(form)
+            .str(shape(v, p1))
+            .str(shape(v, n1)),
+    );
+    push(FeatureHash::new(11).str(shape(v, p2)).str(shape(v, p1)));
+    let in_q = v.region_of[c.first].is_some();
+    push(FeatureHash::new(12).u64(in_q as u64).str(form));
+    // A quote closes just before / opens just after the candidate.
+    let close_before = (1..=6).any(|d| {
+        at(f - d).is_some_and(|k| {
+            v.is_mark(k) && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k))
+        })
+    });
+    let open_after = (1..=3).any(|d| {
+        at(l + d)
+            .is_some_and(|k| v.is_mark(k) && v.region_of[k].is_some_and(|r| v.regions[r].open == k))
+    });
+    push(
+        FeatureHash::new(13)
+            .u64(close_before as u64)
+            .u64(open_after as u64),
+    );
+    push(FeatureHash::new(14).u64(close_before as u64).str(form));
+    let rel = if c.first == ss {
+        0
+    } else if c.last + 2 >= se {
+        2
+    } else {
+        1
+    };
+    push(FeatureHash::new(15).u64(rel));
+    push(FeatureHash::new(16).u64(rel).str(form));
+    let prior = if generic {
+        11
+    } else {
+        ((10 * e.gold) / e.occurrences.max(1)).min(10) as u64
+    };
+    push(FeatureHash::new(17).u64(prior));
+    push(FeatureHash::new(18).u64((c.last - c.first) as u64));
+    let cap_before = (1..=4).any(|d| at(f - d).is_some_and(|k| v.is_cap(k) && k != ss));
+    push(FeatureHash::new(19).u64(cap_before as u64));
+    let pron_before = p1.is_some_and(|k| is_subject_pronoun(&v.lw[k]));
+    push(FeatureHash::new(20).u64(pron_before as u64));
+    let comma_before = (1..=5).any(|d| at(f - d).is_some_and(|k| v.lw[k] == ","));
+    push(FeatureHash::new(21).u64(comma_before as u64).u64(rel));
+    push(FeatureHash::new(22).str(form).u64(comma_before as u64));
+    // Sentence contains a quote region at all.
+    let has_q = (ss..se).any(|k| v.region_of[k].is_some());
+    push(FeatureHash::new(23).u64(has_q as u64));
+    push(FeatureHash::new(24).str(if generic {
+        "<seed>"
+    } else {
+        suffix(&v.lw[c.last])
+    }));
+    push(FeatureHash::new(25).str(w(p1)).str(w(n1)));
+    let n_in_sent = (se - ss).min(60) / 10;
+    push(FeatureHash::new(26).u64(n_in_sent as u64));
+    if e.seed {
+        push(FeatureHash::new(27));
+        push(FeatureHash::new(28).str(shape(v, p1)).str(shape(v, n1)));
+        push(FeatureHash::new(29).u64(rel).u64(close_before as u64));
+        push(
+            FeatureHash::new(30)
+                .u64(cap_before as u64)
+                .u64(pron_before as u64),
+        );
+    }
+}
+
+fn suffix(w: &str) -> &str {
+    let n = w.len();
+    let mut k = n.saturating_sub(3);
+    while !w.is_char_boundary(k) {
+        k -= 1;
+    }
+    &w[k..]
+}

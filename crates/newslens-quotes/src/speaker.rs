@@ -1,0 +1,131 @@
+//! Speaker resolution: from a source span to an entity cluster.
+//!
+//! * a mention inside the source span (names, nominals such as "the Russian leader" and
+//!   organisations such as "the Kremlin", as clustered by the entities stage) gives its cluster;
+//! * a personal pronoun ("he", "she") goes to the previous speaker when that was a person in the
+//!   last few sentences, else to the most recent person mention before it;
+//! * a title-only source ("the Russian president") with no mention falls back to the person
+//!   cluster whose roles or aliases contain its head word;
+//! * anything else stays unresolved (`None`): no guessing.
+
+use newslens_core::layers::entities::{EntityLayer, EntityType, MentionKind};
+use newslens_core::Span;
+
+/// Resolution context for one document.
+pub struct Resolver<'a> {
+    text: &'a str,
+    ents: Option<&'a EntityLayer>,
+    last_speaker: Option<(usize, usize)>, // (cluster, byte position)
+}
+
+const PRONOUNS_PER: &[&str] = &["he", "she", "him", "her", "his"];
+
+impl<'a> Resolver<'a> {
+    /// A resolver over the entities layer, if any.
+    pub fn new(text: &'a str, ents: Option<&'a EntityLayer>) -> Self {
+        Self {
+            text,
+            ents,
+            last_speaker: None,
+        }
+    }
+
+    /// Cluster of the speaker named by `source`, in text order (call in order of the quotes).
+    pub fn resolve(&mut self, source: Span) -> Option<usize> {
+        let ents = self.ents?;
+        let words = source.text(self.text).trim();
+        let lower = words.to_lowercase();
+        let c = if PRONOUNS_PER.contains(&lower.as_str()) {
+            self.pronoun(source, ents)
+        } else {
+            self.mention_in(source, ents)
+                .or_else(|| self.title_only(&lower, ents))
+        };
+        if let Some(c) = c {
+            self.last_speaker = Some((c, source.start));
+        }
+        c
+    }
+
+    /// Notes a speaker without a source span (a continuing quote).
+    pub fn previous(&self) -> Option<usize> {
+        self.last_speaker.map(|(c, _)| c)
+    }
+
+    fn mention_in(&self, source: Span, ents: &EntityLayer) -> Option<usize> {
+        // Prefer a person mention, then the first mention inside the span; a mention the span is
+        // inside of (entity wider than our NP) also counts.
+        let inside: Vec<_> = ents
+            .mentions
+            .iter()
+            .filter(|m| source.contains(&m.span) || m.span.contains(&source))
+            .collect();
+        if let Some(m) = inside
+            .iter()
+            .find(|m| m.entity_type == EntityType::Person && m.kind != MentionKind::Pronoun)
+        {
+            return Some(m.cluster);
+        }
+        if let Some(m) = inside.iter().find(|m| m.kind == MentionKind::Pronoun) {
+            return Some(m.cluster);
+        }
+        inside
+            .iter()
+            .find(|m| m.entity_type != EntityType::Misc && m.entity_type != EntityType::Location)
+            .or_else(|| inside.first())
+            .map(|m| m.cluster)
+    }
+
+    fn pronoun(&self, source: Span, ents: &EntityLayer) -> Option<usize> {
+        // The entities stage may already have linked the pronoun.
+        if let Some(m) = ents
+            .mentions
+            .iter()
+            .find(|m| m.span == source && m.kind == MentionKind::Pronoun)
+        {
+            return Some(m.cluster);
+        }
+        let person = |c: usize| {
+            ents.clusters
+                .get(c)
+                .is_some_and(|c| c.entity_type == EntityType::Person)
+        };
+        if let Some((c, pos)) = self.last_speaker {
+            // Previous speaker within ~600 bytes (a few sentences).
+            if person(c) && source.start.saturating_sub(pos) < 600 {
+                return Some(c);
+            }
+        }
+        ents.mentions
+            .iter()
+            .filter(|m| {
+                m.span.end <= source.start
+                    && m.entity_type == EntityType::Person
+                    && m.kind != MentionKind::Pronoun
+            })
+            .max_by_key(|m| m.span.end)
+            .filter(|m| source.start - m.span.end < 1500)
+            .map(|m| m.cluster)
+    }
+
+    fn title_only(&self, lower: &str, ents: &EntityLayer) -> Option<usize> {
+        let head = lower.split_whitespace().last()?;
+        if !lower.starts_with("the ") || head.len() < 3 {
+            return None;
+        }
+        let mut hits = ents.clusters.iter().filter(|c| {
+            c.entity_type == EntityType::Person
+                && (c
+                    .roles
+                    .iter()
+                    .any(|r| r.title.to_lowercase().contains(head))
+                    || c.aliases.iter().any(|a| a.to_lowercase() == lower))
+        });
+        let first = hits.next()?;
+        // Ambiguous titles stay unresolved.
+        if hits.next().is_some() {
+            return None;
+        }
+        Some(first.id)
+    }
+}

@@ -1,0 +1,372 @@
+//! Unit tests on sentences written for these tests, plus data-backed checks that skip (with a
+//! message) when the shared data are absent.
+
+use super::*;
+use newslens_core::layers::entities::{Cluster, EntityLayer, EntityType, Mention, MentionKind};
+use newslens_core::Document;
+
+fn analysis(text: &str) -> Analysis {
+    let mut a = Analysis::new(Document::from_text("t", text));
+    newslens_text::segment(&mut a);
+    a
+}
+
+fn run(text: &str) -> Analysis {
+    let mut a = analysis(text);
+    QuoteStage::new().annotate(&mut a).unwrap();
+    a.validate().unwrap();
+    a
+}
+
+fn layer(a: &Analysis) -> &QuoteLayer {
+    a.quotes.as_ref().unwrap()
+}
+
+/// (kind, source, cue, contents) of every quote.
+fn rows(a: &Analysis) -> Vec<(QuoteKind, String, String, Vec<String>)> {
+    layer(a)
+        .quotes
+        .iter()
+        .map(|q| {
+            (
+                q.kind,
+                q.source.map_or(String::new(), |s| a.slice(s).to_string()),
+                q.cue.map_or(String::new(), |s| a.slice(s).to_string()),
+                q.content.iter().map(|s| a.slice(*s).to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lemmas() {
+    assert_eq!(lemma("said"), "say");
+    assert_eq!(lemma("has said"), "say");
+    assert_eq!(lemma("noted"), "note");
+    assert_eq!(lemma("described"), "describe");
+    assert_eq!(lemma("thanked"), "thank");
+    assert_eq!(lemma("complimented"), "compliment");
+    assert_eq!(lemma("according to"), "according to");
+    assert_eq!(lemma("wrote"), "write");
+}
+
+#[test]
+fn direct_quote_with_typographic_marks() {
+    let a =
+        run("The minister spoke on Monday.\n\n“We will not retreat from the border,” Ivanov said.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, QuoteKind::Direct);
+    assert_eq!(r[0].1, "Ivanov");
+    assert_eq!(r[0].2, "said");
+    // Layer content has no quote marks and no trailing comma.
+    assert_eq!(r[0].3, vec!["We will not retreat from the border"]);
+    assert_eq!(layer(&a).quotes[0].cue_lemma.as_deref(), Some("say"));
+}
+
+#[test]
+fn direct_quote_with_straight_marks_and_inverted_source() {
+    let a =
+        run("\"The talks were useful and frank,\" said Olga Petrova, the ministry spokeswoman.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, QuoteKind::Direct);
+    assert_eq!(r[0].1, "Olga Petrova");
+    assert_eq!(r[0].3, vec!["The talks were useful and frank"]);
+}
+
+#[test]
+fn split_quote_has_two_content_spans() {
+    let a = run("“Our friendship is old,” Putin wrote, “and it will grow stronger every year.”");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "Putin");
+    assert_eq!(r[0].2, "wrote");
+    assert_eq!(
+        r[0].3,
+        vec![
+            "Our friendship is old",
+            "and it will grow stronger every year."
+        ]
+    );
+}
+
+#[test]
+fn multi_paragraph_quote_continues_without_closing_mark() {
+    let text = "The senator spoke at length.\n\nShe said: “The bill is dead. Nobody will vote for it.\n\n“We will start again next year.”\n\nThe vote is on Friday.";
+    let a = run(text);
+    let v = view::View::new(&a);
+    assert_eq!(v.regions.len(), 1, "one quote over two paragraphs");
+    let r = rows(&a);
+    let direct: Vec<_> = r.iter().filter(|q| q.0 == QuoteKind::Direct).collect();
+    assert_eq!(direct.len(), 1, "{r:?}");
+    assert!(direct[0].3[0].starts_with("The bill is dead."));
+    assert!(direct[0].3[0].ends_with("next year."));
+    assert_eq!(direct[0].1, "She");
+}
+
+#[test]
+fn indirect_speech_keeps_that_and_drops_the_period() {
+    let a = run("Foreign Minister Sergey Lavrov said that the talks would resume in March.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, QuoteKind::Indirect);
+    assert_eq!(r[0].1, "Foreign Minister Sergey Lavrov");
+    assert_eq!(r[0].3, vec!["that the talks would resume in March"]);
+}
+
+#[test]
+fn according_to_gives_source_and_content() {
+    let a = run("According to the Kremlin, the delegation will arrive on Tuesday.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "the Kremlin");
+    assert_eq!(r[0].2, "According to");
+    assert_eq!(r[0].3, vec!["the delegation will arrive on Tuesday"]);
+    let b = run("The delegation will arrive on Tuesday, according to the Kremlin.");
+    let r = rows(&b);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "the Kremlin");
+    assert_eq!(r[0].3, vec!["The delegation will arrive on Tuesday"]);
+}
+
+#[test]
+fn told_skips_the_addressee() {
+    let a = run("Kim told reporters that the launch had been a success.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "Kim");
+    assert_eq!(r[0].2, "told");
+    assert_eq!(r[0].3, vec!["that the launch had been a success"]);
+}
+
+#[test]
+fn content_before_the_attribution() {
+    let a = run("The sanctions have failed to change anything, a senior official said.");
+    let r = rows(&a);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].1, "a senior official");
+    assert_eq!(r[0].3, vec!["The sanctions have failed to change anything"]);
+}
+
+#[test]
+fn scare_quote_is_not_a_statement() {
+    let a = run("Analysts doubt the “rules-based order” will survive the decade.");
+    // "doubt" may be recorded as a (belief) attribution, but the quoted term is no statement.
+    assert!(
+        rows(&a).iter().all(|q| q.0 == QuoteKind::Indirect),
+        "{:?}",
+        rows(&a)
+    );
+    let s = &layer(&a).scare_quotes;
+    assert_eq!(s.len(), 1);
+    assert_eq!(a.slice(s[0].span), "rules-based order");
+}
+
+#[test]
+fn partial_quote_inside_reported_speech() {
+    let a =
+        run("The president thanked the allies for their “steadfast loyalty” during the crisis.");
+    let r = rows(&a);
+    let partial: Vec<_> = r.iter().filter(|q| q.0 == QuoteKind::Partial).collect();
+    assert_eq!(partial.len(), 1, "{r:?}");
+    assert_eq!(partial[0].3, vec!["steadfast loyalty"]);
+    assert_eq!(partial[0].1, "The president");
+    assert_eq!(partial[0].2, "thanked");
+}
+
+#[test]
+fn headline_colon_attribution() {
+    let a = run("Paul Ryan: The Budget Deal Is a Disaster\n\nThe speaker spoke on Tuesday.");
+    let r = rows(&a);
+    assert!(r.iter().any(|q| q.1 == "Paul Ryan" && q.2 == ":"), "{r:?}");
+}
+
+/// Builds an entities layer by hand: `(surface, type, kind, cluster)` for each mention, found in
+/// text order.
+fn entities(
+    text: &str,
+    mentions: &[(&str, EntityType, MentionKind, usize)],
+    names: &[(&str, EntityType)],
+) -> EntityLayer {
+    let mut layer = EntityLayer::default();
+    let mut from = 0;
+    for (i, (s, t, k, c)) in mentions.iter().enumerate() {
+        let start = from + text[from..].find(s).unwrap();
+        from = start + s.len();
+        layer.mentions.push(Mention {
+            id: i,
+            span: Span::new(start, start + s.len()),
+            entity_type: *t,
+            kind: *k,
+            cluster: *c,
+            score: 1.0,
+        });
+    }
+    for (i, (n, t)) in names.iter().enumerate() {
+        layer.clusters.push(Cluster {
+            id: i,
+            canonical: n.to_string(),
+            entity_type: *t,
+            mentions: layer
+                .mentions
+                .iter()
+                .filter(|m| m.cluster == i)
+                .map(|m| m.id)
+                .collect(),
+            roles: Vec::new(),
+            affiliations: Vec::new(),
+            aliases: Vec::new(),
+        });
+    }
+    layer
+}
+
+#[test]
+fn speakers_resolve_names_organisations_and_pronouns() {
+    let text = "Vladimir Putin met Kim Jong-un in Pyongyang.\n\n“The West is weak,” Putin said.\n\n“We will help our friends,” he added.\n\nThe Kremlin said the visit would last two days.\n\n“It was a good trip,” someone said.";
+    let mut a = analysis(text);
+    use EntityType::*;
+    use MentionKind::*;
+    a.entities = Some(entities(
+        text,
+        &[
+            ("Vladimir Putin", Person, Name, 0),
+            ("Kim Jong-un", Person, Name, 1),
+            ("Pyongyang", Location, Name, 2),
+            ("Putin", Person, Name, 0),
+            ("Kremlin", Organisation, Name, 3),
+        ],
+        &[
+            ("Vladimir Putin", Person),
+            ("Kim Jong-un", Person),
+            ("Pyongyang", Location),
+            ("Kremlin", Organisation),
+        ],
+    ));
+    QuoteStage::new().annotate(&mut a).unwrap();
+    a.validate().unwrap();
+    let qs = &layer(&a).quotes;
+    let by_source = |s: &str| {
+        qs.iter()
+            .find(|q| q.source.is_some_and(|x| a.slice(x) == s))
+            .unwrap_or_else(|| panic!("no quote with source {s}: {:?}", rows(&a)))
+    };
+    assert_eq!(by_source("Putin").speaker, Some(0));
+    assert_eq!(
+        by_source("Putin").speaker_name.as_deref(),
+        Some("Vladimir Putin")
+    );
+    assert_eq!(
+        by_source("he").speaker,
+        Some(0),
+        "pronoun → previous speaker"
+    );
+    assert_eq!(by_source("The Kremlin").speaker, Some(3));
+    assert_eq!(
+        by_source("someone").speaker,
+        None,
+        "unresolvable stays unknown"
+    );
+}
+
+fn shared_data() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("NEWSLENS_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+        });
+    // NEWSLENS_SHARED_DATA points at .../shared/data; the default at .../shared.
+    let data = if p.ends_with("data") {
+        p
+    } else {
+        p.join("data")
+    };
+    data.is_dir().then_some(data)
+}
+
+#[test]
+fn seed_article_quotes() {
+    let Some(data) = shared_data() else {
+        eprintln!("SKIP seed_article_quotes: shared data folder not found");
+        return;
+    };
+    let path = data.join("../examples/seed-article.txt");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIP seed_article_quotes: {} absent", path.display());
+        return;
+    };
+    let a = run(&text);
+    let l = layer(&a);
+    let quoted: Vec<_> = l
+        .quotes
+        .iter()
+        .filter(|q| matches!(q.kind, QuoteKind::Direct | QuoteKind::Partial))
+        .collect();
+    let cues: Vec<&str> = quoted
+        .iter()
+        .map(|q| q.cue.map_or("", |c| a.slice(c)))
+        .collect();
+    assert_eq!(quoted.len(), 8, "{:?}", rows(&a));
+    let lemmas: Vec<&str> = quoted
+        .iter()
+        .map(|q| q.cue_lemma.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        lemmas,
+        [
+            "write",
+            "thank",
+            "thank",
+            "describe",
+            "note",
+            "write",
+            "compliment",
+            "compliment"
+        ],
+        "{cues:?}"
+    );
+    for q in &quoted {
+        let s = a.slice(q.source.unwrap());
+        assert!(
+            ["Putin", "The Russian leader", "The Russian president"].contains(&s),
+            "source {s}"
+        );
+    }
+    assert!(l
+        .scare_quotes
+        .iter()
+        .any(|s| a.slice(s.span) == "rules-based order"));
+    assert!(!l
+        .quotes
+        .iter()
+        .any(|q| q.content.iter().any(|c| a.slice(*c) == "rules-based order")));
+    let kremlin = l
+        .quotes
+        .iter()
+        .find(|q| q.cue.is_some_and(|c| a.slice(c) == "According to"))
+        .expect("According to the Kremlin");
+    assert_eq!(kremlin.kind, QuoteKind::Indirect);
+    assert_eq!(a.slice(kremlin.source.unwrap()), "the Kremlin");
+}
+
+#[test]
+fn polnear_dev_meets_the_minimum() {
+    let Some(data) = shared_data() else {
+        eprintln!("SKIP polnear_dev_meets_the_minimum: shared data folder not found");
+        return;
+    };
+    let dev = data.join("polnear/dev");
+    if !dev.is_dir() {
+        eprintln!(
+            "SKIP polnear_dev_meets_the_minimum: {} absent",
+            dev.display()
+        );
+        return;
+    }
+    let r = train::evaluate(&QuoteStage::new(), &dev, &[]).unwrap();
+    assert!(r.exact.source.f1 > 0.5, "{}", r.table());
+    assert!(r.exact.cue.f1 > 0.55, "{}", r.table());
+    assert!(r.exact.content.f1 > 0.4, "{}", r.table());
+    assert!(r.overlap.content.f1 >= r.exact.content.f1);
+}

@@ -1,0 +1,321 @@
+//! A read-only view of the text layer tuned for attribution: lowercased words, sentence and
+//! paragraph of each token, and quotation regions (paired double quote marks).
+
+use newslens_core::layers::text::{Token, TokenKind};
+use newslens_core::{Analysis, Span};
+
+/// A paired (or paragraph-terminated) double-quote region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// Token index of the opening mark.
+    pub open: usize,
+    /// Token index of the closing mark, `None` when the quote runs to the end of its paragraph.
+    pub close: Option<usize>,
+    /// Last token inside (exclusive end of the inner token range is `last + 1`).
+    pub last: usize,
+    /// From the opening mark to the closing mark (or paragraph end), bytes.
+    pub outer: Span,
+    /// Between the marks, bytes.
+    pub inner: Span,
+    /// Number of word tokens inside.
+    pub words: usize,
+}
+
+/// Token-level view of an analysis.
+pub struct View<'a> {
+    /// Document text.
+    pub text: &'a str,
+    /// Tokens of the text layer.
+    pub toks: &'a [Token],
+    /// Lowercased token text (typographic apostrophes folded to `'`; double quote marks to `"`).
+    pub lw: Vec<String>,
+    /// Sentence id of each token.
+    pub sent_of: Vec<usize>,
+    /// Token range of each sentence.
+    pub sent_range: Vec<(usize, usize)>,
+    /// Paragraph key of each sentence (title sentences get their own key).
+    pub para_of_sent: Vec<usize>,
+    /// Quote regions in text order.
+    pub regions: Vec<Region>,
+    /// Region id containing each token (marks included).
+    pub region_of: Vec<Option<usize>>,
+}
+
+/// True for a double quotation mark (straight or typographic).
+fn is_double_mark(s: &str) -> bool {
+    matches!(
+        s,
+        "\"" | "\u{201C}"
+            | "\u{201D}"
+            | "\u{201E}"
+            | "\u{201F}"
+            | "\u{00AB}"
+            | "\u{00BB}"
+            | "''"
+            | "``"
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mark {
+    Open,
+    Close,
+}
+
+impl<'a> View<'a> {
+    /// Builds the view; cheap (one pass over the tokens).
+    pub fn new(a: &'a Analysis) -> Self {
+        let text = a.text();
+        let toks = &a.tokens[..];
+        let mut lw = Vec::with_capacity(toks.len());
+        for t in toks {
+            let s = t.span.text(text);
+            let l = if t.kind == TokenKind::Quote && is_double_mark(s) {
+                "\"".to_string()
+            } else if s.is_ascii() {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+            };
+            lw.push(l);
+        }
+        let mut sent_of = vec![0; toks.len()];
+        let mut sent_range = Vec::with_capacity(a.sentences.len());
+        let mut para_of_sent = Vec::with_capacity(a.sentences.len());
+        for (i, s) in a.sentences.iter().enumerate() {
+            let (x, y) = (
+                s.first_token,
+                (s.first_token + s.token_count).min(toks.len()),
+            );
+            for v in sent_of.iter_mut().take(y).skip(x) {
+                *v = i;
+            }
+            sent_range.push((x, y));
+            // Title sentences (paragraph None) each count as their own paragraph.
+            para_of_sent.push(s.paragraph.map_or(usize::MAX - i, |p| p));
+        }
+        let mut v = View {
+            text,
+            toks,
+            lw,
+            sent_of,
+            sent_range,
+            para_of_sent,
+            regions: Vec::new(),
+            region_of: vec![None; toks.len()],
+        };
+        v.find_regions();
+        v
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.toks.len()
+    }
+
+    /// True when there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.toks.is_empty()
+    }
+
+    /// Original text of token `i`.
+    pub fn tok(&self, i: usize) -> &'a str {
+        self.toks[i].span.text(self.text)
+    }
+
+    /// True if token `i` is a word.
+    pub fn is_word(&self, i: usize) -> bool {
+        matches!(self.toks[i].kind, TokenKind::Word | TokenKind::Number)
+    }
+
+    /// True if token `i` starts with an uppercase letter.
+    pub fn is_cap(&self, i: usize) -> bool {
+        self.tok(i).chars().next().is_some_and(|c| c.is_uppercase())
+    }
+
+    /// True if token `i` is a double quote mark.
+    pub fn is_mark(&self, i: usize) -> bool {
+        self.lw[i] == "\""
+    }
+
+    /// Paragraph key of token `i`.
+    pub fn para_of(&self, i: usize) -> usize {
+        self.para_of_sent[self.sent_of[i]]
+    }
+
+    /// Span from token `a` to token `b` inclusive.
+    pub fn span(&self, a: usize, b: usize) -> Span {
+        Span::new(self.toks[a].span.start, self.toks[b].span.end)
+    }
+
+    fn mark_kind(&self, i: usize) -> Option<Mark> {
+        if self.toks[i].kind != TokenKind::Quote {
+            return None;
+        }
+        let s = self.tok(i);
+        match s {
+            "\u{201C}" | "\u{201E}" | "\u{00AB}" | "``" => Some(Mark::Open),
+            "\u{201D}" | "\u{00BB}" => Some(Mark::Close),
+            "\"" | "''" | "\u{201F}" => {
+                // Straight marks: attached to the previous token and not to the next → closing.
+                let start = self.toks[i].span.start;
+                let end = self.toks[i].span.end;
+                let before = self.text[..start].chars().next_back();
+                let after = self.text[end..].chars().next();
+                let space_before = before.is_none_or(|c| c.is_whitespace() || "([{—–-".contains(c));
+                let space_after =
+                    after.is_none_or(|c| c.is_whitespace() || ",.;:!?)]}—–".contains(c));
+                if space_before && !space_after {
+                    Some(Mark::Open)
+                } else if space_after && !space_before {
+                    Some(Mark::Close)
+                } else if space_before {
+                    Some(Mark::Open)
+                } else {
+                    Some(Mark::Close)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Pairs double quote marks within paragraphs. An opening mark left open at the end of a
+    /// paragraph continues into the next paragraph when that one starts with an opening mark
+    /// (the newspaper convention for multi-paragraph quotes); otherwise the region ends with its
+    /// paragraph.
+    fn find_regions(&mut self) {
+        // Merge `''` written as two apostrophe tokens into one logical mark: treat the pair as a
+        // straight mark at the second token.
+        let n = self.toks.len();
+        let mut marks: Vec<(usize, Mark)> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if self.toks[i].kind == TokenKind::Quote {
+                let s = self.tok(i);
+                if (s == "'" || s == "\u{2019}" || s == "`" || s == "\u{2018}")
+                    && i + 1 < n
+                    && self.tok(i + 1) == s
+                    && self.toks[i].span.end == self.toks[i + 1].span.start
+                {
+                    // `''` / ``` `` ```: decide direction by surroundings of the pair.
+                    let start = self.toks[i].span.start;
+                    let end = self.toks[i + 1].span.end;
+                    let before = self.text[..start].chars().next_back();
+                    let after = self.text[end..].chars().next();
+                    let sb = before.is_none_or(|c| c.is_whitespace() || "([{—-".contains(c));
+                    let sa = after.is_none_or(|c| c.is_whitespace() || ",.;:!?)]}—".contains(c));
+                    let m = if sb && !sa {
+                        Mark::Open
+                    } else if sa && !sb {
+                        Mark::Close
+                    } else if sb {
+                        Mark::Open
+                    } else {
+                        Mark::Close
+                    };
+                    self.lw[i] = "\"".into();
+                    self.lw[i + 1] = "\"".into();
+                    marks.push((if m == Mark::Open { i } else { i + 1 }, m));
+                    i += 2;
+                    continue;
+                }
+                if is_double_mark(s) {
+                    if let Some(m) = self.mark_kind(i) {
+                        marks.push((i, m));
+                    }
+                }
+            }
+            i += 1;
+        }
+        let mut open: Option<usize> = None;
+        // Last paragraph the open quote has reached (it may continue over several).
+        let mut open_para = 0usize;
+        for &(t, m) in &marks {
+            match (open, m) {
+                (None, Mark::Open) => {
+                    open = Some(t);
+                    open_para = self.para_of(t);
+                }
+                (None, Mark::Close) => {}
+                (Some(o), _) if open_para != self.para_of(t) => {
+                    // The open quote reached the end of its paragraph without a closing mark.
+                    let continues = m == Mark::Open
+                        && t > 0
+                        && self.para_first_token(self.para_of(t)) == Some(t)
+                        && self.para_of(t - 1) == open_para;
+                    if continues {
+                        open_para = self.para_of(t);
+                    } else {
+                        let last = self.para_last_token(o, open_para);
+                        self.push_region(o, None, last);
+                        open = if m == Mark::Open { Some(t) } else { None };
+                        open_para = self.para_of(t);
+                    }
+                }
+                (Some(o), Mark::Close) => {
+                    self.push_region(o, Some(t), t.saturating_sub(1));
+                    open = None;
+                }
+                (Some(o), Mark::Open) => {
+                    // A second opening mark: close the first at the token before.
+                    if t > o + 1 {
+                        self.push_region(o, None, t - 1);
+                    }
+                    open = Some(t);
+                }
+            }
+        }
+        if let Some(o) = open {
+            let last = self.para_last_token(o, open_para);
+            self.push_region(o, None, last);
+        }
+        for (r, reg) in self.regions.iter().enumerate() {
+            let end = reg.close.unwrap_or(reg.last);
+            for v in self.region_of.iter_mut().take(end + 1).skip(reg.open) {
+                *v = Some(r);
+            }
+        }
+    }
+
+    fn para_first_token(&self, para: usize) -> Option<usize> {
+        self.sent_range
+            .iter()
+            .zip(&self.para_of_sent)
+            .find(|(_, p)| **p == para)
+            .map(|(r, _)| r.0)
+    }
+
+    /// Last token of paragraph `para`, searching forward from token `t`.
+    fn para_last_token(&self, t: usize, para: usize) -> usize {
+        let mut s = self.sent_of[t];
+        while s + 1 < self.sent_range.len() && self.para_of_sent[s] != para {
+            s += 1;
+        }
+        while s + 1 < self.sent_range.len() && self.para_of_sent[s + 1] == para {
+            s += 1;
+        }
+        self.sent_range[s].1.saturating_sub(1).max(t)
+    }
+
+    fn push_region(&mut self, open: usize, close: Option<usize>, last: usize) {
+        let last = last.max(open);
+        let inner_start = self.toks[open].span.end;
+        let inner_end = if last > open {
+            self.toks[last].span.end
+        } else {
+            inner_start
+        };
+        let outer_end = close.map_or(inner_end, |c| self.toks[c].span.end);
+        let words = (open + 1..=last)
+            .filter(|&i| i < self.toks.len() && self.is_word(i))
+            .count();
+        self.regions.push(Region {
+            open,
+            close,
+            last,
+            outer: Span::new(self.toks[open].span.start, outer_end),
+            inner: Span::new(inner_start, inner_end.max(inner_start)),
+            words,
+        });
+    }
+}
