@@ -4,13 +4,17 @@
 //! ([`ner`]), gazetteers written from facts ([`gazetteer`]), distributional word features
 //! ([`lexicon`]), and the entity stage.
 
+pub mod doc;
 pub mod features;
 pub mod gazetteer;
 pub mod lexicon;
 pub mod ner;
+pub mod stage;
 pub mod wordtok;
 
 use thiserror::Error;
+
+pub use stage::EntityStage;
 
 /// Errors of the entities crate.
 #[derive(Debug, Error)]

@@ -146,6 +146,11 @@ impl NerModel {
         Ok(())
     }
 
+    /// Case profile of a lowercase word in the unlabelled text (see [`Lexicon::case_bucket`]).
+    pub fn case_bucket(&self, lower: &str) -> u8 {
+        self.lexicon.case_bucket(lower)
+    }
+
     /// How the model was trained.
     pub fn info(&self) -> &ModelInfo {
         &self.info

@@ -1,0 +1,819 @@
+//! The `entities` stage: NER over the text layer's sentences (title included), gazetteer
+//! corrections, people's titles/roles/affiliations, nominal mentions ("the Russian leader") and
+//! within-document alias clusters.
+//!
+//! Cluster structure: every mention (name, nominal, later pronoun) points to one cluster; a
+//! cluster has a canonical name (its longest proper name), a type, its mention ids in text order,
+//! roles (title + affiliation + evidence span), distinct affiliations and the other surface forms
+//! seen (aliases). Stages that link pronouns (quotes) attach them to these clusters by id.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use newslens_core::layers::entities::{
+    Cluster, EntityLayer, EntityType, Mention, MentionKind, Role,
+};
+use newslens_core::{Analysis, Annotator, Span, StageError};
+
+use crate::doc::DocTokens;
+use crate::features::DocContext;
+use crate::gazetteer::Gazetteer;
+use crate::ner::{spans, NerModel, Scratch};
+use crate::EntitiesError;
+
+const EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/ner-en.bin");
+
+/// The embedded default NER model (decoded once per process).
+pub fn default_model() -> Result<Arc<NerModel>, EntitiesError> {
+    static MODEL: OnceLock<Result<Arc<NerModel>, String>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            NerModel::from_bytes(EMBEDDED_MODEL)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(EntitiesError::Data)
+}
+
+fn default_gazetteer() -> Arc<Gazetteer> {
+    static GAZ: OnceLock<Arc<Gazetteer>> = OnceLock::new();
+    GAZ.get_or_init(|| Arc::new(Gazetteer::embedded())).clone()
+}
+
+/// The entity annotation stage (name `"entities"`).
+#[derive(Debug, Clone)]
+pub struct EntityStage {
+    model: Arc<NerModel>,
+    gaz: Arc<Gazetteer>,
+}
+
+impl EntityStage {
+    /// The stage with the embedded model.
+    pub fn new() -> Result<Self, EntitiesError> {
+        Ok(Self::with_model(default_model()?))
+    }
+
+    /// The stage with a model file (`--model PATH`).
+    pub fn from_path(path: &Path) -> Result<Self, EntitiesError> {
+        Ok(Self::with_model(Arc::new(NerModel::load(path)?)))
+    }
+
+    /// The stage with a given model.
+    pub fn with_model(model: Arc<NerModel>) -> Self {
+        Self {
+            model,
+            gaz: default_gazetteer(),
+        }
+    }
+
+    /// The NER model in use.
+    pub fn model(&self) -> &NerModel {
+        &self.model
+    }
+
+    /// Computes the entities layer for an analysis that has its text layer.
+    pub fn analyze(&self, a: &Analysis) -> EntityLayer {
+        let dt = DocTokens::from_analysis(a);
+        let sents: Vec<Vec<&str>> = (0..dt.sentences.len()).map(|i| dt.words(i)).collect();
+        let ctx = DocContext::new(&sents);
+        let mut scratch = Scratch::default();
+        let mut labels = Vec::new();
+        let mut b = Builder::new(&dt, &self.gaz, &self.model);
+        for (si, words) in sents.iter().enumerate() {
+            self.model
+                .tag_sentence(words, Some(&ctx), &mut scratch, &mut labels);
+            let off = dt.sentences[si].start;
+            for (s, e, t) in spans(&labels) {
+                b.add_name(off + s, off + e, t, 0.9);
+            }
+        }
+        b.finish(a.text())
+    }
+}
+
+impl Annotator for EntityStage {
+    fn name(&self) -> &'static str {
+        "entities"
+    }
+
+    fn requires(&self) -> &'static [&'static str] {
+        &["text"]
+    }
+
+    fn annotate(&self, analysis: &mut Analysis) -> Result<(), StageError> {
+        let layer = self.analyze(analysis);
+        analysis.entities = Some(layer);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Men {
+    a: usize,
+    b: usize,
+    ty: EntityType,
+    kind: MentionKind,
+    score: f32,
+    /// Gazetteer canonical name (countries, organisations).
+    canon: Option<String>,
+    /// For nominals: head word and country.
+    nominal: Option<(String, Option<String>)>,
+    cluster: usize,
+}
+
+#[derive(Debug, Clone)]
+struct RoleDraft {
+    /// First byte of the person mention the role belongs to.
+    mention: usize,
+    /// Where the title words are.
+    title: Span,
+    affiliation: Option<String>,
+    evidence: Span,
+}
+
+/// Words before a location name that make it a place rather than the state it hosts.
+const LOCATIVE: &[&str] = &[
+    "in", "at", "to", "from", "near", "into", "outside", "across", "via", "through", "toward",
+    "towards", "around",
+];
+/// Nominal heads that any head of state or government matches ("the Russian leader").
+const LEADER_TITLES: &[&str] = &[
+    "president",
+    "prime minister",
+    "premier",
+    "chancellor",
+    "leader",
+    "supreme leader",
+    "king",
+    "queen",
+    "emperor",
+    "chairman",
+];
+
+struct Builder<'a> {
+    dt: &'a DocTokens,
+    gaz: &'a Gazetteer,
+    model: &'a NerModel,
+    men: Vec<Men>,
+    roles: Vec<RoleDraft>,
+}
+
+fn is_cap(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
+}
+
+impl<'a> Builder<'a> {
+    fn new(dt: &'a DocTokens, gaz: &'a Gazetteer, model: &'a NerModel) -> Self {
+        Self {
+            dt,
+            gaz,
+            model,
+            men: Vec::new(),
+            roles: Vec::new(),
+        }
+    }
+
+    fn word(&self, i: usize) -> &str {
+        &self.dt.toks[i].word
+    }
+
+    fn lower(&self, i: usize) -> String {
+        self.word(i).to_lowercase()
+    }
+
+    fn same_sentence(&self, i: usize, j: usize) -> bool {
+        self.dt.toks[i].sentence == self.dt.toks[j].sentence
+    }
+
+    /// Key for gazetteer look-ups: words joined by spaces, `'s` attached, leading "the" dropped.
+    fn key(&self, a: usize, b: usize) -> String {
+        let mut s = String::new();
+        for i in a..b {
+            let w = self.word(i);
+            if i == a && (w == "the" || w == "The") && b > a + 1 {
+                continue;
+            }
+            if !s.is_empty() && w != "'s" {
+                s.push(' ');
+            }
+            s.push_str(w);
+        }
+        s
+    }
+
+    fn add_name(&mut self, a: usize, b: usize, ty: EntityType, score: f32) {
+        let key = self.key(a, b);
+        let canon = self.gaz.aliases.get(&key).cloned();
+        let ty = match &canon {
+            Some(c) if self.gaz.countries.contains(c) => EntityType::Location,
+            Some(c) if self.gaz.orgs.contains(c) => EntityType::Organisation,
+            _ => ty,
+        };
+        self.men.push(Men {
+            a,
+            b,
+            ty,
+            kind: MentionKind::Name,
+            score,
+            canon,
+            nominal: None,
+            cluster: usize::MAX,
+        });
+    }
+
+    fn mention_ending_at(&self, b: usize) -> Option<usize> {
+        self.men
+            .iter()
+            .position(|m| m.b == b && m.kind == MentionKind::Name)
+    }
+
+    fn mention_starting_at(&self, a: usize) -> Option<usize> {
+        self.men
+            .iter()
+            .position(|m| m.a == a && m.kind == MentionKind::Name)
+    }
+
+    fn covered(&self, i: usize) -> bool {
+        self.men.iter().any(|m| m.a <= i && i < m.b)
+    }
+
+    /// Adds organisation/country names the gazetteer knows but the model missed.
+    fn gazetteer_mentions(&mut self) {
+        let n = self.dt.toks.len();
+        let mut i = 0;
+        while i < n {
+            let mut found = None;
+            for len in (1..=crate::gazetteer::MAX_PHRASE.min(n - i)).rev() {
+                let (a, b) = (i, i + len);
+                if !self.same_sentence(a, b - 1) || !is_cap(self.word(a)) {
+                    continue;
+                }
+                if (a..b).any(|k| self.covered(k)) {
+                    continue;
+                }
+                let key = self.key(a, b);
+                if let Some(c) = self.gaz.aliases.get(&key) {
+                    let ty = if self.gaz.orgs.contains(c) {
+                        EntityType::Organisation
+                    } else {
+                        EntityType::Location
+                    };
+                    found = Some((a, b, ty));
+                    break;
+                }
+            }
+            match found {
+                Some((a, b, ty)) => {
+                    self.add_name(a, b, ty, 0.6);
+                    i = b;
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    fn is_title_word(&self, w: &str) -> bool {
+        self.gaz.title_modifiers.contains(w) || self.title_vocab(w)
+    }
+
+    fn title_vocab(&self, w: &str) -> bool {
+        self.gaz.titles.iter().any(|t| t.split(' ').any(|x| x == w))
+    }
+
+    fn is_title_head(&self, w: &str) -> bool {
+        self.gaz
+            .titles
+            .iter()
+            .any(|t| t.rsplit(' ').next() == Some(w))
+    }
+
+    /// Affiliation stated by the words just before `end` (exclusive): a demonym, a country or
+    /// organisation mention, a possessive, or a run of capitalised words (a new organisation).
+    fn affiliation_before(&mut self, end: usize, floor: usize) -> Option<(String, usize)> {
+        if end == 0 || end <= floor {
+            return None;
+        }
+        let j = end - 1;
+        let w = self.word(j).to_string();
+        if w == "'s" && j > floor {
+            if let Some(m) = self.mention_ending_at(j) {
+                return Some((self.affiliation_name(m), self.men[m].a));
+            }
+            return None;
+        }
+        if let Some(m) = self.mention_ending_at(end) {
+            let name = self.affiliation_name(m);
+            // "Russian Railway head": a demonym followed by capitalised words names an organisation.
+            return Some((name, self.men[m].a));
+        }
+        if let Some(c) = self.gaz.demonyms.get(&w) {
+            return Some((c.clone(), j));
+        }
+        // A run of capitalised non-title words: "Russian Railway", "Roscosmos".
+        let mut k = end;
+        while k > floor && is_cap(self.word(k - 1)) && !self.is_title_word(&self.lower(k - 1)) {
+            k -= 1;
+        }
+        if k < end {
+            let sentence_start = self.dt.sentences[self.dt.toks[k].sentence].start;
+            let single_initial = k == sentence_start && end - k == 1;
+            let low = self.lower(k);
+            if single_initial && self.model.case_bucket(&low) <= 2 {
+                return None;
+            }
+            // Replace any mentions inside the run by one organisation mention.
+            self.men.retain(|m| m.b <= k || m.a >= end);
+            self.add_name(k, end, EntityType::Organisation, 0.5);
+            let m = self.men.len() - 1;
+            return Some((self.affiliation_name(m), k));
+        }
+        None
+    }
+
+    fn affiliation_name(&self, m: usize) -> String {
+        let men = &self.men[m];
+        let key = self.key(men.a, men.b);
+        if let Some(c) = self.gaz.country_of(&key) {
+            return c.to_string();
+        }
+        men.canon.clone().unwrap_or(key)
+    }
+
+    /// Titles before names ("Russian Foreign Minister Sergey Lavrov") and appositions after them
+    /// ("Sergey Lavrov, Russia's foreign minister," / "X, the Y of Z").
+    fn parse_roles(&mut self) {
+        let persons: Vec<usize> = (0..self.men.len())
+            .filter(|&i| self.men[i].ty == EntityType::Person)
+            .collect();
+        let mut drafts = Vec::new();
+        for &mi in &persons {
+            let (a, b) = (self.men[mi].a, self.men[mi].b);
+            let sent = self.dt.sentences[self.dt.toks[a].sentence].clone();
+            // Before the name.
+            let mut k = a;
+            while k > sent.start && self.is_title_word(&self.lower(k - 1)) && !self.covered(k - 1) {
+                k -= 1;
+            }
+            if k < a && self.is_title_head(&self.lower(a - 1)) {
+                // Drop leading words that are neither titles nor modifiers of one (e.g. "The").
+                let title = self.dt.span(k, a);
+                let aff = self.affiliation_before(k, sent.start);
+                let ev_start = aff.as_ref().map_or(k, |(_, s)| *s);
+                drafts.push((
+                    (self.dt.toks[a].span.start, self.dt.toks[b - 1].span.end),
+                    title,
+                    aff.map(|x| x.0),
+                    Span::new(self.dt.toks[ev_start].span.start, title.end),
+                ));
+            }
+            // After the name: ", [the|a|X's|Demonym] title [of|at|for [the] Z]".
+            if b + 1 < sent.end && self.word(b) == "," {
+                let mut j = b + 1;
+                let mut aff: Option<String> = None;
+                let start = j;
+                if matches!(self.lower(j).as_str(), "the" | "a" | "an") {
+                    j += 1;
+                } else if let Some(m) = self.mention_starting_at(j) {
+                    let e = self.men[m].b;
+                    if e < sent.end && self.word(e) == "'s" {
+                        aff = Some(self.affiliation_name(m));
+                        j = e + 1;
+                    }
+                }
+                if j < sent.end {
+                    if let Some(c) = self.gaz.demonyms.get(self.word(j)) {
+                        aff = Some(c.clone());
+                        j += 1;
+                    }
+                }
+                let t0 = j;
+                // "of" belongs to titles only before names ("Secretary of State X"); after a
+                // name it introduces the affiliation ("the head of the World Bank").
+                while j < sent.end
+                    && self.lower(j) != "of"
+                    && self.is_title_word(&self.lower(j))
+                    && !self.covered(j)
+                {
+                    j += 1;
+                }
+                if j > t0 && self.is_title_head(&self.lower(j - 1)) {
+                    let title = self.dt.span(t0, j);
+                    let mut end = j;
+                    if j + 1 < sent.end && matches!(self.lower(j).as_str(), "of" | "at" | "for") {
+                        let mut z = j + 1;
+                        if self.lower(z) == "the" && z + 1 < sent.end {
+                            z += 1;
+                        }
+                        if let Some(m) = self.mention_starting_at(z) {
+                            if self.men[m].ty != EntityType::Person {
+                                aff = Some(self.affiliation_name(m));
+                                end = self.men[m].b;
+                            }
+                        }
+                    }
+                    let closes = end >= sent.end
+                        || matches!(self.word(end), "," | "." | ";" | ")" | "-" | "\"");
+                    if closes {
+                        drafts.push((
+                            (self.dt.toks[a].span.start, self.dt.toks[b - 1].span.end),
+                            title,
+                            aff,
+                            self.dt.span(start, end),
+                        ));
+                    }
+                }
+            }
+        }
+        // Mentions may have been added/removed while parsing: re-find persons by span.
+        for (pspan, title, aff, evidence) in drafts {
+            let Some(mi) = self.men.iter().position(|m| {
+                m.ty == EntityType::Person
+                    && self.dt.toks[m.a].span.start == pspan.0
+                    && self.dt.toks[m.b - 1].span.end == pspan.1
+            }) else {
+                continue;
+            };
+            self.roles.push(RoleDraft {
+                mention: self.dt.toks[self.men[mi].a].span.start,
+                title,
+                affiliation: aff,
+                evidence,
+            });
+        }
+    }
+
+    /// Nominal person mentions: "the [Demonym] head" not followed by a name.
+    fn nominals(&mut self) {
+        let n = self.dt.toks.len();
+        let mut found = Vec::new();
+        for i in 0..n {
+            if self.lower(i) != "the" {
+                continue;
+            }
+            let sent_end = self.dt.sentences[self.dt.toks[i].sentence].end;
+            let mut j = i + 1;
+            let mut country = None;
+            if j < sent_end {
+                if let Some(c) = self.gaz.demonyms.get(self.word(j)) {
+                    country = Some(c.clone());
+                    j += 1;
+                }
+            }
+            let mut head = None;
+            for len in [2usize, 1] {
+                if j + len <= sent_end {
+                    let h: Vec<String> = (j..j + len).map(|k| self.lower(k)).collect();
+                    let h = h.join(" ");
+                    if self.gaz.nominal_heads.contains(&h) {
+                        head = Some((h, j + len));
+                        break;
+                    }
+                }
+            }
+            let Some((head, end)) = head else { continue };
+            if end < sent_end {
+                let next = self.word(end);
+                if is_cap(next) || next == "of" || self.mention_starting_at(end).is_some() {
+                    continue;
+                }
+            }
+            if (i..end).any(|k| {
+                self.men
+                    .iter()
+                    .any(|m| m.a <= k && k < m.b && m.ty != EntityType::Misc)
+            }) {
+                continue;
+            }
+            found.push((i, end, head, country));
+        }
+        for (a, b, head, country) in found {
+            // A demonym inside the nominal is not a separate entity mention here.
+            self.men.retain(|m| m.b <= a || m.a >= b);
+            self.men.push(Men {
+                a,
+                b,
+                ty: EntityType::Person,
+                kind: MentionKind::Nominal,
+                score: 0.5,
+                canon: None,
+                nominal: Some((head, country)),
+                cluster: usize::MAX,
+            });
+        }
+    }
+
+    fn initials(&self, m: &Men) -> String {
+        (m.a..m.b)
+            .map(|i| self.word(i))
+            .filter(|w| is_cap(w) && !matches!(*w, "The" | "Of" | "And"))
+            .filter_map(|w| w.chars().next())
+            .collect()
+    }
+
+    fn name_tokens(&self, m: &Men) -> Vec<String> {
+        (m.a..m.b)
+            .map(|i| self.word(i).to_string())
+            .filter(|w| w != "'s")
+            .collect()
+    }
+
+    fn finish(mut self, text: &str) -> EntityLayer {
+        self.gazetteer_mentions();
+        self.men.sort_by_key(|m| (m.a, m.b));
+        self.parse_roles();
+        self.men.sort_by_key(|m| (m.a, m.b));
+        self.nominals();
+        self.men.sort_by_key(|m| (m.a, m.b));
+
+        let roles: Vec<(usize, Role)> = self
+            .roles
+            .iter()
+            .filter_map(|r| {
+                let span = r.title;
+                Some((
+                    r.mention,
+                    Role {
+                        title: text.get(span.start..span.end)?.to_string(),
+                        affiliation: r.affiliation.clone(),
+                        affiliation_cluster: None,
+                        evidence: r.evidence,
+                    },
+                ))
+            })
+            .collect();
+
+        // Clusters of names.
+        struct Cl {
+            ty: EntityType,
+            canon: Option<String>,
+            members: Vec<usize>,
+            tokens: Vec<String>,
+            initials: String,
+            roles: Vec<Role>,
+        }
+        let mut cls: Vec<Cl> = Vec::new();
+        let order: Vec<usize> = (0..self.men.len())
+            .filter(|&i| self.men[i].kind == MentionKind::Name)
+            .collect();
+        for &mi in &order {
+            let m = self.men[mi].clone();
+            let toks = self.name_tokens(&m);
+            let text_key = toks.join(" ");
+            let ini = self.initials(&m);
+            let acronym = toks.len() == 1
+                && text_key.len() >= 2
+                && text_key.chars().all(|c| c.is_uppercase() || c == '.');
+            let bare = text_key.replace('.', "");
+            let mut target = None;
+            for (ci, c) in cls.iter().enumerate().rev() {
+                let same_canon = m.canon.is_some() && m.canon == c.canon;
+                let same_text = c.tokens == toks && (c.ty == m.ty || m.canon.is_some());
+                let person_part = (m.ty == EntityType::Person || toks.len() == 1)
+                    && c.ty == EntityType::Person
+                    && !toks.is_empty()
+                    && (toks.iter().all(|t| c.tokens.contains(t))
+                        || (m.ty == EntityType::Person
+                            && c.tokens.iter().all(|t| toks.contains(t))));
+                let acr = (acronym && c.initials.len() >= 2 && bare == c.initials)
+                    || (c.tokens.len() == 1
+                        && c.tokens[0].len() >= 2
+                        && c.tokens[0].chars().all(|ch| ch.is_uppercase() || ch == '.')
+                        && ini.len() >= 2
+                        && c.tokens[0].replace('.', "") == ini);
+                if same_canon || same_text || person_part || acr {
+                    target = Some(ci);
+                    break;
+                }
+            }
+            let ci = match target {
+                Some(ci) => ci,
+                None => {
+                    cls.push(Cl {
+                        ty: m.ty,
+                        canon: m.canon.clone(),
+                        members: Vec::new(),
+                        tokens: Vec::new(),
+                        initials: String::new(),
+                        roles: Vec::new(),
+                    });
+                    cls.len() - 1
+                }
+            };
+            let c = &mut cls[ci];
+            c.members.push(mi);
+            if toks.len() > c.tokens.len() {
+                c.tokens = toks;
+                c.initials = ini;
+            }
+            if c.canon.is_none() {
+                c.canon = m.canon.clone();
+            }
+            self.men[mi].cluster = ci;
+        }
+
+        // Capitals used for their state ("assist Pyongyang") join the country's cluster.
+        for &mi in &order {
+            let m = self.men[mi].clone();
+            let key = self.key(m.a, m.b);
+            let Some(country) = self.gaz.capitals.get(&key) else {
+                continue;
+            };
+            if m.a > 0 && LOCATIVE.contains(&self.lower(m.a - 1).as_str()) {
+                continue;
+            }
+            let Some(ci) = cls
+                .iter()
+                .position(|c| c.canon.as_deref() == Some(country.as_str()))
+            else {
+                continue;
+            };
+            let old = m.cluster;
+            if old != ci {
+                cls[old].members.retain(|x| *x != mi);
+                cls[ci].members.push(mi);
+                self.men[mi].cluster = ci;
+            }
+        }
+
+        // Types: gazetteer first, then the majority of the members' types.
+        for c in &mut cls {
+            c.ty = match &c.canon {
+                Some(k) if self.gaz.countries.contains(k) => EntityType::Location,
+                Some(k) if self.gaz.orgs.contains(k) => EntityType::Organisation,
+                _ => {
+                    let mut counts = [0usize; 4];
+                    let idx = |t: EntityType| t as usize;
+                    for &mi in &c.members {
+                        counts[idx(self.men[mi].ty)] += 1;
+                    }
+                    let best = counts.iter().enumerate().max_by_key(|(i, n)| (**n, 4 - *i));
+                    match best.map(|b| b.0) {
+                        Some(0) => EntityType::Person,
+                        Some(1) => EntityType::Organisation,
+                        Some(2) => EntityType::Location,
+                        _ => EntityType::Misc,
+                    }
+                }
+            };
+        }
+
+        // Roles onto person clusters.
+        for (start, role) in roles {
+            if let Some(mi) = self
+                .men
+                .iter()
+                .position(|m| m.kind == MentionKind::Name && self.dt.toks[m.a].span.start == start)
+            {
+                let c = &mut cls[self.men[mi].cluster];
+                let dup = c.roles.iter().any(|r| {
+                    r.title.to_lowercase() == role.title.to_lowercase()
+                        && r.affiliation == role.affiliation
+                });
+                if !dup {
+                    c.roles.push(role);
+                }
+            }
+        }
+
+        // Nominals: the most recent compatible person cluster mentioned before.
+        let nominal_ids: Vec<usize> = (0..self.men.len())
+            .filter(|&i| self.men[i].kind == MentionKind::Nominal)
+            .collect();
+        let mut drop = Vec::new();
+        for ni in nominal_ids {
+            let (head, country) = self.men[ni].nominal.clone().unwrap_or_default();
+            let pos = self.men[ni].a;
+            let mut best: Option<(usize, usize)> = None;
+            for (ci, c) in cls.iter().enumerate() {
+                if c.ty != EntityType::Person || c.roles.is_empty() {
+                    continue;
+                }
+                let title_ok = c.roles.iter().any(|r| {
+                    let t = r.title.to_lowercase();
+                    if head == "leader" {
+                        LEADER_TITLES.iter().any(|l| t.ends_with(l)) && !t.contains("vice")
+                    } else {
+                        t.ends_with(&head) && !t.contains("vice") && !t.contains("deputy")
+                    }
+                });
+                let country_ok = match &country {
+                    Some(k) => c.roles.iter().any(|r| r.affiliation.as_deref() == Some(k)),
+                    None => true,
+                };
+                let last_before = c
+                    .members
+                    .iter()
+                    .map(|&mi| self.men[mi].a)
+                    .filter(|&a| a < pos)
+                    .max();
+                if let (true, true, Some(lb)) = (title_ok, country_ok, last_before) {
+                    if best.is_none_or(|(_, b)| lb > b) {
+                        best = Some((ci, lb));
+                    }
+                }
+            }
+            match best {
+                Some((ci, _)) => {
+                    cls[ci].members.push(ni);
+                    self.men[ni].cluster = ci;
+                }
+                None => drop.push(ni),
+            }
+        }
+
+        // Output: mentions in text order, clusters in order of first mention.
+        let keep: Vec<usize> = (0..self.men.len())
+            .filter(|i| !drop.contains(i) && self.men[*i].cluster != usize::MAX)
+            .collect();
+        let mut cluster_new_id = vec![usize::MAX; cls.len()];
+        let mut out = EntityLayer::default();
+        for &mi in &keep {
+            let m = &self.men[mi];
+            let old = m.cluster;
+            if cluster_new_id[old] == usize::MAX {
+                cluster_new_id[old] = out.clusters.len();
+                out.clusters.push(Cluster {
+                    id: out.clusters.len(),
+                    canonical: String::new(),
+                    entity_type: cls[old].ty,
+                    mentions: Vec::new(),
+                    roles: cls[old].roles.clone(),
+                    affiliations: Vec::new(),
+                    aliases: Vec::new(),
+                });
+            }
+            let cid = cluster_new_id[old];
+            let id = out.mentions.len();
+            out.mentions.push(Mention {
+                id,
+                span: self.dt.span(m.a, m.b),
+                entity_type: if m.kind == MentionKind::Name {
+                    cls[old].ty
+                } else {
+                    m.ty
+                },
+                kind: m.kind,
+                cluster: cid,
+                score: m.score,
+            });
+            out.clusters[cid].mentions.push(id);
+        }
+        for c in &mut out.clusters {
+            let forms: Vec<(MentionKind, String)> = c
+                .mentions
+                .iter()
+                .map(|&m| {
+                    (
+                        out.mentions[m].kind,
+                        out.mentions[m].span.text(text).to_string(),
+                    )
+                })
+                .collect();
+            c.canonical = forms
+                .iter()
+                .filter(|(k, _)| *k == MentionKind::Name)
+                .map(|(_, t)| t.trim_start_matches("the ").to_string())
+                .max_by_key(|t| t.chars().count())
+                .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default());
+            for (_, t) in forms {
+                if t != c.canonical && !c.aliases.contains(&t) {
+                    c.aliases.push(t);
+                }
+            }
+            for r in &c.roles {
+                if let Some(a) = &r.affiliation {
+                    if !c.affiliations.contains(a) {
+                        c.affiliations.push(a.clone());
+                    }
+                }
+            }
+        }
+        // Affiliation clusters: a cluster whose canonical name, gazetteer name or alias matches.
+        let lookup: Vec<(usize, Vec<String>)> = out
+            .clusters
+            .iter()
+            .map(|c| {
+                let mut names = vec![c.canonical.clone()];
+                names.extend(c.aliases.iter().cloned());
+                let extra: Vec<String> = names
+                    .iter()
+                    .filter_map(|n| self.gaz.aliases.get(&n.replace('’', "'")).cloned())
+                    .collect();
+                names.extend(extra);
+                (c.id, names)
+            })
+            .collect();
+        for c in &mut out.clusters {
+            for r in &mut c.roles {
+                if let Some(a) = &r.affiliation {
+                    r.affiliation_cluster = lookup
+                        .iter()
+                        .find(|(id, names)| *id != c.id && names.contains(a))
+                        .map(|(id, _)| *id);
+                }
+            }
+        }
+        out
+    }
+}

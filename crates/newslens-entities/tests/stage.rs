@@ -1,0 +1,202 @@
+//! Stage tests on sentences written for them (and on the seed article when it is present).
+
+use newslens_core::layers::entities::{EntityLayer, EntityType, MentionKind};
+use newslens_core::{Analysis, Annotator, Document};
+use newslens_entities::EntityStage;
+
+fn run(text: &str) -> (Analysis, EntityLayer) {
+    let mut a = Analysis::new(Document::from_text("t", text));
+    newslens_text::segment(&mut a);
+    let stage = EntityStage::new().expect("embedded model loads");
+    stage.annotate(&mut a).unwrap();
+    a.validate().expect("valid analysis");
+    let e = a.entities.clone().unwrap();
+    (a, e)
+}
+
+fn cluster_of<'a>(
+    e: &'a EntityLayer,
+    text: &str,
+    name: &str,
+) -> Option<&'a newslens_core::layers::entities::Cluster> {
+    e.mentions
+        .iter()
+        .find(|m| m.span.text(text) == name)
+        .map(|m| &e.clusters[m.cluster])
+}
+
+#[test]
+fn title_before_name_with_demonym() {
+    let text = "French Foreign Minister Jean Dupont met officials in Rome on Monday.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Jean Dupont").expect("person found");
+    assert_eq!(c.entity_type, EntityType::Person);
+    assert_eq!(c.roles[0].title, "Foreign Minister");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("France"));
+}
+
+#[test]
+fn organisation_before_title() {
+    let text = "The plan was announced by Gazprom chief Ivan Petrov and Italian Railway head Marco Bianchi.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Ivan Petrov").expect("person found");
+    assert_eq!(c.roles[0].title, "chief");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("Gazprom"));
+    let c = cluster_of(&e, a.text(), "Marco Bianchi").expect("person found");
+    assert_eq!(c.roles[0].title, "head");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("Italian Railway"));
+}
+
+#[test]
+fn apposition_roles() {
+    let text = "Talks were led by Anna Lindqvist, Sweden's foreign minister, and by Tomas Berg, the head of the World Bank.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Anna Lindqvist").expect("person found");
+    assert_eq!(c.roles[0].title, "foreign minister");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("Sweden"));
+    let c = cluster_of(&e, a.text(), "Tomas Berg").expect("person found");
+    assert_eq!(c.roles[0].title, "head");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("World Bank"));
+}
+
+#[test]
+fn aliases_and_nominals_merge() {
+    let text = "Chinese President Li Wenbo arrived in Hanoi on Monday. Li said the visit mattered. \
+                The Chinese leader praised the United Nations. Later the Chinese president met the UN envoy.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Li Wenbo").expect("person found");
+    let forms: Vec<&str> = c
+        .mentions
+        .iter()
+        .map(|&m| e.mentions[m].span.text(a.text()))
+        .collect();
+    assert!(forms.contains(&"Li"), "{forms:?}");
+    assert!(forms.contains(&"The Chinese leader"), "{forms:?}");
+    assert!(forms.contains(&"the Chinese president"), "{forms:?}");
+    assert_eq!(c.canonical, "Li Wenbo");
+    let nominal = e
+        .mentions
+        .iter()
+        .find(|m| m.span.text(a.text()) == "The Chinese leader")
+        .unwrap();
+    assert_eq!(nominal.kind, MentionKind::Nominal);
+    let un = cluster_of(&e, a.text(), "UN").expect("UN found");
+    assert_eq!(un.entity_type, EntityType::Organisation);
+    assert!(un.mentions.len() >= 2, "United Nations and UN merge");
+}
+
+#[test]
+fn country_aliases_and_capital_for_state() {
+    let text = "The Republic of Korea signed the deal. South Korea said Seoul would pay. \
+                Officials in Seoul were pleased, and the ROK welcomed it.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "South Korea").expect("country found");
+    let forms: Vec<&str> = c
+        .mentions
+        .iter()
+        .map(|&m| e.mentions[m].span.text(a.text()))
+        .collect();
+    assert!(forms.contains(&"Republic of Korea"), "{forms:?}");
+    assert!(forms.contains(&"ROK"), "{forms:?}");
+    assert_eq!(
+        forms.iter().filter(|f| **f == "Seoul").count(),
+        1,
+        "{forms:?}"
+    );
+}
+
+#[test]
+fn seed_article_acceptance() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let path = std::env::var("NEWSLENS_SHARED_DATA")
+        .map(|d| std::path::PathBuf::from(d).join("../examples/seed-article.txt"))
+        .unwrap_or_else(|_| root.join("shared/examples/seed-article.txt"));
+    let Ok(raw) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIP: seed article not found at {}", path.display());
+        return;
+    };
+    let doc = newslens_ingest::read_str(&raw, "seed-article.txt")
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    let mut a = Analysis::new(doc);
+    newslens_text::segment(&mut a);
+    EntityStage::new().unwrap().annotate(&mut a).unwrap();
+    a.validate().unwrap();
+    let e = a.entities.as_ref().unwrap();
+    let text = a.text();
+    let people: Vec<&newslens_core::layers::entities::Cluster> = e
+        .clusters
+        .iter()
+        .filter(|c| c.entity_type == EntityType::Person)
+        .collect();
+    for (name, title) in [
+        ("Vladimir Putin", Some("President")),
+        ("Kim Jong-un", None),
+        ("Sergey Lavrov", Some("Foreign Minister")),
+        ("Denis Manturov", Some("First Deputy Prime Minister")),
+        ("Andrey Belousov", Some("Defense Minister")),
+        ("Mikhail Murashko", Some("Health Minister")),
+        ("Roman Starovoyt", Some("Transport Minister")),
+        ("Yuri Borisov", Some("chief")),
+        ("Oleg Belozyorov", Some("head")),
+    ] {
+        let c = people
+            .iter()
+            .find(|c| c.canonical == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} not found among {:?}",
+                    people.iter().map(|c| &c.canonical).collect::<Vec<_>>()
+                )
+            });
+        if let Some(t) = title {
+            assert!(
+                c.roles.iter().any(|r| r.title == t),
+                "{name}: {:?}",
+                c.roles
+            );
+        }
+    }
+    let putin = people
+        .iter()
+        .find(|c| c.canonical == "Vladimir Putin")
+        .unwrap();
+    let forms: Vec<&str> = putin
+        .mentions
+        .iter()
+        .map(|&m| e.mentions[m].span.text(text))
+        .collect();
+    assert!(forms.contains(&"The Russian leader"), "{forms:?}");
+    assert!(forms.contains(&"The Russian president"), "{forms:?}");
+    assert!(
+        forms.iter().filter(|f| **f == "Putin").count() >= 5,
+        "{forms:?}"
+    );
+    assert!(putin
+        .roles
+        .iter()
+        .any(|r| r.affiliation.as_deref() == Some("Russia")));
+    let lavrov = people
+        .iter()
+        .find(|c| c.canonical == "Sergey Lavrov")
+        .unwrap();
+    assert_eq!(lavrov.roles[0].affiliation.as_deref(), Some("Russia"));
+    let borisov = people
+        .iter()
+        .find(|c| c.canonical == "Yuri Borisov")
+        .unwrap();
+    assert_eq!(borisov.roles[0].affiliation.as_deref(), Some("Roscosmos"));
+    let dprk = cluster_of(e, text, "DPRK").expect("DPRK found");
+    let forms: Vec<&str> = dprk
+        .mentions
+        .iter()
+        .map(|&m| e.mentions[m].span.text(text))
+        .collect();
+    assert!(forms.contains(&"North Korea"), "{forms:?}");
+    for org in ["Rodong Sinmun", "Kremlin", "UN", "Roscosmos"] {
+        let c = cluster_of(e, text, org).unwrap_or_else(|| panic!("{org} not found"));
+        assert_eq!(c.entity_type, EntityType::Organisation, "{org}");
+    }
+}
