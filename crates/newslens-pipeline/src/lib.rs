@@ -125,12 +125,25 @@ impl Pipeline {
 /// Builds one stage by name; `None` for stages without an implementation in this build.
 fn build_stage(
     name: &'static str,
-    _opts: &PipelineOptions,
+    opts: &PipelineOptions,
 ) -> Result<Option<Box<dyn Annotator>>, PipelineError> {
+    let load = |e: &dyn std::fmt::Display| PipelineError::Load {
+        stage: name,
+        message: e.to_string(),
+    };
     // Each arm constructs one stage with its embedded default model.
-    #[allow(clippy::match_single_binding)]
     let stage: Option<Box<dyn Annotator>> = match name {
-        // STAGE REGISTRY (lead wires stages here)
+        "entities" => Some(match &opts.ner_model {
+            Some(path) => {
+                Box::new(newslens_entities::EntityStage::from_path(path).map_err(|e| load(&e))?)
+            }
+            None => Box::new(newslens_entities::EntityStage::new().map_err(|e| load(&e))?),
+        }),
+        "quotes" => Some(Box::new(newslens_quotes::QuoteStage::new())),
+        "time" => Some(Box::new(
+            newslens_time::TimeStage::try_new().map_err(|e| load(&e))?,
+        )),
+        // STAGE REGISTRY (lead wires the remaining stages here)
         _ => None,
     };
     Ok(stage)
