@@ -1,0 +1,103 @@
+//! Article-level labels: frames (multi-label), genre (one of three), narratives (multi-label),
+//! over the article's words and bigrams; evidence paragraphs are those contributing most.
+
+use std::collections::HashSet;
+
+use crate::linear::{fh, sigmoid, softmax, Linear};
+use crate::text::{Kind, Tok};
+
+/// Features of a whole article from its tokens (title tokens marked); returns the scale.
+pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
+    out.clear();
+    out.push(fh(0, &[]));
+    let mut seen: HashSet<(u32, &str, &str)> = HashSet::new();
+    for t in title {
+        if t.kind == Kind::Word && seen.insert((1, &t.lower, "")) {
+            out.push(fh(1, &[&t.lower]));
+        }
+    }
+    for para in body {
+        for (i, t) in para.iter().enumerate() {
+            if t.kind != Kind::Word {
+                continue;
+            }
+            if seen.insert((2, &t.lower, "")) {
+                out.push(fh(2, &[&t.lower]));
+            }
+            if let Some(n) = para.get(i + 1).filter(|n| n.kind == Kind::Word) {
+                if seen.insert((3, &t.lower, &n.lower)) {
+                    out.push(fh(3, &[&t.lower, &n.lower]));
+                }
+            }
+        }
+    }
+    3.0 / (out.len() as f32).sqrt().max(1.0)
+}
+
+/// Features of one paragraph for evidence ranking (same templates as the body of
+/// [`doc_features`]).
+pub fn para_evidence_features(para: &[Tok], out: &mut Vec<u32>) {
+    out.clear();
+    let mut seen = HashSet::new();
+    for (i, t) in para.iter().enumerate() {
+        if t.kind != Kind::Word {
+            continue;
+        }
+        if seen.insert((t.lower.as_str(), "")) {
+            out.push(fh(2, &[&t.lower]));
+        }
+        if let Some(n) = para.get(i + 1).filter(|n| n.kind == Kind::Word) {
+            if seen.insert((t.lower.as_str(), n.lower.as_str())) {
+                out.push(fh(3, &[&t.lower, &n.lower]));
+            }
+        }
+    }
+}
+
+/// A document-level classifier.
+#[derive(Debug, Clone)]
+pub struct DocModel {
+    /// Weights.
+    pub lin: Linear,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Multi-label (sigmoid + threshold) or single-label (softmax).
+    pub multi: bool,
+    /// Threshold for multi-label outputs.
+    pub threshold: f32,
+}
+
+impl DocModel {
+    /// Probabilities per label.
+    pub fn probs(&self, feats: &[u32], scale: f32) -> Vec<f32> {
+        let mut v = self.lin.scores(feats, scale);
+        if self.multi {
+            v.iter_mut().for_each(|x| *x = sigmoid(*x));
+        } else {
+            softmax(&mut v);
+        }
+        v
+    }
+
+    /// Predicted label indexes with probabilities: above threshold (multi-label, at least the
+    /// best one) or the argmax.
+    pub fn predict(&self, feats: &[u32], scale: f32) -> Vec<(usize, f32)> {
+        let p = self.probs(feats, scale);
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|a, b| p[*b].total_cmp(&p[*a]));
+        if !self.multi {
+            return order.first().map(|&i| vec![(i, p[i])]).unwrap_or_default();
+        }
+        let mut out: Vec<(usize, f32)> = order
+            .iter()
+            .filter(|&&i| p[i] >= self.threshold)
+            .map(|&i| (i, p[i]))
+            .collect();
+        if out.is_empty() {
+            if let Some(&i) = order.first() {
+                out.push((i, p[i]));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,439 @@
+//! Hashed linear models (softmax or one-vs-rest sigmoid) trained with AdaGrad, and their compact
+//! binary storage (sparse, bfloat16 weights).
+//!
+//! Features are 32-bit hashes of strings masked to `bits` bits; every feature of an example has
+//! the same value (`scale`), which covers binary indicators and length-normalised bags of words.
+
+use crate::RhetoricError;
+
+/// FNV-1a over `tag` and `parts` (separated), masked later by the model. Deterministic across
+/// platforms, so trained weights stay valid.
+#[inline]
+pub fn fh(tag: u32, parts: &[&str]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for p in parts {
+        for &b in p.as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Final avalanche so the low bits (used as the row) depend on every input byte.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h as u32
+}
+
+/// A linear model over hashed features with `k` outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linear {
+    /// Hash space is `1 << bits` rows.
+    pub bits: u32,
+    /// Number of outputs.
+    pub k: usize,
+    /// Weights, row-major: `w[row * k + class]`.
+    pub w: Vec<f32>,
+    /// Biases.
+    pub b: Vec<f32>,
+}
+
+impl Linear {
+    /// A zero model.
+    pub fn new(bits: u32, k: usize) -> Self {
+        Self {
+            bits,
+            k,
+            w: vec![0.0; (1usize << bits) * k],
+            b: vec![0.0; k],
+        }
+    }
+
+    #[inline]
+    fn mask(&self) -> u32 {
+        ((1u64 << self.bits) - 1) as u32
+    }
+
+    /// Raw scores (logits) of each output.
+    pub fn scores(&self, feats: &[u32], scale: f32) -> Vec<f32> {
+        let mut out = self.b.clone();
+        let m = self.mask();
+        let k = self.k;
+        for &f in feats {
+            let row = (f & m) as usize * k;
+            for (o, w) in out.iter_mut().zip(&self.w[row..row + k]) {
+                *o += w * scale;
+            }
+        }
+        out
+    }
+
+    /// The contribution of `feats` to output `c` (no bias), used to rank evidence.
+    pub fn contribution(&self, feats: &[u32], scale: f32, c: usize) -> f32 {
+        let m = self.mask();
+        feats
+            .iter()
+            .map(|&f| self.w[(f & m) as usize * self.k + c] * scale)
+            .sum()
+    }
+}
+
+/// Logistic sigmoid.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Softmax in place.
+pub fn softmax(v: &mut [f32]) {
+    let m = v.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let mut s = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - m).exp();
+        s += *x;
+    }
+    if s > 0.0 {
+        for x in v.iter_mut() {
+            *x /= s;
+        }
+    }
+}
+
+/// Training examples stored flat.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    feats: Vec<u32>,
+    offs: Vec<usize>,
+    scale: Vec<f32>,
+    labels: Vec<Vec<u16>>,
+    weight: Vec<f32>,
+}
+
+impl Dataset {
+    /// Empty set.
+    pub fn new() -> Self {
+        Self {
+            offs: vec![0],
+            ..Self::default()
+        }
+    }
+
+    /// Adds an example: features, their common value, the positive labels (softmax: exactly
+    /// one), and an example weight.
+    pub fn push(&mut self, feats: &[u32], scale: f32, labels: Vec<u16>, weight: f32) {
+        self.feats.extend_from_slice(feats);
+        self.offs.push(self.feats.len());
+        self.scale.push(scale);
+        self.labels.push(labels);
+        self.weight.push(weight);
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.scale.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.scale.is_empty()
+    }
+
+    /// Features of example `i`.
+    pub fn feats(&self, i: usize) -> &[u32] {
+        &self.feats[self.offs[i]..self.offs[i + 1]]
+    }
+
+    /// Scale of example `i`.
+    pub fn scale(&self, i: usize) -> f32 {
+        self.scale[i]
+    }
+
+    /// Labels of example `i`.
+    pub fn labels(&self, i: usize) -> &[u16] {
+        &self.labels[i]
+    }
+}
+
+/// Loss / output type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// One label per example.
+    Softmax,
+    /// Independent binary outputs (multi-label, or binary with `k = 1`).
+    Sigmoid,
+}
+
+/// Training settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainConfig {
+    /// Hash bits.
+    pub bits: u32,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// AdaGrad learning rate.
+    pub lr: f32,
+    /// Loss.
+    pub loss: Loss,
+    /// Shuffle seed.
+    pub seed: u64,
+    /// Weight of positive labels in sigmoid mode (class imbalance).
+    pub pos_weight: f32,
+}
+
+/// Deterministic xorshift generator for shuffling.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    /// Next value.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Trains a model with `k` outputs on `data`.
+pub fn train(data: &Dataset, k: usize, cfg: &TrainConfig) -> Linear {
+    let mut model = Linear::new(cfg.bits, k);
+    let mut g2 = vec![0.0f32; model.w.len()];
+    let mut gb2 = vec![0.0f32; k];
+    let mask = model.mask();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let mut rng = Rng::new(cfg.seed);
+    let mut grad = vec![0.0f32; k];
+    let mut y = vec![0.0f32; k];
+    for _ in 0..cfg.epochs {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let feats = data.feats(i);
+            let scale = data.scale(i);
+            let mut p = model.scores(feats, scale);
+            y.iter_mut().for_each(|v| *v = 0.0);
+            for &l in data.labels(i) {
+                if (l as usize) < k {
+                    y[l as usize] = 1.0;
+                }
+            }
+            match cfg.loss {
+                Loss::Softmax => softmax(&mut p),
+                Loss::Sigmoid => p.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            }
+            let ew = data.weight[i];
+            for c in 0..k {
+                let mut g = p[c] - y[c];
+                if cfg.loss == Loss::Sigmoid && y[c] > 0.0 {
+                    g *= cfg.pos_weight;
+                }
+                grad[c] = g * ew;
+            }
+            for ((b, g2b), &g) in model.b.iter_mut().zip(gb2.iter_mut()).zip(&grad) {
+                if g.abs() < 1e-4 {
+                    continue;
+                }
+                *g2b += g * g;
+                *b -= cfg.lr * g / (g2b.sqrt() + 1e-6);
+            }
+            for &f in feats {
+                let row = (f & mask) as usize * k;
+                let ws = &mut model.w[row..row + k];
+                let gs = &mut g2[row..row + k];
+                for ((w, acc), &gc) in ws.iter_mut().zip(gs.iter_mut()).zip(&grad) {
+                    let g = gc * scale;
+                    if g.abs() < 1e-5 {
+                        continue;
+                    }
+                    *acc += g * g;
+                    *w -= cfg.lr * g / (acc.sqrt() + 1e-6);
+                }
+            }
+        }
+    }
+    model
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage.
+
+const MAGIC: &[u8; 8] = b"NLRHET01";
+
+#[inline]
+fn to_bf16(x: f32) -> u16 {
+    let b = x.to_bits();
+    let r = b.wrapping_add(0x7fff + ((b >> 16) & 1));
+    (r >> 16) as u16
+}
+
+#[inline]
+fn from_bf16(x: u16) -> f32 {
+    f32::from_bits(u32::from(x) << 16)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RhetoricError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| RhetoricError::Model("truncated model file".into()))?;
+        let s = &self.b[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32, RhetoricError> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    fn f32(&mut self) -> Result<f32, RhetoricError> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+    fn varint(&mut self) -> Result<u64, RhetoricError> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.take(1)?[0];
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(RhetoricError::Model("bad varint".into()));
+            }
+        }
+    }
+}
+
+/// Serialises a JSON header and linear models: weights whose bfloat16 value is below `prune`
+/// in magnitude are dropped.
+pub fn write_models(header: &serde_json::Value, models: &[&Linear], prune: f32) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    let h = serde_json::to_vec(header).unwrap_or_default();
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    out.extend_from_slice(&h);
+    out.extend_from_slice(&(models.len() as u32).to_le_bytes());
+    for m in models {
+        out.extend_from_slice(&m.bits.to_le_bytes());
+        out.extend_from_slice(&(m.k as u32).to_le_bytes());
+        for b in &m.b {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        let nz: Vec<(usize, u16)> =
+            m.w.iter()
+                .enumerate()
+                .filter(|(_, w)| w.abs() >= prune && to_bf16(**w) & 0x7fff != 0)
+                .map(|(i, w)| (i, to_bf16(*w)))
+                .collect();
+        out.extend_from_slice(&(nz.len() as u32).to_le_bytes());
+        let mut last = 0usize;
+        for (i, v) in nz {
+            put_varint(&mut out, (i - last) as u64);
+            last = i;
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Reads what [`write_models`] wrote.
+pub fn read_models(bytes: &[u8]) -> Result<(serde_json::Value, Vec<Linear>), RhetoricError> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    if r.take(8)? != MAGIC {
+        return Err(RhetoricError::Model("not a newslens rhetoric model".into()));
+    }
+    let hl = r.u32()? as usize;
+    let header: serde_json::Value = serde_json::from_slice(r.take(hl)?)
+        .map_err(|e| RhetoricError::Model(format!("bad header: {e}")))?;
+    let n = r.u32()? as usize;
+    let mut models = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        let bits = r.u32()?;
+        let k = r.u32()? as usize;
+        if bits > 26 || k == 0 || k > 4096 {
+            return Err(RhetoricError::Model("implausible model shape".into()));
+        }
+        let mut m = Linear::new(bits, k);
+        for c in 0..k {
+            m.b[c] = r.f32()?;
+        }
+        let nnz = r.u32()? as usize;
+        let mut idx = 0usize;
+        for j in 0..nnz {
+            let d = r.varint()? as usize;
+            idx = if j == 0 { d } else { idx + d };
+            let s = r.take(2)?;
+            let v = from_bf16(u16::from_le_bytes([s[0], s[1]]));
+            *m.w.get_mut(idx)
+                .ok_or_else(|| RhetoricError::Model("weight index out of range".into()))? = v;
+        }
+        models.push(m);
+    }
+    Ok((header, models))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_a_separable_problem_and_round_trips() {
+        let mut d = Dataset::new();
+        for i in 0..200u32 {
+            let pos = i % 2 == 0;
+            let f = [
+                fh(1, &[if pos { "good" } else { "bad" }]),
+                fh(2, &["noise"]),
+            ];
+            d.push(&f, 1.0, if pos { vec![0] } else { vec![] }, 1.0);
+        }
+        let cfg = TrainConfig {
+            bits: 10,
+            epochs: 3,
+            lr: 0.5,
+            loss: Loss::Sigmoid,
+            seed: 1,
+            pos_weight: 1.0,
+        };
+        let m = train(&d, 1, &cfg);
+        let good = m.scores(&[fh(1, &["good"]), fh(2, &["noise"])], 1.0)[0];
+        let bad = m.scores(&[fh(1, &["bad"]), fh(2, &["noise"])], 1.0)[0];
+        assert!(good > 1.0 && bad < -1.0, "{good} {bad}");
+        let bytes = write_models(&serde_json::json!({"x": 1}), &[&m], 0.0);
+        let (h, ms) = read_models(&bytes).unwrap();
+        assert_eq!(h["x"], 1);
+        let good2 = ms[0].scores(&[fh(1, &["good"]), fh(2, &["noise"])], 1.0)[0];
+        assert!((good - good2).abs() < 0.05 * good.abs());
+        assert!(read_models(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

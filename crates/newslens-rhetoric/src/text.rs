@@ -1,0 +1,349 @@
+//! The rhetoric stage's own tokenizer (so training on the SemEval files and inference on any
+//! document see identical tokens) and small word-shape helpers.
+
+use newslens_core::Span;
+
+/// Token class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Letters/digits (with inner apostrophes and hyphens).
+    Word,
+    /// A quotation mark.
+    Quote,
+    /// Other punctuation or symbol.
+    Punct,
+}
+
+/// A token: byte span into the document text and its lower-cased form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    /// Byte start.
+    pub start: usize,
+    /// Byte end.
+    pub end: usize,
+    /// Lower-cased text (typographic apostrophes normalised).
+    pub lower: String,
+    /// Class.
+    pub kind: Kind,
+    /// Word shape (`Xxxx`, `xxxx`, `XX`, `dd`, …), repeats collapsed.
+    pub shape: String,
+}
+
+/// True for quotation marks, straight or typographic.
+pub fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\u{201C}'
+            | '\u{201D}'
+            | '\u{201E}'
+            | '\u{00AB}'
+            | '\u{00BB}'
+            | '\u{2018}'
+            | '\u{2019}'
+    )
+}
+
+fn shape_of(s: &str) -> String {
+    let mut out = String::new();
+    let mut last = '\0';
+    for c in s.chars() {
+        let m = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            c
+        };
+        if m != last {
+            out.push(m);
+            last = m;
+        }
+    }
+    out
+}
+
+/// Tokenizes `text[range]`; token offsets are absolute byte offsets into `text`.
+pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let Some(slice) = text.get(range.start..range.end) else {
+        return out;
+    };
+    let chars: Vec<(usize, char)> = slice.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (b, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let mut j = i + 1;
+            while j < chars.len() {
+                let cj = chars[j].1;
+                if cj.is_alphanumeric() {
+                    j += 1;
+                } else if matches!(cj, '\'' | '\u{2019}' | '-' | '.')
+                    && j + 1 < chars.len()
+                    && chars[j + 1].1.is_alphanumeric()
+                    && (cj != '.' || chars[j + 1].1.is_uppercase() || chars[j + 1].1.is_numeric())
+                {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(j).map_or(slice.len(), |x| x.0);
+            let s = &slice[b..end];
+            out.push(Tok {
+                start: range.start + b,
+                end: range.start + end,
+                lower: s.to_lowercase().replace('\u{2019}', "'"),
+                kind: Kind::Word,
+                shape: shape_of(s),
+            });
+            i = j;
+        } else {
+            let end = b + c.len_utf8();
+            let s = &slice[b..end];
+            out.push(Tok {
+                start: range.start + b,
+                end: range.start + end,
+                lower: if is_quote(c) {
+                    "\"".to_string()
+                } else {
+                    s.to_string()
+                },
+                kind: if is_quote(c) {
+                    Kind::Quote
+                } else {
+                    Kind::Punct
+                },
+                shape: s.to_string(),
+            });
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Spans of the lines of `text` (without the newline), skipping blank ones; the SemEval article
+/// files have one sentence (2020) or paragraph (2023) per line.
+pub fn lines(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for l in text.split('\n') {
+        let end = start + l.len();
+        let sp = Span::new(start, end).trim(text);
+        if !sp.is_empty() {
+            out.push(sp);
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// Bucket of a count: 0, 1, 2, 3, 4–5, 6–9, 10+.
+pub fn count_bucket(n: usize) -> &'static str {
+    match n {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        3 => "3",
+        4..=5 => "4",
+        6..=9 => "6",
+        10..=19 => "10",
+        _ => "20",
+    }
+}
+
+/// Bucket of a length in tokens.
+pub fn len_bucket(n: usize) -> &'static str {
+    match n {
+        0..=1 => "1",
+        2 => "2",
+        3 => "3",
+        4 => "4",
+        5..=6 => "5",
+        7..=9 => "7",
+        10..=14 => "10",
+        15..=24 => "15",
+        _ => "25",
+    }
+}
+
+/// A very short stop list used only to decide which words count for repetition features.
+pub fn is_stop(w: &str) -> bool {
+    w.len() < 4
+        || matches!(
+            w,
+            "that"
+                | "this"
+                | "with"
+                | "from"
+                | "have"
+                | "were"
+                | "they"
+                | "their"
+                | "there"
+                | "which"
+                | "would"
+                | "about"
+                | "been"
+                | "will"
+                | "what"
+                | "when"
+                | "more"
+                | "said"
+                | "also"
+                | "than"
+                | "them"
+                | "then"
+                | "into"
+                | "other"
+                | "some"
+                | "only"
+                | "just"
+                | "could"
+                | "should"
+                | "these"
+                | "those"
+                | "after"
+                | "where"
+        )
+}
+
+/// English function words (articles, pronouns, prepositions, auxiliaries, conjunctions): a span
+/// made only of these is not a persuasion technique on its own.
+pub fn is_function_word(w: &str) -> bool {
+    matches!(
+        w,
+        "a" | "an"
+            | "the"
+            | "and"
+            | "or"
+            | "but"
+            | "nor"
+            | "so"
+            | "yet"
+            | "of"
+            | "in"
+            | "on"
+            | "at"
+            | "to"
+            | "for"
+            | "from"
+            | "by"
+            | "with"
+            | "about"
+            | "as"
+            | "into"
+            | "onto"
+            | "than"
+            | "then"
+            | "that"
+            | "this"
+            | "these"
+            | "those"
+            | "it"
+            | "its"
+            | "is"
+            | "are"
+            | "was"
+            | "were"
+            | "be"
+            | "been"
+            | "being"
+            | "has"
+            | "have"
+            | "had"
+            | "do"
+            | "does"
+            | "did"
+            | "will"
+            | "would"
+            | "can"
+            | "could"
+            | "shall"
+            | "should"
+            | "may"
+            | "might"
+            | "must"
+            | "he"
+            | "she"
+            | "they"
+            | "we"
+            | "you"
+            | "i"
+            | "me"
+            | "him"
+            | "her"
+            | "them"
+            | "us"
+            | "his"
+            | "their"
+            | "our"
+            | "your"
+            | "my"
+            | "who"
+            | "whom"
+            | "which"
+            | "what"
+            | "when"
+            | "where"
+            | "while"
+            | "if"
+            | "not"
+            | "no"
+            | "there"
+            | "here"
+            | "also"
+            | "up"
+            | "out"
+            | "over"
+            | "under"
+            | "after"
+            | "before"
+            | "said"
+            | "says"
+            | "s"
+            | "'s"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_words_quotes_and_offsets() {
+        let t = "“Neo-colonial” U.S. don’t, 3.5!";
+        let toks = tokenize(t, Span::new(0, t.len()));
+        let words: Vec<&str> = toks.iter().map(|x| &t[x.start..x.end]).collect();
+        assert_eq!(
+            words,
+            vec![
+                "“",
+                "Neo-colonial",
+                "”",
+                "U.S",
+                ".",
+                "don’t",
+                ",",
+                "3.5",
+                "!"
+            ]
+        );
+        assert_eq!(toks[0].kind, Kind::Quote);
+        assert_eq!(toks[5].lower, "don't");
+        assert_eq!(toks[1].shape, "Xx-x");
+    }
+
+    #[test]
+    fn lines_skip_blank() {
+        let t = "Title\n\n Body one \nTwo";
+        let l: Vec<&str> = lines(t).iter().map(|s| s.text(t)).collect();
+        assert_eq!(l, vec!["Title", "Body one", "Two"]);
+    }
+}
