@@ -84,11 +84,6 @@ pub struct EmbeddedStore {
     _lock: Option<File>,
 }
 
-fn is_empty_dir(p: &Path) -> Result<bool> {
-    let mut it = std::fs::read_dir(p).map_err(|e| StoreError::io(p, e))?;
-    Ok(it.next().is_none())
-}
-
 /// Checks the SQLite header without opening the file through SQLite (which could write to it).
 fn check_header(path: &Path) -> Result<()> {
     let mut f = File::open(path).map_err(|e| StoreError::io(path, e))?;
@@ -101,6 +96,124 @@ fn check_header(path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum DirState {
+    Missing,
+    Empty,
+    Store,
+}
+
+/// Classifies a store location without writing to it; refuses anything foreign or damaged.
+fn inspect(dir: &Path, db: &Path) -> Result<DirState> {
+    let not_store = |reason: String| StoreError::NotAStore {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    if !dir.exists() {
+        return Ok(DirState::Missing);
+    }
+    if !dir.is_dir() {
+        return Err(not_store("it is a file, not a store directory".into()));
+    }
+    if !db.exists() {
+        // Only our own lock file may be there (left by a store whose creation was interrupted).
+        let others = std::fs::read_dir(dir)
+            .map_err(|e| StoreError::io(dir, e))?
+            .flatten()
+            .any(|e| e.file_name() != LOCK_FILE);
+        return if others {
+            Err(not_store(format!(
+                "the directory is not empty and has no {DB_FILE}"
+            )))
+        } else {
+            Ok(DirState::Empty)
+        };
+    }
+    let len = std::fs::metadata(db)
+        .map_err(|e| StoreError::io(db, e))?
+        .len();
+    if len == 0 && dir.join(LOCK_FILE).exists() {
+        // A store another process is creating right now (or whose creation was interrupted).
+        return Ok(DirState::Empty);
+    }
+    // A checkpoint running in another process can make one read see a torn page: look again
+    // before calling a store damaged.
+    let mut last = None;
+    for _ in 0..3 {
+        match check_marker(db) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(last.unwrap_or_else(|| StoreError::Corrupt {
+        path: db.to_path_buf(),
+        reason: "unreadable".into(),
+    }))
+}
+
+/// Percent-encodes a path for a SQLite `file:` URI.
+fn uri_path(p: &Path) -> String {
+    let mut out = String::new();
+    for b in p.to_string_lossy().bytes() {
+        match b {
+            b'?' | b'#' | b'%' => out.push_str(&format!("%{b:02X}")),
+            _ => out.push(b as char),
+        }
+    }
+    out
+}
+
+fn check_marker(db: &Path) -> Result<DirState> {
+    check_header(db)?;
+    // `immutable=1`: SQLite takes no locks and creates no -shm/-wal files, so nothing at all is
+    // written next to a foreign file. The marker is written before WAL mode is switched on, so
+    // it is always in the main file.
+    let conn = Connection::open_with_flags(
+        format!("file:{}?immutable=1", uri_path(db)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|e| StoreError::Corrupt {
+        path: db.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let magic: std::result::Result<Option<String>, _> = conn
+        .query_row(
+            "SELECT value FROM newslens_store WHERE key = 'magic'",
+            [],
+            |r| r.get(0),
+        )
+        .optional();
+    match magic {
+        Ok(Some(m)) if m == schema::MAGIC => Ok(DirState::Store),
+        Ok(_) => Err(StoreError::NotAStore {
+            path: db.to_path_buf(),
+            reason: "a SQLite database with a foreign marker".into(),
+        }),
+        Err(rusqlite::Error::SqliteFailure(e, msg))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            ) =>
+        {
+            Err(StoreError::Corrupt {
+                path: db.to_path_buf(),
+                reason: msg.unwrap_or_else(|| e.to_string()),
+            })
+        }
+        Err(e) if e.to_string().contains("no such table") => Err(StoreError::NotAStore {
+            path: db.to_path_buf(),
+            reason: "a SQLite database that newslens did not create".into(),
+        }),
+        Err(e) => Err(StoreError::Corrupt {
+            path: db.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 fn opt_date(s: Option<String>) -> Option<NaiveDate> {
@@ -120,31 +233,16 @@ impl EmbeddedStore {
             path: dir.clone(),
             reason: reason.to_string(),
         };
-        let fresh = if dir.exists() {
-            if !dir.is_dir() {
-                return Err(not_store("it is a file, not a store directory"));
-            }
-            if db.exists() {
-                check_header(&db)?;
-                false
-            } else if is_empty_dir(&dir)? {
-                true
-            } else {
-                return Err(not_store(&format!(
-                    "the directory is not empty and has no {DB_FILE}"
-                )));
-            }
-        } else {
-            true
-        };
-        if fresh && mode == OpenMode::Read {
+        // 1. Look without writing anything: refuse what is not a store before creating files.
+        let state = inspect(&dir, &db)?;
+        if state == DirState::Missing && mode == OpenMode::Read {
             return Err(not_store("no store here yet (run `newslens ingest` first)"));
         }
-        if fresh {
+        if state == DirState::Missing {
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
 
-        // One writer at a time: an advisory lock on a file inside the store.
+        // 2. One writer at a time: an advisory lock on a file inside the store.
         let lock_path = dir.join(LOCK_FILE);
         let lock = match mode {
             OpenMode::Read => None,
@@ -168,6 +266,12 @@ impl EmbeddedStore {
             }
         };
 
+        // 3. Under the lock, look again: another writer may have created the store meanwhile.
+        let fresh = match inspect(&dir, &db)? {
+            DirState::Store => false,
+            DirState::Missing | DirState::Empty if lock.is_some() => true,
+            _ => return Err(not_store("no store here yet (run `newslens ingest` first)")),
+        };
         let flags = if fresh {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
         } else {
@@ -177,42 +281,6 @@ impl EmbeddedStore {
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
         if fresh {
             schema::init(&mut conn)?;
-        } else {
-            // The marker is read before anything could write (WAL mode, migrations).
-            let magic: std::result::Result<Option<String>, _> = conn
-                .query_row(
-                    "SELECT value FROM newslens_store WHERE key = 'magic'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional();
-            match magic {
-                Ok(Some(m)) if m == schema::MAGIC => {}
-                Ok(_) => {
-                    return Err(StoreError::NotAStore {
-                        path: db.clone(),
-                        reason: "a SQLite database with a foreign marker".into(),
-                    })
-                }
-                Err(rusqlite::Error::SqliteFailure(e, msg))
-                    if matches!(
-                        e.code,
-                        rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
-                    ) =>
-                {
-                    return Err(StoreError::Corrupt {
-                        path: db.clone(),
-                        reason: msg.unwrap_or_else(|| e.to_string()),
-                    })
-                }
-                Err(e) if e.to_string().contains("no such table") => {
-                    return Err(StoreError::NotAStore {
-                        path: db.clone(),
-                        reason: "a SQLite database that newslens did not create".into(),
-                    })
-                }
-                Err(e) => return Err(e.into()),
-            }
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL is safe against process crashes (kill -9) in WAL mode; only an OS crash can
@@ -258,21 +326,39 @@ impl EmbeddedStore {
         } else if store.index_lag()? > 0 {
             // A reader finding the index behind (a crashed ingest) catches it up when no writer
             // holds the store; otherwise it searches what is committed.
-            let f = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
-                .map_err(|e| StoreError::io(&lock_path, e))?;
-            if f.try_lock_exclusive().unwrap_or(false) {
-                drop(store);
-                let w = Self::open(&dir, OpenMode::Write)?;
-                drop(w);
-                drop(f);
-                return Self::open(&dir, OpenMode::Read);
+            drop(store);
+            match Self::open(&dir, OpenMode::Write) {
+                Ok(w) => drop(w),
+                Err(StoreError::Locked { .. }) => {}
+                Err(e) => return Err(e),
             }
+            return Self::open_plain(&dir);
         }
         Ok(store)
+    }
+
+    /// Opens for reading without trying to catch the index up.
+    fn open_plain(dir: &Path) -> Result<Self> {
+        let db = dir.join(DB_FILE);
+        if inspect(dir, &db)? != DirState::Store {
+            return Err(StoreError::NotAStore {
+                path: dir.to_path_buf(),
+                reason: "no store here yet (run `newslens ingest` first)".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            conn: Mutex::new(conn),
+            index,
+            write: None,
+            _lock: None,
+        })
     }
 
     /// The store directory.
@@ -540,7 +626,7 @@ impl EmbeddedStore {
                 None => variants.push((norm.clone(), o.text.clone(), 1)),
             }
         }
-        variants.sort_by(|a, b| b.2.cmp(&a.2));
+        variants.sort_by_key(|v| std::cmp::Reverse(v.2));
         Ok(Some(QuoteCluster {
             id: cluster,
             size: occ.len(),

@@ -1,0 +1,396 @@
+//! Store behaviour: round trips, idempotence, search and filters, refusing foreign files,
+//! locking, index catch-up.
+
+mod common;
+
+use std::path::Path;
+
+use newslens_store::{
+    EmbeddedStore, HitKind, IngestOptions, OpenMode, SearchQuery, SourceUnit, Store, StoreError,
+};
+
+fn small_store(dir: &Path) -> (EmbeddedStore, Vec<common::GenDoc>) {
+    let (docs, _) = common::corpus(60, 11);
+    let store = EmbeddedStore::open(dir, OpenMode::Write).unwrap();
+    let analyses: Vec<_> = docs.iter().map(|d| d.analysis()).collect();
+    let out = store.put(analyses).unwrap();
+    assert!(out.iter().all(|o| o.new));
+    (store, docs)
+}
+
+#[test]
+fn analyses_round_trip_and_reingest_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, docs) = small_store(&dir.path().join("db"));
+    let a = docs[3].analysis();
+    let hash = newslens_store::prepare::content_hash(a.text());
+    let got = store.get(&hash).unwrap().expect("stored");
+    got.analysis.validate().unwrap();
+    assert_eq!(got.analysis.text(), a.text());
+    assert_eq!(
+        got.analysis.to_json_value().unwrap(),
+        a.to_json_value().unwrap(),
+        "the stored analysis must round-trip exactly"
+    );
+    assert!(store.get(&got.id.to_string()).unwrap().is_some());
+    assert!(store.get("no-such").unwrap().is_none());
+
+    let before = store.stats().unwrap();
+    let again = store
+        .put(docs.iter().map(|d| d.analysis()).collect())
+        .unwrap();
+    assert!(again.iter().all(|o| !o.new));
+    assert_eq!(store.stats().unwrap(), before);
+
+    // Through `ingest`: already-stored texts are not analysed again.
+    let units = docs.iter().map(|d| {
+        Ok(SourceUnit {
+            file: None,
+            documents: vec![d.analysis().document],
+        })
+    });
+    let r = newslens_store::ingest(
+        &store,
+        units,
+        |_| Err("must not be called".to_string()),
+        &IngestOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.progress.stored, 0);
+    assert_eq!(r.progress.failed, 0);
+    assert_eq!(r.progress.unchanged, docs.len());
+}
+
+#[test]
+fn search_ranks_highlights_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, docs) = small_store(&dir.path().join("db"));
+    let d = &docs[5];
+    // A rare word of the document: its first body word of length ≥ 6.
+    let word = d.paragraphs[0]
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() >= 6)
+        .unwrap()
+        .to_lowercase();
+    let hits = store
+        .search(&SearchQuery {
+            text: word.clone(),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().any(|h| h.doc_id == d.doc_id));
+    for h in &hits {
+        let stored = store.get(&h.doc.to_string()).unwrap().unwrap();
+        let chars: Vec<char> = stored.analysis.text().chars().collect();
+        assert!(!h.spans.is_empty(), "every hit has its matches located");
+        for s in &h.spans {
+            let covered: String = chars[s.start..s.end].iter().collect();
+            assert_eq!(covered, s.text);
+            assert_eq!(covered.to_lowercase(), word);
+        }
+        let snip: Vec<char> = h.snippet.chars().collect();
+        for [s, e] in &h.highlights {
+            let m: String = snip[*s..*e].iter().collect();
+            assert_eq!(m.to_lowercase(), word);
+        }
+        // The snippet sits where it says in the text.
+        let at: String = chars[h.snippet_start..h.snippet_start + snip.len()]
+            .iter()
+            .collect();
+        assert_eq!(at, h.snippet);
+    }
+    // Scores are ranked.
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+
+    // Filters: speaker restricts to quotes by that speaker.
+    let (_, sp, qt) = &d.quotes[0];
+    let speaker = common::SPEAKERS[*sp];
+    let qword = qt.split(' ').nth(2).unwrap().to_lowercase();
+    let hits = store
+        .search(&SearchQuery {
+            text: qword.clone(),
+            speaker: Some(speaker.split(' ').next_back().unwrap().to_string()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!hits.is_empty());
+    for h in &hits {
+        assert_eq!(h.kind, HitKind::Quote);
+        assert_eq!(h.speaker.as_deref(), Some(speaker));
+    }
+    // Outlet and date filters.
+    let all = store
+        .search(&SearchQuery {
+            text: String::new(),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let outlet = d.outlet.clone();
+    let by_outlet = store
+        .search(&SearchQuery {
+            text: String::new(),
+            source: Some(outlet.to_uppercase()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!by_outlet.is_empty() && by_outlet.len() < all.len());
+    assert!(by_outlet
+        .iter()
+        .all(|h| h.outlet.as_deref() == Some(outlet.as_str())));
+    let from = d.date;
+    let to = d.date + chrono::Days::new(3);
+    let dated = store
+        .search(&SearchQuery {
+            text: String::new(),
+            from: Some(from),
+            to: Some(to),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!dated.is_empty() && dated.len() < all.len());
+    assert!(dated
+        .iter()
+        .all(|h| h.dateline.is_some_and(|x| x >= from && x <= to)));
+    // Entity and technique filters.
+    let ent = store
+        .search(&SearchQuery {
+            text: String::new(),
+            entity: Some(speaker.to_string()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let expect = docs.iter().filter(|g| g.entities.contains(sp)).count();
+    assert_eq!(
+        ent.iter().filter(|h| h.kind == HitKind::Article).count(),
+        expect
+    );
+    let with_tech = docs.iter().filter(|g| g.technique == Some(0)).count();
+    let tech = store
+        .search(&SearchQuery {
+            text: String::new(),
+            technique: Some("loaded_language".into()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        tech.iter().filter(|h| h.kind == HitKind::Article).count(),
+        with_tech
+    );
+}
+
+#[test]
+fn entities_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, docs) = small_store(&dir.path().join("db"));
+    let ents = store.entities(5).unwrap();
+    assert!(!ents.is_empty());
+    let top = &ents[0];
+    let sp = common::SPEAKERS
+        .iter()
+        .position(|s| *s == top.name)
+        .unwrap();
+    let expect = docs.iter().filter(|d| d.entities.contains(&sp)).count();
+    assert_eq!(top.documents, expect);
+    assert!(ents.windows(2).all(|w| w[0].documents >= w[1].documents));
+    let t = store
+        .timeline(&top.name, newslens_store::Bucket::Day)
+        .unwrap();
+    assert_eq!(t.articles, expect);
+    assert_eq!(t.points.iter().map(|p| p.articles).sum::<usize>(), expect);
+    let w = store
+        .timeline(&top.name.to_lowercase(), newslens_store::Bucket::Week)
+        .unwrap();
+    assert_eq!(w.articles, expect);
+    assert!(w.points.len() <= t.points.len());
+    assert!(w.points.iter().all(|p| p.period.contains("-W")));
+    let quotes = store.quote_clusters(Some(&top.name), 100).unwrap();
+    assert!(quotes
+        .iter()
+        .all(|c| c.speakers.iter().any(|s| s == &top.name)));
+}
+
+fn snapshot(p: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if p.is_file() {
+        out.push((p.display().to_string(), std::fs::read(p).unwrap()));
+    } else {
+        for e in std::fs::read_dir(p).unwrap() {
+            out.extend(snapshot(&e.unwrap().path()));
+        }
+        out.sort();
+    }
+    out
+}
+
+#[test]
+fn foreign_or_corrupt_locations_are_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    // A plain file.
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "my notes").unwrap();
+    // A non-empty directory that is not a store.
+    let other = dir.path().join("photos");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("a.jpg"), [0xff, 0xd8, 0xff]).unwrap();
+    // A corrupt database file in a store-looking directory.
+    let corrupt = dir.path().join("corrupt");
+    std::fs::create_dir(&corrupt).unwrap();
+    std::fs::write(
+        corrupt.join("newslens.sqlite"),
+        b"garbage garbage garbage garbage",
+    )
+    .unwrap();
+    // A real SQLite database of someone else.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    {
+        let c = rusqlite::Connection::open(foreign.join("newslens.sqlite")).unwrap();
+        c.execute_batch("CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts(owner) VALUES ('x');")
+            .unwrap();
+    }
+    // A truncated copy of a real store.
+    let truncated = dir.path().join("truncated");
+    {
+        let (s, _) = small_store(&dir.path().join("good"));
+        drop(s);
+        std::fs::create_dir(&truncated).unwrap();
+        let bytes = std::fs::read(dir.path().join("good/newslens.sqlite")).unwrap();
+        std::fs::write(truncated.join("newslens.sqlite"), &bytes[..50]).unwrap();
+    }
+    for (p, what) in [
+        (&file, "file"),
+        (&other, "foreign directory"),
+        (&corrupt, "corrupt database"),
+        (&foreign, "foreign database"),
+        (&truncated, "truncated database"),
+    ] {
+        let before = snapshot(p);
+        for mode in [OpenMode::Read, OpenMode::Write] {
+            let err = match EmbeddedStore::open(p, mode) {
+                Ok(_) => panic!("{what} opened in {mode:?}"),
+                Err(e) => e,
+            };
+            assert!(
+                matches!(
+                    err,
+                    StoreError::NotAStore { .. } | StoreError::Corrupt { .. }
+                ),
+                "{what}: {err}"
+            );
+            let msg = err.to_string();
+            assert!(msg.contains("nothing was written"), "{what}: {msg}");
+        }
+        assert_eq!(snapshot(p), before, "{what} must be left untouched");
+    }
+    // A store directory that does not exist cannot be read.
+    assert!(EmbeddedStore::open(dir.path().join("missing"), OpenMode::Read).is_err());
+}
+
+#[test]
+fn second_writer_is_refused_or_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (store, docs) = small_store(&path);
+    match EmbeddedStore::open(&path, OpenMode::Write) {
+        Err(StoreError::Locked { .. }) => {}
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("two writers on one store"),
+    }
+    // Readers are not blocked.
+    let reader = EmbeddedStore::open(&path, OpenMode::Read).unwrap();
+    assert_eq!(reader.stats().unwrap().documents as usize, docs.len());
+    // A waiting writer gets in once the first one is gone.
+    let p2 = path.clone();
+    let waiter = std::thread::spawn(move || {
+        let s = EmbeddedStore::open(&p2, OpenMode::WriteWait).unwrap();
+        s.stats().unwrap().documents
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!waiter.is_finished(), "the second writer must wait");
+    drop(store);
+    assert_eq!(waiter.join().unwrap() as usize, docs.len());
+}
+
+#[test]
+fn concurrent_ingests_store_every_document_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (docs, _) = common::corpus(80, 3);
+    let run = |docs: Vec<common::GenDoc>, path: std::path::PathBuf| {
+        std::thread::spawn(move || {
+            let store = EmbeddedStore::open(&path, OpenMode::WriteWait).unwrap();
+            let by_id: std::collections::HashMap<String, common::GenDoc> =
+                docs.iter().map(|d| (d.doc_id.clone(), d.clone())).collect();
+            let units = docs.iter().map(|d| {
+                Ok(SourceUnit {
+                    file: None,
+                    documents: vec![d.analysis().document],
+                })
+            });
+            newslens_store::ingest(
+                &store,
+                units,
+                |doc| Ok(by_id[&doc.id].analysis()),
+                &IngestOptions::default(),
+                |_| {},
+            )
+            .unwrap()
+            .progress
+            .stored
+        })
+    };
+    let a = run(docs.clone(), path.clone());
+    let b = run(docs.clone(), path.clone());
+    let stored = a.join().unwrap() + b.join().unwrap();
+    assert_eq!(
+        stored,
+        docs.len(),
+        "each document stored by exactly one run"
+    );
+    let s = EmbeddedStore::open(&path, OpenMode::Read).unwrap();
+    assert_eq!(s.stats().unwrap().documents as usize, docs.len());
+    let all = s
+        .search(&SearchQuery {
+            text: String::new(),
+            limit: 100_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().filter(|h| h.kind == HitKind::Article).count(),
+        docs.len(),
+        "every document indexed once"
+    );
+}
+
+#[test]
+fn a_lost_index_is_rebuilt_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (store, docs) = small_store(&path);
+    drop(store);
+    std::fs::remove_dir_all(path.join("index")).unwrap();
+    // A reader finding the index behind catches it up (no writer is running).
+    let s = EmbeddedStore::open(&path, OpenMode::Read).unwrap();
+    assert_eq!(s.index_lag().unwrap(), 0);
+    let all = s
+        .search(&SearchQuery {
+            text: String::new(),
+            limit: 100_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().filter(|h| h.kind == HitKind::Article).count(),
+        docs.len()
+    );
+}
