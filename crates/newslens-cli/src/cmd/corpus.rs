@@ -124,8 +124,9 @@ pub struct TimelineArgs {
     pub list: ListArgs,
 }
 
-fn open_read(db: &DbArg) -> Result<EmbeddedStore> {
-    Ok(open_store(&db.db, OpenMode::Read)?)
+fn open_read(db: &DbArg) -> Result<Box<dyn Store>> {
+    // `postgres://` URLs open the PostgreSQL backend (issue 9; a read replica serves searches).
+    Ok(newslens_store::open_any(&db.db, OpenMode::Read)?)
 }
 
 /// Opens for writing; if another ingest holds the store, says so and waits for it (ingests
@@ -205,6 +206,9 @@ fn opt(s: &Option<impl std::fmt::Display>) -> String {
 
 /// Runs `ingest`.
 pub fn ingest(args: &IngestArgs) -> Result<()> {
+    if newslens_store::postgres::is_postgres_url(&args.db.db) {
+        return super::scale::ingest_postgres(args);
+    }
     let pipeline = Pipeline::new(&PipelineOptions::default())?;
     let store = open_write(&args.db)?;
     let read_opts = ReadOptions {
