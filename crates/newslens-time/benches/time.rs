@@ -17,7 +17,9 @@ countries signed a treaty; now they meet every year.\n\n";
 fn article() -> String {
     let root = std::env::var_os("NEWSLENS_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        });
     let seed = root.join("../examples/seed-article.txt");
     std::fs::read_to_string(seed).unwrap_or_else(|_| FALLBACK.repeat(6))
 }
@@ -26,7 +28,11 @@ fn bench(c: &mut Criterion) {
     let stage = TimeStage::new();
     let text = article();
     let date = chrono::NaiveDate::from_ymd_opt(2024, 10, 16);
-    eprintln!("article: {} bytes, {} expressions", text.len(), stage.extract(&text, date, &[]).len());
+    eprintln!(
+        "article: {} bytes, {} expressions",
+        text.len(),
+        stage.extract(&text, date, &[]).len()
+    );
     c.bench_function("time_stage_per_article", |b| {
         b.iter(|| black_box(stage.extract(black_box(&text), date, &[])))
     });

@@ -1,4 +1,4 @@
-//! Tuning helper: `cargo run --release -p newslens-time --example te3 -- DIR [--errors]`.
+//! Tuning helper: `cargo run --release -p newslens-time --example te3 -- DIR [--errors] [--segment]`.
 //! Prints TempEval-3 Task A figures for a folder of TimeML files and, with `--errors`, every
 //! missed, spurious or wrongly valued expression.
 
@@ -9,13 +9,26 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = args.first().expect("usage: te3 DIR [--errors]");
     let show = args.iter().any(|a| a == "--errors");
+    let seg = args.iter().any(|a| a == "--segment");
     let docs = timeml::read_dir(std::path::Path::new(dir)).expect("read");
     let stage = TimeStage::new();
     let mut counts = Counts::default();
     for d in &docs {
-        let dct = d.dct.as_deref().and_then(|s| chrono::NaiveDate::parse_from_str(&s[..10.min(s.len())], "%Y-%m-%d").ok());
+        let dct = d.dct.as_deref().and_then(|s| {
+            chrono::NaiveDate::parse_from_str(&s[..10.min(s.len())], "%Y-%m-%d").ok()
+        });
+        let sentences: Vec<newslens_core::Span> = if seg {
+            let mut a = newslens_core::Analysis::new(newslens_core::Document::from_text(
+                "x",
+                d.text.clone(),
+            ));
+            newslens_text::segment(&mut a);
+            a.sentences.iter().map(|s| s.span).collect()
+        } else {
+            Vec::new()
+        };
         let sys: Vec<SystemTimex> = stage
-            .extract(&d.text, dct, &[])
+            .extract(&d.text, dct, &sentences)
             .into_iter()
             .map(|t| SystemTimex {
                 start: t.span.start,
@@ -26,7 +39,10 @@ fn main() {
             .collect();
         let plain: Vec<SystemTimex> = sys
             .iter()
-            .map(|s| SystemTimex { value: s.value.split('\t').next().unwrap_or("").to_string(), ..s.clone() })
+            .map(|s| SystemTimex {
+                value: s.value.split('\t').next().unwrap_or("").to_string(),
+                ..s.clone()
+            })
             .collect();
         counts.add(&d.timexes, &plain);
         if show {
@@ -38,18 +54,42 @@ fn main() {
             };
             for (gi, g) in d.timexes.iter().enumerate() {
                 match pairs.iter().find(|p| p.0 == gi) {
-                    None => println!("MISS\t{}\t{}\t{}\t{:?}\t|{}", d.id, g.timex_type, g.value, &d.text[g.start..g.end], ctx(g.start, g.end)),
+                    None => println!(
+                        "MISS\t{}\t{}\t{}\t{:?}\t|{}",
+                        d.id,
+                        g.timex_type,
+                        g.value,
+                        &d.text[g.start..g.end],
+                        ctx(g.start, g.end)
+                    ),
                     Some(&(_, si)) => {
                         let s = &sys[si];
                         if plain[si].value != g.value {
-                            println!("VAL\t{}\t{} {}\tgot {}\t{:?} / {:?}\tdct {:?}\t|{}", d.id, g.timex_type, g.value, s.value, &d.text[g.start..g.end], &d.text[s.start..s.end], d.dct, ctx(g.start, g.end));
+                            println!(
+                                "VAL\t{}\t{} {}\tgot {}\t{:?} / {:?}\tdct {:?}\t|{}",
+                                d.id,
+                                g.timex_type,
+                                g.value,
+                                s.value,
+                                &d.text[g.start..g.end],
+                                &d.text[s.start..s.end],
+                                d.dct,
+                                ctx(g.start, g.end)
+                            );
                         }
                     }
                 }
             }
             for (si, s) in sys.iter().enumerate() {
                 if !pairs.iter().any(|p| p.1 == si) {
-                    println!("SPUR\t{}\t{}\t{}\t{:?}\t|{}", d.id, s.timex_type, s.value, &d.text[s.start..s.end], ctx(s.start, s.end));
+                    println!(
+                        "SPUR\t{}\t{}\t{}\t{:?}\t|{}",
+                        d.id,
+                        s.timex_type,
+                        s.value,
+                        &d.text[s.start..s.end],
+                        ctx(s.start, s.end)
+                    );
                 }
             }
         }

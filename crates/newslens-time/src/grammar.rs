@@ -127,7 +127,10 @@ pub(crate) enum Piece {
     Lit(String),
     /// A capture group, normalised through its class; `prefix` is written only when it matched
     /// (`{?T:pod}`); without a prefix a missing group writes nothing.
-    Group { name: String, prefix: Option<String> },
+    Group {
+        name: String,
+        prefix: Option<String>,
+    },
     /// A function call whose arguments are templates.
     Call { func: String, args: Vec<Vec<Piece>> },
 }
@@ -223,6 +226,8 @@ pub(crate) struct Rule {
     pub before: Option<Regex>,
     pub after: Option<Regex>,
     pub caps: Option<String>,
+    /// The value depends on an earlier expression; it does not become a reference itself.
+    pub anaphoric: bool,
 }
 
 /// The compiled grammar.
@@ -310,6 +315,7 @@ impl Grammar {
                 before,
                 after,
                 caps: get("caps").cloned(),
+                anaphoric: get("anaphoric").is_some_and(|v| v == "yes"),
             });
         }
         let set = RegexSet::new(compiled.iter().map(|r| r.regex.as_str())).map_err(|e| {

@@ -221,7 +221,7 @@ impl TimeStage {
                 // A date that does not exist ("February 30") is no date.
                 continue;
             };
-            if rule.timex_type == TimexType::Date && !unresolved {
+            if rule.timex_type == TimexType::Date && !unresolved && !rule.anaphoric {
                 last_value = Some(value.clone());
             }
             out.push(Timex {
@@ -292,13 +292,95 @@ impl Annotator for TimeStage {
 
 /// Strings at least one of which occurs in any text with a time expression.
 const TRIGGERS: &[&str] = &[
-    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "day", "week", "month", "year", "jan",
-    "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "now", "current",
-    "present", "recent", "late", "previous", "formerly", "past", "future", "soon", "term",
-    "spring", "summer", "fall", "autumn", "winter", "quarter", "half", "decade", "centur", "hour",
-    "minute", "second", "night", "morning", "noon", "evening", "tonight", "ties", "fifties",
-    "nineteen", "thousand", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "annual", "hourly",
-    "moment", "time",
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+    "day",
+    "week",
+    "month",
+    "year",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "now",
+    "current",
+    "present",
+    "recent",
+    "late",
+    "previous",
+    "formerly",
+    "past",
+    "future",
+    "soon",
+    "term",
+    "spring",
+    "summer",
+    "fall",
+    "autumn",
+    "winter",
+    "quarter",
+    "half",
+    "decade",
+    "centur",
+    "hour",
+    "minute",
+    "second",
+    "night",
+    "morning",
+    "noon",
+    "evening",
+    "tonight",
+    "ties",
+    "fifties",
+    "nineteen",
+    "thousand",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "annual",
+    "hourly",
+    "moment",
+    "time",
+    "christmas",
+    "xmas",
+    "thanksgiving",
+    "easter",
+    "eve",
+    "halloween",
+    "labor",
+    "labour",
+    "memorial",
+    "election",
+    "independence",
+    "valentine",
+    "pentecost",
+    "whitsun",
+    "new year",
+    "armistice",
+    "veterans",
+    "remembrance",
+    "presidents",
+    "king",
 ];
 
 struct Cand {
@@ -376,8 +458,28 @@ fn abbreviation_before(text: &str, dot: usize) -> bool {
         .collect();
     matches!(
         word.to_lowercase().as_str(),
-        "jan" | "feb" | "mar" | "apr" | "aug" | "sep" | "sept" | "oct" | "nov" | "dec" | "mr"
-            | "mrs" | "ms" | "dr" | "st" | "gen" | "sen" | "rep" | "gov" | "lt" | "col" | "u"
+        "jan"
+            | "feb"
+            | "mar"
+            | "apr"
+            | "aug"
+            | "sep"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
+            | "mr"
+            | "mrs"
+            | "ms"
+            | "dr"
+            | "st"
+            | "gen"
+            | "sen"
+            | "rep"
+            | "gov"
+            | "lt"
+            | "col"
+            | "u"
             | "s"
     )
 }

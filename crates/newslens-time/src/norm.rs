@@ -26,6 +26,10 @@ pub(crate) struct NoValue;
 
 type R = Result<String, NoValue>;
 
+/// How much a tense stretches distances against it when choosing the year of "Aug. 7": a past
+/// clause can still mean a day a little ahead (reported plans), but rarely months ahead.
+const PAST_AHEAD: f64 = 3.0;
+
 impl Ctx<'_> {
     /// Evaluates a template.
     pub fn eval(&mut self, pieces: &[Piece]) -> R {
@@ -76,6 +80,7 @@ impl Ctx<'_> {
             "quarter" => self.part_of_year(arg(0).trim_start_matches(['Q', 'q']), arg(1), 4, "Q"),
             "half" => self.part_of_year(arg(0), arg(1), 2, "H"),
             "lastref" => self.lastref(arg(0)),
+            "holiday" => self.holiday(arg(0), arg(1)),
             "year" => self.year(arg(0)),
             "century" => {
                 let n: i32 = arg(0).parse().map_err(|_| NoValue)?;
@@ -125,7 +130,12 @@ impl Ctx<'_> {
             "clock" => clock(arg(0), arg(1), arg(2)),
             "noon" => {
                 let w = fold(self.caps.get(0).map_or("", |m| m.as_str()));
-                Ok(if w.contains("midnight") { "24:00" } else { "12:00" }.to_string())
+                Ok(if w.contains("midnight") {
+                    "24:00"
+                } else {
+                    "12:00"
+                }
+                .to_string())
             }
             "reldayword" => match fold(arg(0)).as_str() {
                 "yesterday" => self.rel("day", "-1"),
@@ -258,8 +268,8 @@ impl Ctx<'_> {
         let d = self.dct()?;
         let tense = self.tense_dir();
         let (ahead, behind) = match tense {
-            Tense::Past => (3.0, 1.0),
-            Tense::Future => (1.0, 3.0),
+            Tense::Past => (PAST_AHEAD, 1.0),
+            Tense::Future => (1.0, PAST_AHEAD),
             Tense::Unknown => (1.4, 1.0),
         };
         let mut best: Option<(f64, i32)> = None;
@@ -268,7 +278,11 @@ impl Ctx<'_> {
                 continue;
             };
             let days = (c - d).num_days() as f64;
-            let cost = if days >= 0.0 { days * ahead } else { -days * behind };
+            let cost = if days >= 0.0 {
+                days * ahead
+            } else {
+                -days * behind
+            };
             if best.is_none_or(|(b, _)| cost < b) {
                 best = Some((cost, y));
             }
@@ -362,6 +376,45 @@ impl Ctx<'_> {
         Ok(format!("{year:04}-{tag}{n}"))
     }
 
+    /// `@holiday(CODE, YEAR_OR_DIR)`: a holiday in the given year, or the occurrence nearest the
+    /// dateline (`-1`/`1`: the previous/next one).
+    fn holiday(&mut self, code: &str, arg: &str) -> R {
+        if arg.len() == 4 {
+            let y: i32 = arg.parse().map_err(|_| NoValue)?;
+            return holiday_in(code, y).map(fmt_day).ok_or(NoValue);
+        }
+        let Some(d) = self.dct() else {
+            return Ok(match code.split_once('-') {
+                Some((m, dd)) if m.len() == 2 && dd.len() == 2 => format!("XXXX-{code}"),
+                _ => "XXXX-XX-XX".into(),
+            });
+        };
+        let tense = self.tense_dir();
+        let (ahead, behind) = match (arg.trim(), tense) {
+            ("-1", _) => (f64::INFINITY, 1.0),
+            ("1", _) => (1.0, f64::INFINITY),
+            (_, Tense::Past) => (PAST_AHEAD, 1.0),
+            (_, Tense::Future) => (1.0, PAST_AHEAD),
+            _ => (1.4, 1.0),
+        };
+        let mut best: Option<(f64, NaiveDate)> = None;
+        for y in [d.year() - 1, d.year(), d.year() + 1] {
+            let Some(c) = holiday_in(code, y) else {
+                continue;
+            };
+            let days = (c - d).num_days() as f64;
+            let cost = if days > 0.0 {
+                days * ahead
+            } else {
+                -days * behind
+            };
+            if best.is_none_or(|(b, _)| cost < b) {
+                best = Some((cost, c));
+            }
+        }
+        best.map(|(_, c)| fmt_day(c)).ok_or(NoValue)
+    }
+
     /// `@lastref(GRAN)`: the latest value at that granularity mentioned before, else the
     /// dateline's current one.
     fn lastref(&mut self, gran: &str) -> R {
@@ -380,6 +433,58 @@ impl Ctx<'_> {
         let back = if g == "quarter" { "-1" } else { "0" };
         self.rel(&g, back)
     }
+}
+
+/// The date of a holiday code (see `lexicon.txt`) in year `y`.
+fn holiday_in(code: &str, y: i32) -> Option<NaiveDate> {
+    if let Some(off) = code.strip_prefix('E') {
+        let off: i64 = off.parse().ok()?;
+        return easter(y).checked_add_signed(Duration::days(off));
+    }
+    let (a, m) = code.split_once('-')?;
+    if let Ok(month) = a.parse::<u32>() {
+        return NaiveDate::from_ymd_opt(y, month, m.parse().ok()?);
+    }
+    let month: u32 = m.parse().ok()?;
+    let (nth, wd) = a.split_at(1);
+    let wd = match wd {
+        "MO" => chrono::Weekday::Mon,
+        "TU" => chrono::Weekday::Tue,
+        "WE" => chrono::Weekday::Wed,
+        "TH" => chrono::Weekday::Thu,
+        "FR" => chrono::Weekday::Fri,
+        _ => return None,
+    };
+    if nth == "L" {
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(y, month + 1, 1)?
+        };
+        let last = next.pred_opt()?;
+        let back = (last.weekday().num_days_from_monday() + 7 - wd.num_days_from_monday()) % 7;
+        return last.checked_sub_signed(Duration::days(i64::from(back)));
+    }
+    NaiveDate::from_weekday_of_month_opt(y, month, wd, nth.parse().ok()?)
+}
+
+/// Easter Sunday (Gregorian computus, anonymous algorithm).
+fn easter(y: i32) -> NaiveDate {
+    let a = y % 19;
+    let b = y / 100;
+    let c = y % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(y, month as u32, day as u32).unwrap_or_default()
 }
 
 fn season_order(s: &str) -> Result<u32, NoValue> {
@@ -491,7 +596,11 @@ fn dur(n: &str, unit: &str) -> R {
         if let Some((k, u2)) = sub {
             let part = trim_num((frac * k).round());
             let w = trim_num(whole);
-            let w = if w == "0" { String::new() } else { format!("{w}{}", unit.trim_start_matches('T')) };
+            let w = if w == "0" {
+                String::new()
+            } else {
+                format!("{w}{}", unit.trim_start_matches('T'))
+            };
             return Ok(match (unit, u2) {
                 ("TH" | "TM", _) => format!("PT{w}{part}{u2}"),
                 (_, "H") => format!("P{w}T{part}H"),
@@ -570,7 +679,11 @@ pub(crate) fn normalise_group(
                     // "the '90s": the dateline's century unless that lies in the future.
                     let tens: u32 = d[..1].parse().ok()?;
                     let cur = dct.map_or(2000, |d| d.year());
-                    let century = if 2000 + tens * 10 > cur as u32 { 19 } else { 20 };
+                    let century = if 2000 + tens * 10 > cur as u32 {
+                        19
+                    } else {
+                        20
+                    };
                     Some(format!("{century}{tens}"))
                 }
                 _ => None,
@@ -632,6 +745,16 @@ mod tests {
         assert_eq!(shift_render(d, "year", -2).unwrap(), "2022");
         assert_eq!(shift_render(d, "decade", 0).unwrap(), "202");
         assert_eq!(shift_render(d, "weekend", -1).unwrap(), "2024-W41-WE");
+    }
+
+    #[test]
+    fn holidays() {
+        let day = |c: &str, y| holiday_in(c, y).map(fmt_day);
+        assert_eq!(day("E+0", 2024).as_deref(), Some("2024-03-31"));
+        assert_eq!(day("E-2", 2000).as_deref(), Some("2000-04-21"));
+        assert_eq!(day("4TH-11", 1999).as_deref(), Some("1999-11-25"));
+        assert_eq!(day("LMO-05", 2024).as_deref(), Some("2024-05-27"));
+        assert_eq!(day("12-25", 2024).as_deref(), Some("2024-12-25"));
     }
 
     #[test]

@@ -99,6 +99,12 @@ impl Cues {
             let w = folded(before[i].1);
             let next = before.get(i + 1).map(|(_, n)| folded(n));
             if let Some(t) = self.classify(&w, next.as_deref(), before[i].1) {
+                // "will be held", "is expected to be signed": a participle after "be" is not a
+                // past tense; keep reading towards the auxiliary.
+                let prev = i.checked_sub(1).map(|p| folded(before[p].1));
+                if t == Tense::Past && matches!(prev.as_deref(), Some("be" | "been" | "being")) {
+                    continue;
+                }
                 return t;
             }
         }
