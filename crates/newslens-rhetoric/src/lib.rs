@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod docmodel;
+pub mod evaluate;
 pub mod linear;
 pub mod model;
 pub mod para;
