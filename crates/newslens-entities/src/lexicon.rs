@@ -94,7 +94,7 @@ impl Lexicon {
             .map(|(k, (lo, up))| {
                 let r = f64::from(up) / f64::from(lo + up);
                 let b = match r {
-                    r if r == 0.0 => 1,
+                    0.0 => 1,
                     r if r < 0.25 => 2,
                     r if r < 0.75 => 3,
                     r if r < 1.0 => 4,

@@ -4,6 +4,7 @@
 //! ([`ner`]), gazetteers written from facts ([`gazetteer`]), distributional word features
 //! ([`lexicon`]), and the entity stage.
 
+pub mod bench;
 pub mod doc;
 pub mod features;
 pub mod gazetteer;

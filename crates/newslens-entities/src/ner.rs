@@ -36,7 +36,7 @@ pub fn label_type(id: usize) -> Option<EntityType> {
 }
 
 fn is_inside(id: usize) -> bool {
-    id > 0 && id % 2 == 0
+    id > 0 && id & 1 == 0
 }
 
 fn label_id(tag: &str) -> usize {
@@ -49,7 +49,7 @@ fn allowed(prev: Option<usize>, next: usize) -> bool {
     if !is_inside(next) {
         return true;
     }
-    matches!(prev, Some(p) if p != 0 && (p + 1) / 2 == next / 2)
+    matches!(prev, Some(p) if p != 0 && (p + 1) >> 1 == (next + 1) >> 1)
 }
 
 /// Entity spans `[start, end)` in token indexes from label ids.

@@ -69,10 +69,7 @@ pub fn split_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>) {
         }
     }
     let mut tail: Vec<&'a str> = Vec::new();
-    loop {
-        let Some(c) = s.chars().next_back() else {
-            break;
-        };
+    while let Some(c) = s.chars().next_back() {
         if s.len() == c.len_utf8() {
             break;
         }
