@@ -21,6 +21,66 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let a = newslens_quotes::train::prepare(art, &[]);
         let pred = newslens_quotes::train::predicted_spans(&stage, &a);
         let empty = Default::default();
+        if std::env::var("ATTR").is_ok() {
+            // Gold attributions whose cue was found: is the content right?
+            let pc = pred.get(&Role::Cue).unwrap_or(&empty);
+            let pk = pred.get(&Role::Content).unwrap_or(&empty);
+            let ps = pred.get(&Role::Source).unwrap_or(&empty);
+            for at in &art.attributions {
+                let Some(cue) = at.cue.first() else { continue };
+                if !pc.contains(&(cue.start, cue.end)) {
+                    continue;
+                }
+                let c_ok = at.content.iter().all(|c| pk.contains(&(c.start, c.end)));
+                let s_ok = at.source.iter().all(|c| ps.contains(&(c.start, c.end)));
+                *fnc.entry(format!("content_ok={c_ok} source_ok={s_ok}"))
+                    .or_default() += 1;
+                let want = std::env::var("ATTR").unwrap();
+                if (want == "content" && !c_ok) || (want == "source" && !s_ok) {
+                    let ctx_a = at
+                        .content
+                        .iter()
+                        .chain(&at.source)
+                        .chain(&at.cue)
+                        .map(|s| s.start)
+                        .min()
+                        .unwrap_or(0);
+                    let ctx_b = at
+                        .content
+                        .iter()
+                        .chain(&at.source)
+                        .chain(&at.cue)
+                        .map(|s| s.end)
+                        .max()
+                        .unwrap_or(0);
+                    println!("CTX {:?}", &art.text[ctx_a..ctx_b]);
+                    println!(
+                        "  cue {:?} gold content {:?} source {:?}",
+                        &art.text[cue.start..cue.end],
+                        at.content
+                            .iter()
+                            .map(|s| &art.text[s.start..s.end])
+                            .collect::<Vec<_>>(),
+                        at.source
+                            .iter()
+                            .map(|s| &art.text[s.start..s.end])
+                            .collect::<Vec<_>>()
+                    );
+                    let near: Vec<_> = pk
+                        .iter()
+                        .filter(|x| at.content.iter().any(|c| x.0 < c.end && c.start < x.1))
+                        .map(|x| &art.text[x.0..x.1])
+                        .collect();
+                    let nears: Vec<_> = ps
+                        .iter()
+                        .filter(|x| x.0 < ctx_b && ctx_a < x.1)
+                        .map(|x| &art.text[x.0..x.1])
+                        .collect();
+                    println!("  pred content {near:?} sources {nears:?}");
+                }
+            }
+            continue;
+        }
         let p = pred.get(&role).unwrap_or(&empty);
         let g = &art.spans[&role];
         for s in g.difference(p) {
@@ -36,6 +96,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             *fnc.entry(t).or_default() += 1;
         }
         for s in p.difference(g) {
+            if let Some(x) = g.iter().find(|x| x.0 < s.1 && s.0 < x.1) {
+                let k = match (x.0 == s.0, x.1 == s.1) {
+                    (true, false) => "<start ok, end wrong>",
+                    (false, true) => "<start wrong, end ok>",
+                    _ => "<both wrong>",
+                };
+                *fpc.entry(k.to_string()).or_default() += 1;
+                if std::env::var("KIND").is_ok_and(|w| w == k) {
+                    println!(
+                        "PRED {:?}\nGOLD {:?}\n",
+                        &art.text[s.0..s.1],
+                        &art.text[x.0..x.1]
+                    );
+                }
+            }
             let t = art.text[s.0..s.1].to_lowercase();
             if show {
                 let near: Vec<_> = g

@@ -89,8 +89,37 @@ const NP_STOP: &[&str] = &[
 
 /// Cues whose object is the addressee, not the content ("told reporters (that) …").
 const TELL: &[&str] = &[
-    "told", "tells", "tell", "telling", "warned", "warns", "reminded", "assured", "informed",
-    "notified", "promised",
+    "told",
+    "tells",
+    "tell",
+    "telling",
+    "warned",
+    "warns",
+    "warning",
+    "reminded",
+    "assured",
+    "informed",
+    "notified",
+    "promised",
+    "urged",
+    "urges",
+    "urging",
+    "encouraged",
+    "encourages",
+    "encouraging",
+    "asked",
+    "asks",
+    "asking",
+    "pressed",
+    "pressing",
+    "invited",
+    "challenged",
+    "begged",
+    "implored",
+    "ordered",
+    "directed",
+    "reminding",
+    "assuring",
 ];
 
 fn is_terminal(w: &str) -> bool {
@@ -258,7 +287,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
         };
         if form.starts_with("according to") {
             according_to(v, c, ss, se, &mut a);
-        } else if let Some(r) = quote_before(v, c, ss) {
+        } else if let Some(r) = quote_before(v, c, ss, &cue_starts) {
             let reg = &v.regions[r];
             let close = reg.close.unwrap_or(reg.last);
             // Source between the quote and the cue, else after the cue (inversion).
@@ -274,14 +303,30 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
                 a.content.push(v.span(x, y));
                 a.eval_content.push(v.span(x, y));
             }
-            // A quote split by the attribution: “…,” Putin wrote, “…”
+            // A quote split by the attribution: “…,” Putin wrote, “…” — or continued right
+            // after it: “…,” she said, clapping. “…”
             let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
-            if after < v.len() && matches!(v.lw[after].as_str(), "," | ":" | ".") {
-                if let Some(r2) = region_opening_at(v, after + 1) {
-                    if r2 != r {
-                        push_direct(v, r2, &mut a);
-                    }
-                }
+            let next = if after < v.len() && matches!(v.lw[after].as_str(), "," | ":" | ".") {
+                region_opening_at(v, after + 1)
+            } else {
+                None
+            }
+            .or_else(|| {
+                let free = (after..se).all(|k| !v.is_mark(k));
+                let r2 = if free {
+                    region_opening_at(v, se)?
+                } else {
+                    return None;
+                };
+                let reg = &v.regions[r2];
+                // Not when the next quote has its own attribution ("“…,” he said").
+                let own = reg
+                    .close
+                    .is_some_and(|cl| cue_starts.iter().any(|&n| n > cl && n <= cl + 5));
+                (v.para_of(se) == v.para_of(c.first) && !own).then_some(r2)
+            });
+            if let Some(r2) = next.filter(|&r2| r2 != r) {
+                push_direct(v, r2, &mut a);
             }
         } else if let Some(r) = quote_after(v, c) {
             a.source = source_left(v, ss, c, &out);
@@ -304,23 +349,51 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
                     a.eval_content.push(v.span(x, y));
                 }
             }
+            // "But to prevent problems, he said, local officials should be vigilant."
+            let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
+            if after + 1 < se && v.lw[after] == "," && !v.is_mark(after + 1) {
+                if let Some((x, y)) = content_range(v, after + 1, se - 1) {
+                    a.content.push(v.span(x, y));
+                    a.eval_content.push(v.span(x, y));
+                }
+            }
         } else {
             a.source = source_left(v, ss, c, &out);
             let mut x = c.last + 1;
             if TELL.contains(&v.lw[c.last].as_str()) {
                 x = skip_object(v, x, se);
+            } else {
+                x = skip_adjunct(v, x, se);
             }
             // Stop before the next cue in the sentence: at the comma, "and" or closing quote mark
             // that ends this content ("… and “…,” Putin wrote" / "…, adding that …").
             let mut y = se;
-            if let Some(&n) = cue_starts.iter().skip(idx + 1).find(|&&n| n > x && n < se) {
+            let next_cue = cue_starts
+                .iter()
+                .skip(idx + 1)
+                .find(|&&n| n > x && n < se && v.region_of[n].is_none());
+            if let Some(&n) = next_cue {
+                let closing = |k: usize| {
+                    v.is_mark(k)
+                        && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k))
+                        && v.lw[k - 1] == ","
+                };
                 if let Some(k) = (x + 1..n).rev().find(|&k| {
-                    matches!(v.lw[k].as_str(), "," | "and" | ";")
-                        || (v.is_mark(k)
-                            && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k)))
+                    matches!(v.lw[k].as_str(), "," | ";")
+                        || (v.lw[k] == "and" && n - k <= 3)
+                        || (closing(k) && n - k >= 2)
                 }) {
                     y = if v.is_mark(k) { k + 1 } else { k };
                 }
+            }
+            // A trailing relative or contrastive clause is not part of what was said
+            // ("…pardon Hillary Clinton, who has not been charged").
+            if let Some(k) = (x + 1..y.saturating_sub(1)).find(|&k| {
+                v.lw[k] == ","
+                    && matches!(v.lw[k + 1].as_str(), "who" | "which" | "but" | "while")
+                    && !(k + 1..y).any(|j| v.lw[j] == "," || v.is_mark(j))
+            }) {
+                y = k;
             }
             if let Some(k) = (x..y)
                 .find(|&k| v.lw[k] == "," && v.lw.get(k + 1).is_some_and(|w| w == "according"))
@@ -431,9 +504,13 @@ fn colon_attributions(v: &View, out: &mut Vec<Attr>) {
         if transcript && first > ss && v.is_mark(end) {
             end -= 1;
         }
-        let Some((x, y)) = content_range(v, p + 1, end) else {
+        let Some((x, mut y)) = content_range(v, p + 1, end) else {
             continue;
         };
+        // Transcript turns keep their final punctuation ("… be there?").
+        if transcript && y < end && is_terminal(&v.lw[y + 1]) {
+            y += 1;
+        }
         let mut a = Attr {
             kind: QuoteKind::Indirect,
             cue: (p, p),
@@ -482,11 +559,15 @@ fn push_direct(v: &View, r: usize, a: &mut Attr) {
 
 /// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
 /// (and commas) between.
-fn quote_before(v: &View, c: &Candidate, ss: usize) -> Option<usize> {
+fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Option<usize> {
     let lo = c.first.saturating_sub(9).max(ss.saturating_sub(3));
     let r = region_closing_in(v, lo, c.first)?;
     let close = v.regions[r].close?;
     if v.para_of(close) != v.para_of(c.first) {
+        return None;
+    }
+    // "“…,” he said, adding …": the quote belongs to the nearer cue.
+    if cue_starts.iter().any(|&n| n > close && n < c.first) {
         return None;
     }
     for k in close + 1..c.first {
@@ -560,9 +641,77 @@ fn source_left(v: &View, ss: usize, c: &Candidate, prev: &[Attr]) -> Option<(usi
     np_left(v, ss, c.first - 1)
 }
 
+/// Words that open an adjunct between a cue and its "that"-clause ("said on Friday that",
+/// "said in a statement that", "said via email that").
+const ADJUNCT: &[&str] = &[
+    "on",
+    "in",
+    "at",
+    "during",
+    "via",
+    "through",
+    "after",
+    "before",
+    "last",
+    "this",
+    "earlier",
+    "later",
+    "yesterday",
+    "today",
+    "tonight",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "recently",
+    "previously",
+    "repeatedly",
+    "publicly",
+    "privately",
+    "again",
+    "also",
+    "then",
+    ",",
+    "to",
+    "late",
+    "early",
+    "separately",
+    "afterward",
+    "afterwards",
+    "over",
+    "while",
+    "when",
+    "shortly",
+    "in",
+    "from",
+    "of",
+];
+
+/// Skips an adjunct before a "that"-clause; returns where the content starts.
+fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
+    if x >= se || !ADJUNCT.contains(&v.lw[x].as_str()) {
+        return x;
+    }
+    (x..(x + 12).min(se))
+        .take_while(|&k| !v.is_mark(k) && !is_terminal(&v.lw[k]))
+        .find(|&k| v.lw[k] == "that")
+        .unwrap_or(x)
+}
+
 /// After "told"/"asked"…: skip the addressee ("told reporters (that) …").
 fn skip_object(v: &View, x: usize, se: usize) -> usize {
-    if let Some(k) = (x..(x + 7).min(se)).find(|&k| v.lw[k] == "that") {
+    if let Some(k) = (x..(x + 12).min(se))
+        .take_while(|&k| !is_terminal(&v.lw[k]))
+        .find(|&k| {
+            matches!(
+                v.lw[k].as_str(),
+                "that" | "how" | "why" | "whether" | "what" | "if"
+            ) || (k > x && v.lw[k] == "to" && v.is_word(k + 1) && !v.is_cap(k + 1))
+        })
+    {
         return k;
     }
     // A determiner or possessive plus up to three words, or one capitalised name.

@@ -171,6 +171,7 @@ impl QuoteStage {
                         first: a.cue.0,
                         last: a.cue.1,
                         entry: 0,
+                        ext: 0,
                     },
                 ))),
                 source,

@@ -1,7 +1,7 @@
 //! The learned part of the stage: a cue lexicon with corpus statistics and an averaged-perceptron
 //! cue classifier over lexicon matches, both produced by `newslens train quotes`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use newslens_learn::hash::FeatureHash;
@@ -40,6 +40,9 @@ pub struct StoredModel {
     pub cue: StoredClassifier,
     /// Score threshold (cue minus no) tuned on dev.
     pub threshold: f32,
+    /// Words that may extend a cue to the left ("is", "also", "then"), learned from train.
+    #[serde(default)]
+    pub ext_words: Vec<String>,
 }
 
 /// A loaded model.
@@ -53,6 +56,8 @@ pub struct Model {
     pub cue: Option<Classifier>,
     /// Acceptance threshold on `score(cue) - score(no)`.
     pub threshold: f32,
+    /// Left-extension words ("is demanding", "also mentions").
+    pub ext_words: HashSet<String>,
 }
 
 /// A lexicon match that may be a cue.
@@ -64,6 +69,8 @@ pub struct Candidate {
     pub last: usize,
     /// Lexicon entry.
     pub entry: usize,
+    /// Extension words before the lexicon match (`first + ext` is where the match starts).
+    pub ext: usize,
 }
 
 impl Model {
@@ -84,14 +91,21 @@ impl Model {
             index,
             cue,
             threshold,
+            ext_words: HashSet::new(),
         }
+    }
+
+    /// Sets the left-extension words.
+    pub fn with_ext(mut self, words: impl IntoIterator<Item = String>) -> Self {
+        self.ext_words = words.into_iter().collect();
+        self
     }
 
     /// Decodes a model file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, QuoteError> {
         let s: StoredModel = newslens_learn::io::from_bytes(MAGIC, bytes)?;
         let cue = Classifier::from_stored(&s.cue)?;
-        Ok(Self::new(s.lexicon, Some(cue), s.threshold))
+        Ok(Self::new(s.lexicon, Some(cue), s.threshold).with_ext(s.ext_words))
     }
 
     /// Reads a model file.
@@ -111,6 +125,11 @@ impl Model {
             lexicon: self.lexicon.clone(),
             cue: cue.to_stored(),
             threshold: self.threshold,
+            ext_words: {
+                let mut w: Vec<String> = self.ext_words.iter().cloned().collect();
+                w.sort();
+                w
+            },
         };
         Ok(newslens_learn::io::to_bytes(MAGIC, &s)?)
     }
@@ -136,7 +155,29 @@ impl Model {
                         first: i,
                         last: i + n - 1,
                         entry: *e,
+                        ext: 0,
                     });
+                }
+            }
+        }
+        if !self.ext_words.is_empty() {
+            let base = out.len();
+            for b in 0..base {
+                let c = out[b];
+                let ss = v.sent_range[v.sent_of[c.first]].0;
+                let mut first = c.first;
+                for ext in 1..=2 {
+                    if first == ss || !self.ext_words.contains(v.lw[first - 1].as_str()) {
+                        break;
+                    }
+                    first -= 1;
+                    if out[..base]
+                        .iter()
+                        .any(|o| o.first == first && o.last == c.last)
+                    {
+                        continue;
+                    }
+                    out.push(Candidate { first, ext, ..c });
                 }
             }
         }
@@ -234,7 +275,18 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
     let p2 = at(f - 2);
     let n1 = at(l + 1);
     let n2 = at(l + 2);
-    let form: &str = if generic { "<seed>" } else { &e.form };
+    let full;
+    let form: &str = if generic {
+        "<seed>"
+    } else if c.ext > 0 {
+        full = (c.first..=c.last)
+            .map(|k| v.lw[k].as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        &full
+    } else {
+        &e.form
+    };
     let head: &str = if generic { "<seed>" } else { &v.lw[c.last] };
     let mut push = |h: FeatureHash| out.push(h.row(BITS));
     push(FeatureHash::new(0));
@@ -306,6 +358,18 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
     push(FeatureHash::new(25).str(w(p1)).str(w(n1)));
     let n_in_sent = (se - ss).min(60) / 10;
     push(FeatureHash::new(26).u64(n_in_sent as u64));
+    push(
+        FeatureHash::new(31)
+            .u64(c.ext as u64)
+            .str(if generic { "<seed>" } else { &e.form }),
+    );
+    if c.ext > 0 {
+        push(FeatureHash::new(32).str(&v.lw[c.first]));
+        push(FeatureHash::new(33).str(&v.lw[c.first]).str(shape(v, p1)));
+    }
+    if !generic {
+        push(FeatureHash::new(34).str(&crate::lemma(&e.form)));
+    }
     if e.seed {
         push(FeatureHash::new(27));
         push(FeatureHash::new(28).str(shape(v, p1)).str(shape(v, n1)));

@@ -239,10 +239,12 @@ impl<'a> View<'a> {
                 (None, Mark::Close) => {}
                 (Some(o), _) if open_para != self.para_of(t) => {
                     // The open quote reached the end of its paragraph without a closing mark.
+                    // Same mark style too: a straight quote is not continued by a curly one.
                     let continues = m == Mark::Open
                         && t > 0
                         && self.para_first_token(self.para_of(t)) == Some(t)
-                        && self.para_of(t - 1) == open_para;
+                        && self.para_of(t - 1) == open_para
+                        && (self.tok(t) == "\"") == (self.tok(o) == "\"");
                     if continues {
                         open_para = self.para_of(t);
                     } else {
