@@ -96,12 +96,40 @@ pub fn detect_language(text: &str) -> Option<String> {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let info = whatlang::detect(&text[..end])?;
+    let sample = &text[..end];
+    if looks_english(sample) {
+        return Some("en".to_string());
+    }
+    let info = whatlang::detect(sample)?;
     if !info.is_reliable() && info.confidence() < 0.5 {
         return None;
     }
     let code = info.lang().code();
     Some(iso639_1(code).unwrap_or(code).to_string())
+}
+
+/// A cheap pre-check for the dominant case: whatlang's trigram model costs ~100 µs per KiB, more
+/// than all of segmentation, while English news is recognised with certainty by the share of its
+/// most frequent function words among the first words.
+fn looks_english(sample: &str) -> bool {
+    const FUNCTION_WORDS: &[&str] = &[
+        "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "was", "with", "said",
+        "by", "as", "it", "has", "have", "his", "at", "from", "be", "are", "its", "an",
+    ];
+    let mut words = 0usize;
+    let mut hits = 0usize;
+    for w in sample
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .take(300)
+    {
+        words += 1;
+        if w.len() <= 4 && FUNCTION_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
+            hits += 1;
+        }
+    }
+    // English prose runs at 35–45 % function words; other Latin-script languages share few of these.
+    words >= 20 && hits * 100 >= words * 22
 }
 
 fn iso639_1(code3: &str) -> Option<&'static str> {

@@ -235,3 +235,13 @@ fn size_limit_and_directories() {
     let missing: Vec<_> = read_paths(&[PathBuf::from("/no/such/file.txt")], &opts).collect();
     assert!(matches!(&missing[0], Err(IngestError::Io { .. })));
 }
+
+#[test]
+fn language_detection_is_not_fooled_by_the_english_fast_path() {
+    let fr = "Le ministre a déclaré mardi que le gouvernement ne céderait pas aux menaces de ses voisins et que les négociations reprendraient la semaine prochaine à Genève, selon un communiqué.";
+    let de = "Der Minister sagte am Dienstag, die Regierung werde den Drohungen ihrer Nachbarn nicht nachgeben und die Verhandlungen würden nächste Woche in Genf fortgesetzt.";
+    let en = "The minister said on Tuesday that the government would not give in to threats from its neighbours and that the talks would resume in Geneva next week.";
+    assert_eq!(newslens_ingest::detect_language(fr).as_deref(), Some("fr"));
+    assert_eq!(newslens_ingest::detect_language(de).as_deref(), Some("de"));
+    assert_eq!(newslens_ingest::detect_language(en).as_deref(), Some("en"));
+}
