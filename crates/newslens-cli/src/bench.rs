@@ -17,6 +17,9 @@ pub struct BenchArgs {
     /// Also time the full pipeline (all stages).
     #[arg(long)]
     pub pipeline: bool,
+    /// Stages for `--pipeline` (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -70,23 +73,37 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
     });
     if args.pipeline {
-        let p = Pipeline::new(&PipelineOptions::default())?;
+        let p = Pipeline::new(&PipelineOptions {
+            only: args.only.clone(),
+            ..PipelineOptions::default()
+        })?;
+        let names = p.stage_names();
+        let mut timings = vec![std::time::Duration::ZERO; names.len()];
         let t = Instant::now();
         for (i, text) in corpus.iter().enumerate() {
             for doc in newslens_ingest::read_str(text, &format!("bench{i}.txt"))
                 .into_iter()
                 .flatten()
             {
-                let _ = p.run(doc)?;
+                let _ = p.run_profiled(doc, &mut timings)?;
             }
         }
         let secs = t.elapsed().as_secs_f64();
+        let per_stage: serde_json::Map<String, serde_json::Value> = names
+            .iter()
+            .zip(&timings)
+            .map(|(n, d)| {
+                let us = d.as_secs_f64() * 1e6 / corpus.len() as f64;
+                (n.to_string(), serde_json::json!(us))
+            })
+            .collect();
         report["pipeline"] = serde_json::json!({
-            "stages": p.stage_names(),
+            "stages": names,
             "seconds": secs,
             "mb_per_s": mb / secs,
             "articles_per_s": corpus.len() as f64 / secs,
             "threads": 1,
+            "microseconds_per_article": per_stage,
         });
     }
     if args.json {
@@ -106,6 +123,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 p["mb_per_s"].as_f64().unwrap_or(0.0),
                 p["articles_per_s"].as_f64().unwrap_or(0.0)
             );
+            if let Some(stages) = p["microseconds_per_article"].as_object() {
+                for (name, us) in stages {
+                    println!(
+                        "  {name:<10} {:>9.1} µs/article",
+                        us.as_f64().unwrap_or(0.0)
+                    );
+                }
+            }
         }
     }
     Ok(())

@@ -111,12 +111,42 @@ impl Pipeline {
 
     /// Runs every stage on `doc`.
     pub fn run(&self, doc: Document) -> Result<Analysis, PipelineError> {
+        self.run_inner(doc, None)
+    }
+
+    /// Runs every stage on `doc`, adding each stage's wall time to `timings` (same order as
+    /// [`Pipeline::stage_names`]); used by `newslens bench` to report the cost of each stage.
+    pub fn run_profiled(
+        &self,
+        doc: Document,
+        timings: &mut [std::time::Duration],
+    ) -> Result<Analysis, PipelineError> {
+        self.run_inner(doc, Some(timings))
+    }
+
+    fn run_inner(
+        &self,
+        doc: Document,
+        mut timings: Option<&mut [std::time::Duration]>,
+    ) -> Result<Analysis, PipelineError> {
+        let mut clock = std::time::Instant::now();
+        let mut tick = |i: usize, timings: &mut Option<&mut [std::time::Duration]>| {
+            if let Some(t) = timings.as_deref_mut() {
+                let now = std::time::Instant::now();
+                if let Some(slot) = t.get_mut(i) {
+                    *slot += now - clock;
+                }
+                clock = now;
+            }
+        };
         let mut analysis = Analysis::new(doc);
         newslens_text::segment(&mut analysis);
         analysis.stages.push("text".into());
-        for stage in &self.stages {
+        tick(0, &mut timings);
+        for (i, stage) in self.stages.iter().enumerate() {
             stage.annotate(&mut analysis)?;
             analysis.stages.push(stage.name().into());
+            tick(i + 1, &mut timings);
         }
         Ok(analysis)
     }
