@@ -290,7 +290,9 @@ impl Grammar {
             };
             let pattern = get("match").ok_or_else(|| bad("no match".into()))?;
             let compile = |p: &str, wrap: fn(String) -> String| -> Result<Regex, TimeError> {
-                let expanded = lexicon.expand(p).map_err(&bad)?;
+                // ASCII word boundaries: Unicode `\b` makes the fast DFA engines give up on
+                // any non-ASCII text (curly quotes are everywhere in news).
+                let expanded = lexicon.expand(p).map_err(&bad)?.replace(r"\b", r"(?-u:\b)");
                 Regex::new(&format!("(?i){}", wrap(expanded))).map_err(|e| bad(e.to_string()))
             };
             let regex = compile(pattern, |s| s)?;

@@ -158,10 +158,9 @@ impl TimeStage {
         let mut cands: Vec<Cand> = Vec::new();
         for ri in self.inner.grammar.set.matches(text).iter() {
             let rule = &self.inner.grammar.rules[ri];
-            for caps in rule.regex.captures_iter(text) {
-                let Some(m) = caps.get(0) else { continue };
+            for m in rule.regex.find_iter(text) {
                 let (s, e) = (m.start(), m.end());
-                if s == e || !self.accept(rule, text, &caps, s, e) {
+                if s == e || !self.accept(rule, text, s, e) {
                     continue;
                 }
                 cands.push(Cand {
@@ -238,14 +237,7 @@ impl TimeStage {
     }
 
     /// Context checks of a match: word boundaries, `before`/`after` guards, capitalisation.
-    fn accept(
-        &self,
-        rule: &grammar::Rule,
-        text: &str,
-        caps: &regex::Captures<'_>,
-        s: usize,
-        e: usize,
-    ) -> bool {
+    fn accept(&self, rule: &grammar::Rule, text: &str, s: usize, e: usize) -> bool {
         let prev = text[..s].chars().next_back();
         let next = text[e..].chars().next();
         let first = text[s..e].chars().next();
@@ -267,6 +259,9 @@ impl TimeStage {
             }
         }
         if let Some(g) = &rule.caps {
+            let Some(caps) = rule.regex.captures_at(text, s) else {
+                return false;
+            };
             if let Some(m) = caps.name(g) {
                 if !m.as_str().chars().next().is_some_and(char::is_uppercase) {
                     return false;
