@@ -6,7 +6,10 @@
 use newslens_core::layers::quotes::QuoteKind;
 use newslens_core::Span;
 
-use crate::model::{is_subject_pronoun, Candidate};
+use newslens_learn::hash::FeatureHash;
+use newslens_learn::multiclass::Classifier;
+
+use crate::model::{is_subject_pronoun, Candidate, BITS};
 use crate::view::View;
 
 /// One attribution found by the rules (token indexes into the view).
@@ -263,7 +266,7 @@ fn region_starts_clause(v: &View, r: usize) -> bool {
 }
 
 /// Builds attributions for the accepted cues.
-pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
+pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier>) -> Vec<Attr> {
     let mut out: Vec<Attr> = Vec::new();
     let cue_starts: Vec<usize> = cues.iter().map(|(c, _)| c.first).collect();
     for (idx, (c, score)) in cues.iter().enumerate() {
@@ -292,7 +295,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
             let close = reg.close.unwrap_or(reg.last);
             // Source between the quote and the cue, else after the cue (inversion).
             a.source = if close + 1 < c.first {
-                np_left(v, close + 1, c.first - 1)
+                left_np(v, close + 1, c.first - 1, src)
             } else {
                 None
             }
@@ -329,11 +332,11 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
                 push_direct(v, r2, &mut a);
             }
         } else if let Some(r) = quote_after(v, c) {
-            a.source = source_left(v, ss, c, &out);
+            a.source = source_left(v, ss, c, &out, src);
             push_direct(v, r, &mut a);
         } else if let Some(comma) = content_before(v, c, ss, se) {
             a.source = if comma + 1 < c.first {
-                np_left(v, comma + 1, c.first - 1)
+                left_np(v, comma + 1, c.first - 1, src)
             } else {
                 None
             }
@@ -358,7 +361,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)]) -> Vec<Attr> {
                 }
             }
         } else {
-            a.source = source_left(v, ss, c, &out);
+            a.source = source_left(v, ss, c, &out, src);
             let mut x = c.last + 1;
             if TELL.contains(&v.lw[c.last].as_str()) {
                 x = skip_object(v, x, se);
@@ -620,7 +623,13 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
 
 /// Subject of the cue: the noun phrase before it, or — after "and" — the previous attribution's
 /// source in the same sentence ("He said … and added …").
-fn source_left(v: &View, ss: usize, c: &Candidate, prev: &[Attr]) -> Option<(usize, usize)> {
+fn source_left(
+    v: &View,
+    ss: usize,
+    c: &Candidate,
+    prev: &[Attr],
+    src: Option<&Classifier>,
+) -> Option<(usize, usize)> {
     if c.first == ss {
         return None;
     }
@@ -638,7 +647,7 @@ fn source_left(v: &View, ss: usize, c: &Candidate, prev: &[Attr]) -> Option<(usi
         }
         return None;
     }
-    np_left(v, ss, c.first - 1)
+    left_np(v, ss, c.first - 1, src)
 }
 
 /// Words that open an adjunct between a cue and its "that"-clause ("said on Friday that",
@@ -777,4 +786,107 @@ fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
             a.eval_content.push(v.span(x, y));
         }
     }
+}
+
+/// The subject noun phrase ending at token `j` (after skipping adverbs), with its start chosen by
+/// the learned source-start ranker when there is one (the rule's start is one of its features).
+fn left_np(v: &View, ss: usize, j: usize, src: Option<&Classifier>) -> Option<(usize, usize)> {
+    let rule = np_left(v, ss, j)?;
+    let Some(m) = src else {
+        return Some(rule);
+    };
+    let e = rule.1;
+    let mut best = (f32::MIN, rule.0);
+    let mut f = Vec::with_capacity(24);
+    for k in start_candidates(v, ss, e) {
+        source_features(v, ss, k, e, rule.0, &mut f);
+        let sc = m.scores(&f);
+        let margin = sc[1] - sc[0];
+        if margin > best.0 {
+            best = (margin, k);
+        }
+    }
+    Some((best.1, e))
+}
+
+/// Possible source starts for a source ending at `e`: up to 24 tokens back, not across sentence
+/// punctuation or quote marks.
+pub fn start_candidates<'a>(
+    v: &'a View<'a>,
+    ss: usize,
+    e: usize,
+) -> impl Iterator<Item = usize> + 'a {
+    let lo = e.saturating_sub(24).max(ss);
+    let mut stop = lo;
+    for k in (lo..=e).rev() {
+        if v.is_mark(k) || is_terminal(&v.lw[k]) || v.lw[k] == ";" || v.lw[k] == ":" {
+            stop = k + 1;
+            break;
+        }
+    }
+    (stop..=e)
+        .rev()
+        .filter(move |&k| v.is_word(k) || v.lw[k] == "(")
+}
+
+/// Token index where the subject before a cue ends (adverbs and auxiliaries skipped).
+pub fn subject_end(v: &View, ss: usize, cue_first: usize) -> Option<usize> {
+    np_left(v, ss, cue_first.checked_sub(1)?).map(|r| r.1)
+}
+
+/// The rule's start for a source ending before `cue_first`.
+pub fn rule_start(v: &View, ss: usize, cue_first: usize) -> Option<usize> {
+    np_left(v, ss, cue_first.checked_sub(1)?).map(|r| r.0)
+}
+
+fn tok_class<'a>(v: &'a View<'a>, k: Option<usize>) -> &'a str {
+    let Some(k) = k else { return "<s>" };
+    let w = v.lw[k].as_str();
+    if v.is_mark(k) {
+        return "Q";
+    }
+    match w {
+        "," | "and" | "that" | "but" | "said" | "says" | "(" | ")" | "the" | "a" | "of" | "in"
+        | "on" | "at" | "for" | "by" | "with" | "as" | "when" | "while" | "who" | "which" => w,
+        _ if v.is_cap(k) => "Aa",
+        _ if v.is_word(k) => "a",
+        _ => "p",
+    }
+}
+
+/// Features of a source starting at `k` and ending at `e`.
+pub fn source_features(v: &View, ss: usize, k: usize, e: usize, rule: usize, out: &mut Vec<u32>) {
+    out.clear();
+    let prev = (k > ss).then(|| k - 1);
+    let len = (e + 1 - k).min(12) as u64;
+    let is_rule = (k == rule) as u64;
+    let commas = (k..=e).filter(|&j| v.lw[j] == ",").count().min(3) as u64;
+    let lower_words = (k..=e)
+        .filter(|&j| v.is_word(j) && !v.is_cap(j))
+        .count()
+        .min(6) as u64;
+    let mut push = |h: FeatureHash| out.push(h.row(BITS));
+    push(FeatureHash::new(100));
+    push(FeatureHash::new(101).u64(is_rule));
+    push(FeatureHash::new(102).u64(is_rule).u64(len));
+    push(FeatureHash::new(103).str(&v.lw[k]));
+    push(FeatureHash::new(104).str(tok_class(v, prev)));
+    push(
+        FeatureHash::new(105)
+            .str(tok_class(v, Some(k)))
+            .str(tok_class(v, prev)),
+    );
+    push(FeatureHash::new(106).u64(len));
+    push(FeatureHash::new(107).u64(commas).u64(is_rule));
+    push(FeatureHash::new(108).u64(lower_words).u64(len));
+    push(FeatureHash::new(109).str(prev.map_or("<s>", |p| v.lw[p].as_str())));
+    push(FeatureHash::new(110).str(&v.lw[k]).str(tok_class(v, prev)));
+    push(FeatureHash::new(111).u64((k == ss) as u64).u64(is_rule));
+    push(FeatureHash::new(112).str(&v.lw[e]).u64(len.min(4)));
+    let has_rel = (k..=e).any(|j| matches!(v.lw[j].as_str(), "who" | "which" | "that"));
+    push(FeatureHash::new(113).u64(has_rel as u64).u64(commas));
+    push(FeatureHash::new(114).u64((k as i64 - rule as i64).clamp(-6, 6) as u64));
+    let prep_inside =
+        (k..=e).any(|j| matches!(v.lw[j].as_str(), "of" | "for" | "at" | "in" | "on" | "from"));
+    push(FeatureHash::new(115).u64(prep_inside as u64).u64(is_rule));
 }

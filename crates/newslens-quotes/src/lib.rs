@@ -132,7 +132,7 @@ impl QuoteStage {
     pub fn compute(&self, analysis: &Analysis) -> (QuoteLayer, Vec<Vec<Span>>) {
         let v = View::new(analysis);
         let cues = self.model.cues(&v);
-        let attrs = extract::attributions(&v, &cues);
+        let attrs = extract::attributions(&v, &cues, self.model.src.as_ref());
         let mut resolver = speaker::Resolver::new(analysis.text(), analysis.entities.as_ref());
         let name_of = |c: Option<usize>| {
             c.and_then(|c| {

@@ -43,6 +43,9 @@ pub struct StoredModel {
     /// Words that may extend a cue to the left ("is", "also", "then"), learned from train.
     #[serde(default)]
     pub ext_words: Vec<String>,
+    /// Source-start ranker (classes `no`, `start`).
+    #[serde(default)]
+    pub src: Option<StoredClassifier>,
 }
 
 /// A loaded model.
@@ -58,6 +61,8 @@ pub struct Model {
     pub threshold: f32,
     /// Left-extension words ("is demanding", "also mentions").
     pub ext_words: HashSet<String>,
+    /// Source-start ranker.
+    pub src: Option<Classifier>,
 }
 
 /// A lexicon match that may be a cue.
@@ -92,6 +97,7 @@ impl Model {
             cue,
             threshold,
             ext_words: HashSet::new(),
+            src: None,
         }
     }
 
@@ -105,7 +111,10 @@ impl Model {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, QuoteError> {
         let s: StoredModel = newslens_learn::io::from_bytes(MAGIC, bytes)?;
         let cue = Classifier::from_stored(&s.cue)?;
-        Ok(Self::new(s.lexicon, Some(cue), s.threshold).with_ext(s.ext_words))
+        let src = s.src.as_ref().map(Classifier::from_stored).transpose()?;
+        let mut m = Self::new(s.lexicon, Some(cue), s.threshold).with_ext(s.ext_words);
+        m.src = src;
+        Ok(m)
     }
 
     /// Reads a model file.
@@ -130,6 +139,7 @@ impl Model {
                 w.sort();
                 w
             },
+            src: self.src.as_ref().map(Classifier::to_stored),
         };
         Ok(newslens_learn::io::to_bytes(MAGIC, &s)?)
     }

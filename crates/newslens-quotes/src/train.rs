@@ -262,7 +262,53 @@ pub fn train(
         log(&format!("epoch {}: {} training errors", epoch + 1, errors));
     }
     let classifier = trainer.model();
+
+    // Source-start ranker: for gold attributions whose source ends right before the cue (the
+    // subject), every possible start is an example; the gold start is the positive one.
+    let mut src_examples: Vec<(Vec<u32>, usize)> = Vec::new();
+    for (art, a) in articles.iter().zip(&analyses) {
+        let v = View::new(a);
+        for at in &art.attributions {
+            let (Some(cue), [src]) = (at.cue.first(), at.source.as_slice()) else {
+                continue;
+            };
+            let t0 = v.toks.partition_point(|t| t.span.start < cue.start);
+            if t0 >= v.len() || v.toks[t0].span.start != cue.start {
+                continue;
+            }
+            let ss = v.sent_range[v.sent_of[t0]].0;
+            let (Some(e), Some(rule)) = (
+                crate::extract::subject_end(&v, ss, t0),
+                crate::extract::rule_start(&v, ss, t0),
+            ) else {
+                continue;
+            };
+            if v.toks[e].span.end != src.end {
+                continue;
+            }
+            let cands: Vec<usize> = crate::extract::start_candidates(&v, ss, e).collect();
+            if !cands.iter().any(|&k| v.toks[k].span.start == src.start) {
+                continue;
+            }
+            for k in cands {
+                let mut f = Vec::new();
+                crate::extract::source_features(&v, ss, k, e, rule, &mut f);
+                src_examples.push((f, (v.toks[k].span.start == src.start) as usize));
+            }
+        }
+    }
+    log(&format!("{} source-start candidates", src_examples.len()));
+    let mut src_trainer = ClassifierTrainer::new(model::BITS, vec!["no".into(), "start".into()]);
+    let mut order: Vec<usize> = (0..src_examples.len()).collect();
+    for _ in 0..EPOCHS {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let (f, y) = &src_examples[i];
+            src_trainer.learn(f, *y);
+        }
+    }
     let mut model = Model::new(lexicon.clone(), Some(classifier), 0.0).with_ext(ext_words.clone());
+    model.src = Some(src_trainer.model());
 
     // 6. Threshold on dev: best mean exact F1 of source, cue and content.
     let mut dev_report = None;
