@@ -9,7 +9,7 @@ mod report;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{corpus, events, ner, quotes, rhetoric, timex};
+use cmd::{corpus, events, ner, quotes, rhetoric, scale, serve, timex};
 
 /// newslens — who said what, when, and how it persuades, with character offsets for every fact.
 #[derive(Debug, Parser)]
@@ -43,8 +43,14 @@ enum Command {
     Timeline(corpus::TimelineArgs),
     /// Counts of what a store holds.
     Stats(corpus::ListArgs),
+    /// Load the Parquet output of the Spark driver into a store (`--db postgres://…` or a directory).
+    LoadParquet(scale::LoadParquetArgs),
     /// Measure read + segmentation (and full pipeline) throughput on a generated corpus.
     Bench(bench::BenchArgs),
+    /// Serve the JSON API and web UI over a store.
+    Serve(serve::ServeArgs),
+    /// Ingest the bundled example articles, then serve them and print the URL.
+    Demo(serve::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +100,9 @@ fn main() {
         Command::Timeline(a) => corpus::timeline(a),
         Command::Stats(a) => corpus::stats(a),
         Command::Bench(a) => bench::run(a),
+        Command::LoadParquet(a) => scale::load_parquet(a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Demo(a) => serve::demo(a),
     };
     if let Err(e) = result {
         if let Some(usage) = e.downcast_ref::<UsageError>() {

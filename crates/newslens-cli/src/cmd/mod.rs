@@ -5,4 +5,6 @@ pub mod events;
 pub mod ner;
 pub mod quotes;
 pub mod rhetoric;
+pub mod scale;
+pub mod serve;
 pub mod timex;
