@@ -10,6 +10,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(e) = std::env::var("EPOCHS") {
         cfg.epochs = e.parse()?;
     }
+    if let Ok(b) = std::env::var("BITS") {
+        cfg.bits = b.parse()?;
+    }
     let t = std::time::Instant::now();
     let (model, report) =
         newslens_entities::ner::train(&cfg, |l| eprintln!("{l} [{:.0?}]", t.elapsed()))?;

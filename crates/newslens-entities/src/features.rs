@@ -31,6 +31,11 @@ struct Tok {
     gaz: (u8, u8),
     /// Document evidence: 0 none, 1 seen capitalised mid-sentence, 2 seen lowercase, 3 both.
     doc: u8,
+    /// First-pass label history of this word in the document: majority type (0 = O,
+    /// 1..=4 = PER/ORG/LOC/MISC) * 8 + share bucket (0..=4) + 1; 0 when there is none.
+    hist: u8,
+    /// Bit `t` set when the word was labelled with type `t` (1..=4) somewhere in the document.
+    hist_types: u8,
 }
 
 /// Document-level case evidence: for each lowercase form, whether it was seen capitalised or
@@ -38,6 +43,10 @@ struct Tok {
 #[derive(Debug, Clone, Default)]
 pub struct DocContext {
     seen: FxHashMap<String, u8>,
+    /// Lowercase word → first-pass label counts by type (O, PER, ORG, LOC, MISC), for the
+    /// second pass ("prediction history": a name labelled PER in one sentence is likely PER in
+    /// the headline too).
+    history: Option<FxHashMap<String, [u16; 5]>>,
 }
 
 impl DocContext {
@@ -58,11 +67,54 @@ impl DocContext {
                 *seen.entry(w.to_lowercase()).or_default() |= bit;
             }
         }
-        Self { seen }
+        Self {
+            seen,
+            history: None,
+        }
+    }
+
+    /// Adds first-pass labels (entity type per token: 0 = O, 1..=4 = PER/ORG/LOC/MISC).
+    pub fn set_history<S: AsRef<str>>(&mut self, sentences: &[Vec<S>], types: &[Vec<u8>]) {
+        let mut h: FxHashMap<String, [u16; 5]> = FxHashMap::default();
+        for (s, t) in sentences.iter().zip(types) {
+            for (w, ty) in s.iter().zip(t) {
+                let w = w.as_ref();
+                if !w.chars().next().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                let e = h.entry(w.to_lowercase()).or_default();
+                e[usize::from(*ty).min(4)] = e[usize::from(*ty).min(4)].saturating_add(1);
+            }
+        }
+        self.history = Some(h);
+    }
+
+    /// True when first-pass labels were added.
+    pub fn has_history(&self) -> bool {
+        self.history.is_some()
     }
 
     fn get(&self, lower: &str) -> u8 {
         self.seen.get(lower).copied().unwrap_or(0)
+    }
+
+    fn hist(&self, lower: &str) -> (u8, u8) {
+        let Some(c) = self.history.as_ref().and_then(|h| h.get(lower)) else {
+            return (0, 0);
+        };
+        let total: u32 = c.iter().map(|x| u32::from(*x)).sum();
+        if total == 0 {
+            return (0, 0);
+        }
+        let mut m = 0;
+        for k in 1..5 {
+            if c[k] > c[m] {
+                m = k;
+            }
+        }
+        let bucket = (u32::from(c[m]) * 4 / total) as u8;
+        let types = (1..5).filter(|k| c[*k] > 0).fold(0u8, |b, k| b | (1 << k));
+        (m as u8 * 8 + bucket + 1, types | u8::from(total > 1))
     }
 }
 
@@ -197,6 +249,7 @@ impl Extractor {
             t.case = lex.case_bucket(&t.lower);
             t.gaz = self.gaz[i];
             t.doc = doc.map_or(0, |d| d.get(&t.lower));
+            (t.hist, t.hist_types) = doc.map_or((0, 0), |d| d.hist(&t.lower));
         }
         let toks = &self.toks[..n];
         let pad = Tok {
@@ -299,6 +352,20 @@ impl Extractor {
                 push(FeatureHash::new(25).str(w));
             }
             push(FeatureHash::new(26).str(&p1.lower).str(&n1.lower));
+            if t.hist != 0 {
+                push(FeatureHash::new(27).u64(u64::from(t.hist)));
+                push(FeatureHash::new(28).u64(u64::from(t.hist_types)));
+                push(
+                    FeatureHash::new(29)
+                        .u64(u64::from(t.hist))
+                        .u64(u64::from(first || headline)),
+                );
+            }
+            push(
+                FeatureHash::new(30)
+                    .u64(u64::from(p1.hist))
+                    .u64(u64::from(n1.hist)),
+            );
             out.end_token();
         }
     }

@@ -17,7 +17,7 @@ use crate::gazetteer::{Gazetteer, PhraseTable};
 use crate::lexicon::Lexicon;
 use crate::{wordtok, EntitiesError};
 
-const MAGIC: &[u8; 8] = b"NLNER001";
+const MAGIC: &[u8; 8] = b"NLNER002";
 
 /// BIO labels, in label-id order.
 pub const LABELS: [&str; 9] = [
@@ -92,6 +92,7 @@ pub struct ModelInfo {
 #[derive(Serialize, Deserialize)]
 struct StoredNer {
     seq: StoredSequenceModel,
+    second: Option<StoredSequenceModel>,
     lexicon: Lexicon,
     phrases: PhraseTable,
     info: ModelInfo,
@@ -101,6 +102,8 @@ struct StoredNer {
 #[derive(Debug, Clone)]
 pub struct NerModel {
     seq: SequenceModel,
+    /// Second pass, with first-pass label history of the document as extra features.
+    second: Option<SequenceModel>,
     lexicon: Lexicon,
     phrases: PhraseTable,
     info: ModelInfo,
@@ -120,6 +123,11 @@ impl NerModel {
         let s: StoredNer = io::from_bytes(MAGIC, bytes)?;
         Ok(Self {
             seq: SequenceModel::from_stored(&s.seq)?,
+            second: s
+                .second
+                .as_ref()
+                .map(SequenceModel::from_stored)
+                .transpose()?,
             lexicon: s.lexicon,
             phrases: s.phrases,
             info: s.info,
@@ -138,6 +146,7 @@ impl NerModel {
     pub fn save(&self, path: &Path) -> Result<(), EntitiesError> {
         let s = StoredNer {
             seq: self.seq.to_stored(),
+            second: self.second.as_ref().map(SequenceModel::to_stored),
             lexicon: self.lexicon.clone(),
             phrases: self.phrases.clone(),
             info: self.info.clone(),
@@ -156,9 +165,21 @@ impl NerModel {
         &self.info
     }
 
-    /// Labels one sentence; `doc` adds document-level evidence (see [`DocContext`]).
+    /// Labels one sentence with the first-pass model only; `doc` adds document-level case
+    /// evidence (see [`DocContext`]).
     pub fn tag_sentence<S: AsRef<str>>(
         &self,
+        words: &[S],
+        doc: Option<&DocContext>,
+        scratch: &mut Scratch,
+        out: &mut Vec<usize>,
+    ) {
+        self.tag_with(&self.seq, words, doc, scratch, out);
+    }
+
+    fn tag_with<S: AsRef<str>>(
+        &self,
+        model: &SequenceModel,
         words: &[S],
         doc: Option<&DocContext>,
         scratch: &mut Scratch,
@@ -169,26 +190,53 @@ impl NerModel {
             &self.lexicon,
             &self.phrases,
             doc,
-            self.seq.bits(),
+            model.bits(),
             &mut scratch.feats,
         );
-        self.seq
-            .decode_with(&mut scratch.viterbi, &scratch.feats, out);
+        model.decode_with(&mut scratch.viterbi, &scratch.feats, out);
     }
 
-    /// Labels every sentence of a document.
+    /// Labels every sentence of a document (both passes when the model has a second one).
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<usize>> {
-        let doc = DocContext::new(sentences);
-        let mut scratch = Scratch::default();
+        self.tag_document_with(sentences, &mut Scratch::default())
+    }
+
+    /// [`NerModel::tag_document`] reusing scratch buffers.
+    pub fn tag_document_with<S: AsRef<str>>(
+        &self,
+        sentences: &[Vec<S>],
+        scratch: &mut Scratch,
+    ) -> Vec<Vec<usize>> {
+        let mut doc = DocContext::new(sentences);
+        let first: Vec<Vec<usize>> = sentences
+            .iter()
+            .map(|s| {
+                let mut out = Vec::new();
+                self.tag_with(&self.seq, s, Some(&doc), scratch, &mut out);
+                out
+            })
+            .collect();
+        let Some(second) = &self.second else {
+            return first;
+        };
+        doc.set_history(sentences, &types_of(&first));
         sentences
             .iter()
             .map(|s| {
                 let mut out = Vec::new();
-                self.tag_sentence(s, Some(&doc), &mut scratch, &mut out);
+                self.tag_with(second, s, Some(&doc), scratch, &mut out);
                 out
             })
             .collect()
     }
+}
+
+/// Entity type index per token (0 = O, 1..=4 = PER/ORG/LOC/MISC) from label ids.
+fn types_of(labels: &[Vec<usize>]) -> Vec<Vec<u8>> {
+    labels
+        .iter()
+        .map(|s| s.iter().map(|l| ((l + 1) >> 1) as u8).collect())
+        .collect()
 }
 
 /// Settings of `newslens train ner`.
@@ -216,7 +264,7 @@ impl TrainConfig {
             train,
             dev: None,
             unlabelled: None,
-            epochs: 20,
+            epochs: 25,
             bits: 20,
             seed: 20_240_616,
         }
@@ -296,11 +344,98 @@ pub fn evaluate(
     newslens_eval::conll::score(&gold, &pred)
 }
 
+type Data = Vec<(FeatureSeq, Vec<usize>)>;
+
+/// Features of every sentence of `docs`; `history` gives first-pass types per document.
+fn featurize(
+    docs: &[newslens_eval::conll::ConllDocument],
+    lexicon: &Lexicon,
+    phrases: &PhraseTable,
+    bits: u32,
+    history: Option<&[Vec<Vec<u8>>]>,
+) -> Vec<Data> {
+    let mut ex = Extractor::default();
+    docs.iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let sents = doc_sentences(d);
+            let mut ctx = DocContext::new(&sents);
+            if let Some(h) = history {
+                ctx.set_history(&sents, &h[k]);
+            }
+            d.sentences
+                .iter()
+                .zip(&sents)
+                .map(|(s, words)| {
+                    let mut f = FeatureSeq::new();
+                    ex.extract(words, lexicon, phrases, Some(&ctx), bits, &mut f);
+                    (f, s.iter().map(|t| label_id(&t.tag)).collect::<Vec<_>>())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn new_trainer(bits: u32) -> SequenceTrainer {
+    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
+    SequenceTrainer::new(bits, labels, allowed)
+}
+
+/// Trains one pass with early stopping on `dev_f1` (when given) and returns the best model.
+fn train_pass(
+    data: &Data,
+    cfg: &TrainConfig,
+    epochs: usize,
+    mut dev_f1: Option<&mut dyn FnMut(SequenceModel) -> (f64, String)>,
+    name: &str,
+    report: &mut TrainReport,
+    progress: &mut dyn FnMut(&str),
+) -> (SequenceModel, usize) {
+    let mut trainer = new_trainer(cfg.bits);
+    let mut rng = SplitMix64::new(cfg.seed);
+    let mut best: Option<(f64, SequenceModel, usize)> = None;
+    let mut since_best = 0;
+    for epoch in 1..=epochs {
+        let errors = trainer.epoch(data, &mut rng);
+        let model = trainer.model();
+        let mut line = format!("{name} epoch {epoch}: {errors} token errors");
+        let f1 = match dev_f1.as_deref_mut() {
+            Some(f) => {
+                let (f1, msg) = f(model.clone());
+                line += &format!("; dev {msg}");
+                f1
+            }
+            None => epoch as f64,
+        };
+        if best.as_ref().is_none_or(|(b, _, _)| f1 > *b) {
+            best = Some((f1, model, epoch));
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        progress(&line);
+        report.log.push(line);
+        if since_best >= 5 {
+            break;
+        }
+    }
+    match best {
+        Some((_, m, e)) => (m, e),
+        None => (trainer.model(), 0),
+    }
+}
+
 /// Trains a model. `progress` receives one line per step.
+///
+/// Two passes: the first uses local and document-case features; the second adds the first
+/// pass's label history of each word in the document. The second pass is trained on first-pass
+/// labels of the training set produced by 4-fold jackknifing, so it sees realistic first-pass
+/// mistakes.
 pub fn train(
     cfg: &TrainConfig,
     mut progress: impl FnMut(&str),
 ) -> Result<(NerModel, TrainReport), EntitiesError> {
+    let progress: &mut dyn FnMut(&str) = &mut progress;
     let read = |p: &Path| {
         newslens_eval::conll::read_path(p).map_err(|e| EntitiesError::Data(e.to_string()))
     };
@@ -335,74 +470,106 @@ pub fn train(
     drop(unl);
     progress(&format!("lexicon: {} clustered words", lexicon.len()));
     let phrases = Gazetteer::embedded().phrase_table();
-
-    let mut ex = Extractor::default();
-    let mut data = Vec::new();
-    for d in &train_docs {
-        let sents = doc_sentences(d);
-        let ctx = DocContext::new(&sents);
-        for (s, words) in d.sentences.iter().zip(&sents) {
-            let mut f = FeatureSeq::new();
-            ex.extract(words, &lexicon, &phrases, Some(&ctx), cfg.bits, &mut f);
-            data.push((f, s.iter().map(|t| label_id(&t.tag)).collect::<Vec<_>>()));
-        }
-    }
-    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
-    let mut trainer = SequenceTrainer::new(cfg.bits, labels, allowed);
-    let mut rng = SplitMix64::new(cfg.seed);
     let info = ModelInfo {
-        train_sentences: data.len(),
+        train_sentences: train_docs.iter().map(|d| d.sentences.len()).sum(),
         epochs: 0,
         dev_f1: None,
         unlabelled_words,
         lexicon_words: lexicon.len(),
         seed: cfg.seed,
     };
-    let mut best: Option<(f64, NerModel)> = None;
-    let mut since_best = 0;
-    for epoch in 1..=cfg.epochs {
-        let errors = trainer.epoch(&data, &mut rng);
-        let model = NerModel {
-            seq: trainer.model(),
-            lexicon: lexicon.clone(),
-            phrases: phrases.clone(),
-            info: ModelInfo {
-                epochs: epoch,
-                ..info.clone()
-            },
-        };
-        let line = match &dev_docs {
-            Some(dev) => {
-                let s = evaluate(&model, dev);
-                let line = format!(
-                    "epoch {epoch}: {errors} token errors; dev P {:.4} R {:.4} F1 {:.4}",
-                    s.precision, s.recall, s.f1
-                );
-                if best.as_ref().is_none_or(|(f, _)| s.f1 > *f) {
-                    report.best_epoch = epoch;
-                    report.dev = Some(s.clone());
-                    best = Some((s.f1, model));
-                    since_best = 0;
-                } else {
-                    since_best += 1;
-                }
-                line
+    let make = |seq: SequenceModel, second: Option<SequenceModel>| NerModel {
+        seq,
+        second,
+        lexicon: lexicon.clone(),
+        phrases: phrases.clone(),
+        info: info.clone(),
+    };
+
+    // Pass 1.
+    let per_doc = featurize(&train_docs, &lexicon, &phrases, cfg.bits, None);
+    let data1: Data = per_doc.iter().flatten().cloned().collect();
+    let mut dev_eval1 = |m: SequenceModel| {
+        let s = evaluate(&make(m, None), dev_docs.as_deref().unwrap_or(&[]));
+        (
+            s.f1,
+            format!("P {:.4} R {:.4} F1 {:.4}", s.precision, s.recall, s.f1),
+        )
+    };
+    let (first, best1) = train_pass(
+        &data1,
+        cfg,
+        cfg.epochs,
+        dev_docs
+            .is_some()
+            .then_some(&mut dev_eval1 as &mut dyn FnMut(_) -> _),
+        "pass 1",
+        &mut report,
+        progress,
+    );
+    drop(data1);
+
+    // Jackknifed first-pass labels of the training documents.
+    const FOLDS: usize = 4;
+    let mut history: Vec<Vec<Vec<u8>>> = vec![Vec::new(); train_docs.len()];
+    for fold in 0..FOLDS {
+        let data: Data = per_doc
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k % FOLDS != fold)
+            .flat_map(|(_, d)| d.iter().cloned())
+            .collect();
+        let (m, _) = train_pass(
+            &data,
+            cfg,
+            best1.max(1),
+            None,
+            &format!("fold {}", fold + 1),
+            &mut report,
+            progress,
+        );
+        let fold_model = make(m, None);
+        for (k, d) in train_docs.iter().enumerate() {
+            if k % FOLDS == fold {
+                history[k] = types_of(&fold_model.tag_document(&doc_sentences(d)));
             }
-            None => {
-                report.best_epoch = epoch;
-                best = Some((0.0, model));
-                format!("epoch {epoch}: {errors} token errors")
-            }
-        };
-        progress(&line);
-        report.log.push(line);
-        if since_best >= 4 {
-            break;
         }
     }
-    let (f1, mut model) = best.ok_or_else(|| EntitiesError::Data("no epochs run".into()))?;
-    if dev_docs.is_some() {
-        model.info.dev_f1 = Some(f1);
+    drop(per_doc);
+
+    // Pass 2.
+    let data2: Data = featurize(&train_docs, &lexicon, &phrases, cfg.bits, Some(&history))
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut dev_eval2 = |m: SequenceModel| {
+        let s = evaluate(
+            &make(first.clone(), Some(m)),
+            dev_docs.as_deref().unwrap_or(&[]),
+        );
+        (
+            s.f1,
+            format!("P {:.4} R {:.4} F1 {:.4}", s.precision, s.recall, s.f1),
+        )
+    };
+    let (second, best2) = train_pass(
+        &data2,
+        cfg,
+        cfg.epochs,
+        dev_docs
+            .is_some()
+            .then_some(&mut dev_eval2 as &mut dyn FnMut(_) -> _),
+        "pass 2",
+        &mut report,
+        progress,
+    );
+    let mut model = make(first, Some(second));
+    model.info.epochs = best2;
+    report.best_epoch = best2;
+    if let Some(dev) = &dev_docs {
+        let s = evaluate(&model, dev);
+        model.info.dev_f1 = Some(s.f1);
+        report.dev = Some(s);
     }
     Ok((model, report))
 }

@@ -16,7 +16,6 @@ use newslens_core::layers::entities::{
 use newslens_core::{Analysis, Annotator, Span, StageError};
 
 use crate::doc::DocTokens;
-use crate::features::DocContext;
 use crate::gazetteer::Gazetteer;
 use crate::ner::{spans, NerModel, Scratch};
 use crate::EntitiesError;
@@ -76,13 +75,14 @@ impl EntityStage {
     pub fn analyze(&self, a: &Analysis) -> EntityLayer {
         let dt = DocTokens::from_analysis(a);
         let sents: Vec<Vec<&str>> = (0..dt.sentences.len()).map(|i| dt.words(i)).collect();
-        let ctx = DocContext::new(&sents);
         let mut scratch = Scratch::default();
-        let mut labels = Vec::new();
         let mut b = Builder::new(&dt, &self.gaz, &self.model);
-        for (si, words) in sents.iter().enumerate() {
-            self.model
-                .tag_sentence(words, Some(&ctx), &mut scratch, &mut labels);
+        for (si, labels) in self
+            .model
+            .tag_document_with(&sents, &mut scratch)
+            .into_iter()
+            .enumerate()
+        {
             let off = dt.sentences[si].start;
             for (s, e, t) in spans(&labels) {
                 b.add_name(off + s, off + e, t, 0.9);
