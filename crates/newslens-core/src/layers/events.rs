@@ -55,6 +55,15 @@ pub struct Event {
     pub modality: Modality,
     /// Sentence id.
     pub sentence: usize,
+    /// CAMEO-style country code of the actor (`RUS`, `USA`, `IGOUNO`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_code: Option<String>,
+    /// CAMEO-style country code of the target, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_code: Option<String>,
+    /// Quote id (quotes layer) when the event was read from an evaluative statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<usize>,
 }
 
 /// Polarity of one actor towards another.

@@ -1,0 +1,106 @@
+//! A light view of an [`Analysis`] for the coder: lower-cased tokens, sentence ranges and entity
+//! mentions indexed by token.
+
+use newslens_core::layers::entities::EntityType;
+use newslens_core::layers::text::TokenKind;
+use newslens_core::{Analysis, Span};
+
+/// A token as the coder sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok {
+    pub span: Span,
+    /// Lower-cased text with typographic apostrophes made straight.
+    pub lower: String,
+    /// Starts with an upper-case letter.
+    pub cap: bool,
+    /// A word or number (not punctuation or a quote mark).
+    pub word: bool,
+    /// A quotation mark.
+    pub quote: bool,
+}
+
+/// An entity mention located on tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct Men {
+    pub span: Span,
+    pub cluster: usize,
+    pub etype: EntityType,
+    /// First token (global index).
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+}
+
+/// The document view.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DocView {
+    pub toks: Vec<Tok>,
+    /// Sentence token ranges `[start, end)`.
+    pub sents: Vec<(usize, usize)>,
+    pub mentions: Vec<Men>,
+    /// For each token, the index (into `mentions`) of the mention covering it.
+    pub men_at: Vec<Option<usize>>,
+}
+
+impl DocView {
+    pub fn new(a: &Analysis) -> Self {
+        let text = a.text();
+        let toks: Vec<Tok> = a
+            .tokens
+            .iter()
+            .map(|t| {
+                let s = t.span.text(text);
+                Tok {
+                    span: t.span,
+                    lower: s.to_lowercase().replace('’', "'"),
+                    cap: s.chars().next().is_some_and(char::is_uppercase),
+                    word: matches!(t.kind, TokenKind::Word | TokenKind::Number),
+                    quote: t.kind == TokenKind::Quote,
+                }
+            })
+            .collect();
+        let sents = a
+            .sentences
+            .iter()
+            .map(|s| {
+                let start = s.first_token.min(toks.len());
+                (start, (s.first_token + s.token_count).min(toks.len()))
+            })
+            .collect();
+        let mut men_at = vec![None; toks.len()];
+        let mut mentions = Vec::new();
+        if let Some(e) = &a.entities {
+            for m in &e.mentions {
+                let start = toks.partition_point(|t| t.span.end <= m.span.start);
+                let end = toks.partition_point(|t| t.span.start < m.span.end);
+                if start >= end || m.cluster >= e.clusters.len() {
+                    continue;
+                }
+                let idx = mentions.len();
+                mentions.push(Men {
+                    span: m.span,
+                    cluster: m.cluster,
+                    etype: m.entity_type,
+                    start,
+                    end,
+                });
+                for slot in men_at.iter_mut().take(end).skip(start) {
+                    if slot.is_none() {
+                        *slot = Some(idx);
+                    }
+                }
+            }
+        }
+        Self {
+            toks,
+            sents,
+            mentions,
+            men_at,
+        }
+    }
+
+    /// Lower-cased token text, or "" outside the document.
+    pub fn w(&self, i: usize) -> &str {
+        self.toks.get(i).map_or("", |t| t.lower.as_str())
+    }
+}
