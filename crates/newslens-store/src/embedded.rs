@@ -1,7 +1,7 @@
 //! The embedded store: a directory holding `newslens.sqlite` (source of truth), `index/` (tantivy,
 //! derived) and `newslens.lock` (one writer at a time).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -288,6 +288,8 @@ impl EmbeddedStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Keep the WAL file from staying at its high-water mark after big batches.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         if lock.is_some() {
             schema::migrate(&mut conn)?;
         } else {
@@ -898,12 +900,14 @@ fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result
                 true
             } else {
                 let toks: Vec<String> = norm.split(' ').map(str::to_string).collect();
-                let short = toks.len().min(q.norm.split(' ').count()) < Q::MIN_TOKENS;
+                let shorter = toks.len().min(q.norm.split(' ').count());
                 let (j, c) = minhash::jaccard_containment(
                     &q.shingles,
                     &minhash::shingles(&toks, Q::SHINGLE),
                 );
-                !short && (j >= Q::JACCARD || c >= Q::CONTAINMENT)
+                // Containment only for quotes long enough to be distinctive when truncated.
+                shorter >= Q::MIN_TOKENS
+                    && (j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT))
             };
             if same {
                 clusters.insert(cluster);
@@ -1294,6 +1298,10 @@ impl Drop for EmbeddedStore {
     fn drop(&mut self) {
         if self.write.is_some() {
             let _ = self.flush_index();
+            // Fold the WAL back into the database so the store is one compact file at rest.
+            let _ = self
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
     }
 }
@@ -1302,5 +1310,4 @@ impl Drop for EmbeddedStore {
 fn _assert_sync() {
     fn is<T: Send + Sync>() {}
     is::<EmbeddedStore>();
-    let _: HashMap<(), ()> = HashMap::new();
 }

@@ -144,8 +144,10 @@ pub mod quote {
     pub const BANDS: usize = 32;
     /// Rows per band.
     pub const ROWS: usize = 3;
-    /// Quotes shorter than this (in words) only cluster when identical after normalisation.
+    /// Quotes shorter than this (in words) are not clustered (too common to have "spread").
     pub const MIN_TOKENS: usize = 4;
+    /// A quote must have at least this many words to count as contained in a longer one.
+    pub const MIN_CONTAINED: usize = 7;
     /// Jaccard of bigram sets needed to join a cluster...
     pub const JACCARD: f32 = 0.5;
     /// ...or containment (one quote is mostly inside the other), for truncated quotes.

@@ -87,12 +87,15 @@ pub fn exact_key(norm: &str) -> i64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(norm.as_bytes(), 0x5157) as i64
 }
 
-/// Quote shingles and LSH keys from normalised tokens.
+/// Quote shingles and LSH keys from normalised tokens. Quotes shorter than
+/// [`Q::MIN_TOKENS`] words get no keys: like MemeTracker, short phrases ("it", "I don't know")
+/// are too common to say that one quotation travelled.
 pub fn quote_keys(tokens: &[String]) -> (HashSet<u64>, Vec<i64>) {
     let norm = tokens.join(" ");
     let sh = minhash::shingles(tokens, Q::SHINGLE);
-    let mut keys = vec![exact_key(&norm)];
+    let mut keys = Vec::new();
     if tokens.len() >= Q::MIN_TOKENS {
+        keys.push(exact_key(&norm));
         let sig = minhash::signature(&sh, Q::HASHES);
         keys.extend(minhash::band_keys(&sig, Q::BANDS, Q::ROWS));
     }
@@ -182,7 +185,13 @@ pub fn prepare(a: &Analysis) -> Result<Prepared> {
             if toks.is_empty() {
                 continue;
             }
-            let (shingles, keys) = quote_keys(&toks);
+            // Reported speech (indirect) is a paraphrase, not a quotation that can spread.
+            let (shingles, keys) =
+                if quote.kind == newslens_core::layers::quotes::QuoteKind::Indirect {
+                    (HashSet::new(), Vec::new())
+                } else {
+                    quote_keys(&toks)
+                };
             let speaker = quote.speaker_name.clone().or_else(|| {
                 quote
                     .speaker
