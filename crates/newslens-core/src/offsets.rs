@@ -38,11 +38,11 @@ impl OffsetMap {
         let mut byte_at_char_block = Vec::with_capacity(bytes.len() / STEP + 1);
         let mut chars = 0usize;
         for (i, &b) in bytes.iter().enumerate() {
-            if i % STEP == 0 {
+            if i.is_multiple_of(STEP) {
                 char_at_block.push(chars);
             }
             if !is_continuation(b) {
-                if chars % STEP == 0 {
+                if chars.is_multiple_of(STEP) {
                     byte_at_char_block.push(i);
                 }
                 chars += 1;
