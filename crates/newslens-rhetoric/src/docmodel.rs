@@ -31,6 +31,32 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
             }
         }
     }
+    // Style: reporting quotes and attributes, opinion argues in the first person and asks.
+    let mut st = [0usize; 6];
+    for t in body.iter().flat_map(|p| p.iter()) {
+        match (t.kind, t.lower.as_str()) {
+            (Kind::Quote, _) => st[0] += 1,
+            (_, "said" | "says" | "told" | "according") => st[1] += 1,
+            (_, "i" | "me" | "my" | "we" | "our" | "us") => st[2] += 1,
+            (_, "?") => st[3] += 1,
+            (_, "!") => st[4] += 1,
+            (_, "you" | "your") => st[5] += 1,
+            _ => {}
+        }
+    }
+    let ntok: usize = body.iter().map(|p| p.len()).sum::<usize>().max(1);
+    for (i, c) in st.iter().enumerate() {
+        let per_k = c * 1000 / ntok;
+        out.push(fh(
+            4,
+            &[&i.to_string(), crate::text::count_bucket(per_k / 2)],
+        ));
+    }
+    out.push(fh(5, &[crate::text::count_bucket(body.len())]));
+    out.push(fh(
+        6,
+        &[crate::text::len_bucket(ntok / body.len().max(1) / 4)],
+    ));
     3.0 / (out.len() as f32).sqrt().max(1.0)
 }
 

@@ -1,7 +1,7 @@
 //! Predictions in the SemEval file formats, for the `eval ptc` / `eval semeval23` commands
 //! (the scorers live in `newslens-eval`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use newslens_core::{OffsetMap, Span};
 use newslens_eval::ptc::LabelledSpan;
@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::data::line_sentences;
 use crate::model::RhetoricModel;
+use crate::para::DocEvidence;
 use crate::prep::Prepared;
 use crate::text::tokenize;
 use crate::train::{article_features, assign_labels};
@@ -82,6 +83,19 @@ pub fn predict_s23(
     rows: &[Example],
     subtask: u8,
 ) -> Vec<Vec<String>> {
+    // Paragraph techniques need the span models' evidence, computed once per article.
+    let evidence: BTreeMap<&str, DocEvidence> = if subtask == 3 {
+        let ids: BTreeSet<&str> = rows.iter().map(|r| r.article.as_str()).collect();
+        ids.into_par_iter()
+            .filter_map(|id| {
+                let text = articles.get(id)?;
+                let p = Prepared::new(text, &line_sentences(text));
+                Some((id, DocEvidence::new(&model.si, &model.tc, &p)))
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     rows.par_iter()
         .map(|r| {
             let Some(text) = articles.get(&r.article) else {
@@ -106,10 +120,15 @@ pub fn predict_s23(
                     let Some((start, len)) = line_bytes(text, line) else {
                         return Vec::new();
                     };
-                    let toks = tokenize(text, Span::new(start, start + len));
+                    let span = Span::new(start, start + len);
+                    let toks = tokenize(text, span);
+                    let extra = evidence
+                        .get(r.article.as_str())
+                        .map(|e| e.features(span))
+                        .unwrap_or_default();
                     model
                         .para
-                        .predict(&toks, &model.si.lex, line == 1)
+                        .predict(&toks, &model.si.lex, line == 1, &extra)
                         .into_iter()
                         .map(|(l, _)| l)
                         .collect()

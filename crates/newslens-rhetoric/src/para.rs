@@ -3,13 +3,25 @@
 
 use std::collections::HashSet;
 
+use newslens_core::Span;
+
 use crate::linear::{fh, sigmoid, Linear};
+use crate::prep::Prepared;
 use crate::prep::{lex_bucket, Lexicon};
+use crate::si::SiModel;
+use crate::tc::TcModel;
 use crate::text::{len_bucket, Kind, Tok};
 
 /// Features of a paragraph (or any text unit) given its tokens; returns the feature scale.
-pub fn unit_features(toks: &[Tok], lex: &Lexicon, title: bool, out: &mut Vec<u32>) -> f32 {
+pub fn unit_features(
+    toks: &[Tok],
+    lex: &Lexicon,
+    title: bool,
+    extra: &[u32],
+    out: &mut Vec<u32>,
+) -> f32 {
     out.clear();
+    out.extend_from_slice(extra);
     out.push(fh(0, &[]));
     let mut seen = HashSet::new();
     let mut q = false;
@@ -62,9 +74,9 @@ pub struct ParaModel {
 
 impl ParaModel {
     /// Probabilities per label.
-    pub fn probs(&self, toks: &[Tok], lex: &Lexicon, title: bool) -> Vec<f32> {
+    pub fn probs(&self, toks: &[Tok], lex: &Lexicon, title: bool, extra: &[u32]) -> Vec<f32> {
         let mut buf = Vec::new();
-        let scale = unit_features(toks, lex, title, &mut buf);
+        let scale = unit_features(toks, lex, title, extra, &mut buf);
         self.lin
             .scores(&buf, scale)
             .into_iter()
@@ -73,12 +85,75 @@ impl ParaModel {
     }
 
     /// Labels above the threshold.
-    pub fn predict(&self, toks: &[Tok], lex: &Lexicon, title: bool) -> Vec<(String, f32)> {
-        self.probs(toks, lex, title)
+    pub fn predict(
+        &self,
+        toks: &[Tok],
+        lex: &Lexicon,
+        title: bool,
+        extra: &[u32],
+    ) -> Vec<(String, f32)> {
+        self.probs(toks, lex, title, extra)
             .into_iter()
             .enumerate()
             .filter(|(_, p)| *p >= self.threshold)
             .map(|(i, p)| (self.labels[i].clone(), p))
             .collect()
+    }
+}
+
+/// The span models' findings in one document, turned into features of any text unit
+/// (stacking: the paragraph model learns how far to trust them).
+#[derive(Debug, Clone, Default)]
+pub struct DocEvidence {
+    spans: Vec<(Span, f32, Vec<f32>)>,
+    labels: Vec<String>,
+}
+
+const B10: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+impl DocEvidence {
+    /// Runs span identification and 2023-label classification over `p`.
+    pub fn new(si: &SiModel, tc: &TcModel, p: &Prepared) -> Self {
+        let preds = si.predict(p);
+        let spans: Vec<Span> = preds.iter().map(|x| x.span).collect();
+        let probs = tc.classify23(p, &spans);
+        Self {
+            spans: preds
+                .iter()
+                .zip(probs)
+                .map(|(s, pr)| (s.span, s.score, pr))
+                .collect(),
+            labels: tc.labels23.clone(),
+        }
+    }
+
+    /// Evidence features for the unit `unit`.
+    pub fn features(&self, unit: Span) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut best = vec![0.0f32; self.labels.len()];
+        let mut n = 0usize;
+        let mut top = 0.0f32;
+        for (sp, score, pr) in &self.spans {
+            if !sp.overlaps(&unit) {
+                continue;
+            }
+            n += 1;
+            top = top.max(*score);
+            for (b, p) in best.iter_mut().zip(pr) {
+                *b = b.max(*p);
+            }
+        }
+        out.push(fh(40, &[crate::text::count_bucket(n)]));
+        out.push(fh(41, &[B10[((top * 10.0) as usize).min(9)]]));
+        for (c, p) in best.iter().enumerate() {
+            if *p >= 0.05 {
+                let b = B10[((p * 10.0) as usize).min(9)];
+                out.push(fh(42, &[&self.labels[c], b]));
+                if *p >= 0.3 {
+                    out.push(fh(43, &[&self.labels[c]]));
+                }
+            }
+        }
+        out
     }
 }

@@ -97,29 +97,17 @@ pub fn span_features(p: &Prepared, ctx: &SpanContext, span: Span, out: &mut Vec<
         .iter()
         .rposition(|t| t.start < span.end)
         .unwrap_or(se.toks.len().saturating_sub(1));
-    for d in 1..=3usize {
-        let l = first_tok
-            .checked_sub(d)
-            .and_then(|j| s.toks.get(j))
-            .map_or("<s>", |t| t.lower.as_str());
-        let r = se
-            .toks
-            .get(last_tok + d)
-            .map_or("</s>", |t| t.lower.as_str());
-        out.push(fh(12 + d as u32, &[l]));
-        out.push(fh(16 + d as u32, &[r]));
-    }
-    for j in first_tok.saturating_sub(6)..first_tok {
-        out.push(fh(20, &[&s.toks[j].lower]));
-    }
-    for t in se.toks.iter().skip(last_tok + 1).take(6) {
-        out.push(fh(21, &[&t.lower]));
-    }
-    for t in &s.toks {
-        if t.kind == Kind::Word {
-            out.push(fh(22, &[&t.lower]));
-        }
-    }
+    // Only the immediate neighbours: wider context bags overfit (CV 0.59 → 0.62 without them).
+    let l = first_tok
+        .checked_sub(1)
+        .and_then(|j| s.toks.get(j))
+        .map_or("<s>", |t| t.lower.as_str());
+    let r = se
+        .toks
+        .get(last_tok + 1)
+        .map_or("</s>", |t| t.lower.as_str());
+    out.push(fh(13, &[l]));
+    out.push(fh(17, &[r]));
     let cov = inside.len() as f32 / s.toks.len().max(1) as f32;
     out.push(fh(
         23,
@@ -151,6 +139,34 @@ pub fn span_features(p: &Prepared, ctx: &SpanContext, span: Span, out: &mut Vec<
     }
     if es != si {
         out.push(fh(28, &[]));
+    }
+    // Valence: loaded words vs. neutral claims (doubt, authority, causal statements).
+    let mut vb = [0usize; 4];
+    for w in &words {
+        match crate::senti::valence_bucket(w) {
+            "n2" => vb[0] += 1,
+            "n1" => vb[1] += 1,
+            "p1" => vb[2] += 1,
+            "p2" => vb[3] += 1,
+            _ => {}
+        }
+        out.push(fh(29, &[crate::senti::valence_bucket(w)]));
+    }
+    let strong = vb[0] + vb[3];
+    out.push(fh(30, &[count_bucket(strong), len_bucket(nw)]));
+    out.push(fh(
+        31,
+        &[count_bucket(vb[0] + vb[1]), count_bucket(vb[2] + vb[3])],
+    ));
+    // Capitalised words inside (names: name calling, authority) and quoted speech nearby.
+    let caps_inner = inside
+        .iter()
+        .skip(1)
+        .filter(|t| t.kind == Kind::Word && t.shape.starts_with('X'))
+        .count();
+    out.push(fh(32, &[count_bucket(caps_inner)]));
+    if s.toks.iter().any(|t| t.kind == Kind::Quote) {
+        out.push(fh(33, &[]));
     }
 }
 
