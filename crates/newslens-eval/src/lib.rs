@@ -5,3 +5,5 @@ pub mod ptc;
 pub mod semeval23;
 pub mod polnear;
 pub mod conll;
+pub mod petrarch;
+pub mod meantime;
