@@ -64,6 +64,18 @@ fn main() {
                     ),
                     Some(&(_, si)) => {
                         let s = &sys[si];
+                        if s.timex_type != g.timex_type {
+                            println!(
+                                "TYPE\t{}\t{} {}\tgot {} {}\t{:?} / {:?}",
+                                d.id,
+                                g.timex_type,
+                                g.value,
+                                s.timex_type,
+                                s.value,
+                                &d.text[g.start..g.end],
+                                &d.text[s.start..s.end]
+                            );
+                        }
                         if plain[si].value != g.value {
                             println!(
                                 "VAL\t{}\t{} {}\tgot {}\t{:?} / {:?}\tdct {:?}\t|{}",

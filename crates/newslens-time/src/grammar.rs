@@ -219,7 +219,8 @@ pub(crate) fn parse_template(src: &str) -> Result<Vec<Piece>, String> {
 #[derive(Debug)]
 pub(crate) struct Rule {
     pub name: String,
-    pub timex_type: TimexType,
+    /// `None` for a blocking rule (type NONE).
+    pub timex_type: Option<TimexType>,
     pub regex: Regex,
     pub value: Vec<Piece>,
     pub modifier: Option<Vec<Piece>>,
@@ -282,10 +283,11 @@ impl Grammar {
             };
             let get = |k: &str| r.fields.get(k).filter(|v| !v.is_empty());
             let timex_type = match get("type").map(String::as_str) {
-                Some("DATE") => TimexType::Date,
-                Some("TIME") => TimexType::Time,
-                Some("DURATION") => TimexType::Duration,
-                Some("SET") => TimexType::Set,
+                Some("DATE") => Some(TimexType::Date),
+                Some("TIME") => Some(TimexType::Time),
+                Some("DURATION") => Some(TimexType::Duration),
+                Some("SET") => Some(TimexType::Set),
+                Some("NONE") => None,
                 other => return Err(bad(format!("bad type {other:?}"))),
             };
             let pattern = get("match").ok_or_else(|| bad("no match".into()))?;

@@ -189,6 +189,10 @@ impl TimeStage {
         let mut last_value: Option<String> = None;
         for c in kept {
             let rule = &self.inner.grammar.rules[c.rule];
+            // A blocking rule won this stretch of text: nothing to report.
+            let Some(timex_type) = rule.timex_type else {
+                continue;
+            };
             // Re-run the rule at the kept position to get its groups.
             let Some(caps) = rule.regex.captures_at(text, c.start) else {
                 continue;
@@ -220,13 +224,13 @@ impl TimeStage {
                 // A date that does not exist ("February 30") is no date.
                 continue;
             };
-            if rule.timex_type == TimexType::Date && !unresolved && !rule.anaphoric {
+            if timex_type == TimexType::Date && !unresolved && !rule.anaphoric {
                 last_value = Some(value.clone());
             }
             out.push(Timex {
                 id: out.len(),
                 span: Span::new(c.start, c.end),
-                timex_type: rule.timex_type,
+                timex_type,
                 value: Some(value),
                 modifier,
                 unresolved,

@@ -29,6 +29,8 @@ type R = Result<String, NoValue>;
 /// How much a tense stretches distances against it when choosing the year of "Aug. 7": a past
 /// clause can still mean a day a little ahead (reported plans), but rarely months ahead.
 const PAST_AHEAD: f64 = 3.0;
+/// The same without a tense cue: news mostly looks back.
+const UNKNOWN_AHEAD: f64 = 1.4;
 
 impl Ctx<'_> {
     /// Evaluates a template.
@@ -74,6 +76,7 @@ impl Ctx<'_> {
             "weekday" => self.weekday(arg(0), arg(1)),
             "weekend" => self.weekend(),
             "month" => self.month(arg(0)),
+            "monthrel" => self.month_rel(arg(0), arg(1)),
             "monthday" => self.monthday(arg(0), arg(1)),
             "season" => self.season(arg(0)),
             "seasonrel" => self.season_rel(arg(0), arg(1)),
@@ -270,7 +273,7 @@ impl Ctx<'_> {
         let (ahead, behind) = match tense {
             Tense::Past => (PAST_AHEAD, 1.0),
             Tense::Future => (1.0, PAST_AHEAD),
-            Tense::Unknown => (1.4, 1.0),
+            Tense::Unknown => (UNKNOWN_AHEAD, 1.0),
         };
         let mut best: Option<(f64, i32)> = None;
         for y in [d.year() - 1, d.year(), d.year() + 1] {
@@ -296,6 +299,22 @@ impl Ctx<'_> {
             Some(y) => Ok(format!("{y:04}-{month:02}")),
             None => Ok(format!("XXXX-{month:02}")),
         }
+    }
+
+    /// `@monthrel(M, DIR)`: "last May" is the latest May before the current month, "next May"
+    /// the first one after it, "this May" the one of the dateline's year.
+    fn month_rel(&mut self, m: &str, dir: &str) -> R {
+        let month: u32 = m.parse().map_err(|_| NoValue)?;
+        let Some(d) = self.dct() else {
+            return Ok(format!("XXXX-{month:02}"));
+        };
+        let y = d.year();
+        let year = match dir.trim() {
+            "-1" if month >= d.month() => y - 1,
+            "1" if month <= d.month() => y + 1,
+            _ => y,
+        };
+        Ok(format!("{year:04}-{month:02}"))
     }
 
     fn monthday(&mut self, m: &str, day: &str) -> R {

@@ -269,6 +269,13 @@ fn durations() {
     assert_eq!(value_of("He served 2 1/2 years.", "2 1/2 years"), "P2Y6M");
     assert_eq!(value_of("They waited for months.", "months"), "PXM");
     assert_eq!(value_of("A five-year plan was agreed.", "five-year"), "P5Y");
+    assert_eq!(
+        value_of("War raged for two weeks of the summer.", "two weeks"),
+        "P2W"
+    );
+    // Fractions of things are not quarters of a year (a blocking rule).
+    let t = "Nearly a quarter of the vote went to the Greens.";
+    assert!(run(t).is_empty(), "{:?}", run(t));
     // Ages are not durations.
     let t = "A 6-year-old girl and a man, 52 years old, were hurt.";
     assert!(run(t).iter().all(|x| x.timex_type != TimexType::Duration));
