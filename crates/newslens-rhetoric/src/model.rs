@@ -177,7 +177,8 @@ impl RhetoricModel {
         span_models.push(&self.tc.lin23);
         let spans = write_models(
             &json!({
-                "lexicon": self.si.lex,
+                // Sorted, so the file is byte-identical across runs.
+                "lexicon": self.si.lex.iter().collect::<std::collections::BTreeMap<_, _>>(),
                 "threshold": self.si.threshold,
                 "min_peak": self.si.min_peak,
                 "stacked": self.si.lin2.is_some(),

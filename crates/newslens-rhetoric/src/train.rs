@@ -615,7 +615,7 @@ impl Default for Tuned {
                 ..TcConfig::default()
             },
             para: (3, 0.05, 0.15),
-            frames: (10, 0.1, 0.4),
+            frames: (10, 0.1, 0.35),
             genre: (20, 0.3),
             narratives: (10, 0.1, 0.3),
             roles: (5, 0.02),
