@@ -173,7 +173,12 @@ fn build_stage(
         "time" => Some(Box::new(
             newslens_time::TimeStage::try_new().map_err(|e| load(&e))?,
         )),
-        // STAGE REGISTRY (lead wires the remaining stages here)
+        "events" => Some(Box::new(
+            newslens_events::EventStage::new().map_err(|e| load(&e))?,
+        )),
+        "rhetoric" => Some(Box::new(
+            newslens_rhetoric::RhetoricStage::new().map_err(|e| load(&e))?,
+        )),
         _ => None,
     };
     Ok(stage)
