@@ -19,6 +19,8 @@ pub mod index;
 pub mod ingest;
 pub mod minhash;
 pub mod model;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod prepare;
 mod schema;
 
@@ -68,4 +70,17 @@ pub fn open_store(location: &str, mode: OpenMode) -> Result<EmbeddedStore> {
         )));
     }
     EmbeddedStore::open(location, mode)
+}
+
+/// Opens any backend named by a `--db` value: a `postgres://` URL (PostgreSQL backend, issue 9;
+/// writable unless `mode` is [`OpenMode::Read`]) or a directory (embedded store).
+pub fn open_any(location: &str, mode: OpenMode) -> Result<Box<dyn Store>> {
+    #[cfg(feature = "postgres")]
+    if postgres::is_postgres_url(location) {
+        return Ok(Box::new(postgres::PgStore::open(
+            location,
+            mode != OpenMode::Read,
+        )?));
+    }
+    Ok(Box::new(open_store(location, mode)?))
 }
