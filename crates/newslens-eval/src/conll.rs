@@ -91,8 +91,16 @@ pub fn parse(text: &str) -> Result<Vec<ConllDocument>, ConllError> {
         let n = cols.len();
         sent.push(ConllToken {
             word: cols[0].to_string(),
-            pos: if n >= 3 { cols[1].to_string() } else { String::new() },
-            chunk: if n >= 4 { cols[2].to_string() } else { String::new() },
+            pos: if n >= 3 {
+                cols[1].to_string()
+            } else {
+                String::new()
+            },
+            chunk: if n >= 4 {
+                cols[2].to_string()
+            } else {
+                String::new()
+            },
             tag: cols[n - 1].to_string(),
         });
     }
@@ -328,8 +336,10 @@ mod tests {
         // IOB2, IOB1-style I after O, and a type change inside I- tags.
         let tags = ["B-PER", "I-PER", "O", "I-LOC", "I-ORG", "B-ORG", "O"];
         let c = chunks(&tags);
-        let spans: Vec<(usize, usize, &str)> =
-            c.iter().map(|c| (c.start, c.end, c.kind.as_str())).collect();
+        let spans: Vec<(usize, usize, &str)> = c
+            .iter()
+            .map(|c| (c.start, c.end, c.kind.as_str()))
+            .collect();
         assert_eq!(
             spans,
             vec![(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG"), (5, 6, "ORG")]

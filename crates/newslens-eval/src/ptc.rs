@@ -266,7 +266,9 @@ pub struct TcScore {
 /// Within a group of gold lines with the same article and span, predicted labels are matched to
 /// gold labels as multisets (the organisers' scorer reorders them to maximise matches).
 pub fn score_tc(predicted: &[String], gold: &[LabelledSpan]) -> TcScore {
-    let mut groups: HashMap<(&str, usize, usize), (Vec<&str>, Vec<&str>)> = HashMap::new();
+    // (article, start, end) → (gold labels, predicted labels)
+    type Groups<'a> = HashMap<(&'a str, usize, usize), (Vec<&'a str>, Vec<&'a str>)>;
+    let mut groups: Groups = HashMap::new();
     for (g, p) in gold.iter().zip(predicted) {
         let e = groups
             .entry((g.article.as_str(), g.start, g.end))
