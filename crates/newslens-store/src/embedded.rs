@@ -79,6 +79,7 @@ struct WriteState {
 pub struct EmbeddedStore {
     dir: PathBuf,
     conn: Mutex<Connection>,
+    reader: Mutex<Connection>,
     index: SearchIndex,
     write: Option<Mutex<WriteState>>,
     _lock: Option<File>,
@@ -152,6 +153,18 @@ fn inspect(dir: &Path, db: &Path) -> Result<DirState> {
         path: db.to_path_buf(),
         reason: "unreadable".into(),
     }))
+}
+
+/// A second connection for queries; `query_only` guards against accidental writes.
+fn open_reader(db: &Path) -> Result<Connection> {
+    let c = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(std::time::Duration::from_secs(60))?;
+    c.pragma_update(None, "query_only", true)?;
+    c.pragma_update(None, "cache_size", -65536)?;
+    Ok(c)
 }
 
 /// Percent-encodes a path for a SQLite `file:` URI.
@@ -286,7 +299,7 @@ impl EmbeddedStore {
         // NORMAL is safe against process crashes (kill -9) in WAL mode; only an OS crash can
         // lose the last transactions, never consistency.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "cache_size", -262_144)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Keep the WAL file from staying at its high-water mark after big batches.
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
@@ -311,6 +324,7 @@ impl EmbeddedStore {
         let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
         let mut store = Self {
             dir: dir.clone(),
+            reader: Mutex::new(open_reader(&db)?),
             conn: Mutex::new(conn),
             index,
             write: None,
@@ -356,6 +370,7 @@ impl EmbeddedStore {
         let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
         Ok(Self {
             dir: dir.to_path_buf(),
+            reader: Mutex::new(open_reader(&db)?),
             conn: Mutex::new(conn),
             index,
             write: None,
@@ -368,6 +383,11 @@ impl EmbeddedStore {
         &self.dir
     }
 
+    /// The read connection: queries never wait for the writer's open transaction (WAL).
+    fn rconn(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A poisoned lock only means another thread panicked mid-call; SQLite rolled back.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -377,7 +397,7 @@ impl EmbeddedStore {
     pub fn index_lag(&self) -> Result<i64> {
         let w = self.index.watermark()?;
         Ok(self
-            .conn()
+            .rconn()
             .query_row("SELECT COUNT(*) FROM documents WHERE id > ?1", [w], |r| {
                 r.get(0)
             })?)
@@ -386,7 +406,7 @@ impl EmbeddedStore {
     /// True if this file was ingested completely with the same size and modification time.
     pub fn file_unchanged(&self, key: &FileKey) -> Result<bool> {
         let row: Option<(i64, i64)> = self
-            .conn()
+            .rconn()
             .query_row(
                 "SELECT size, mtime_ns FROM ingested_files WHERE path = ?1",
                 [&key.path],
@@ -796,7 +816,8 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
             .execute(params![story, s])?;
     }
     {
-        let mut st = tx.prepare_cached("INSERT INTO doc_lsh(key, doc) VALUES (?1, ?2)")?;
+        let mut st =
+            tx.prepare_cached("INSERT OR IGNORE INTO doc_lsh(key, doc) VALUES (?1, ?2)")?;
         for k in &p.doc_keys {
             st.execute(params![k, id])?;
         }
@@ -921,7 +942,8 @@ fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result
         tx.prepare_cached("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?
             .execute(params![cluster, c])?;
     }
-    let mut st = tx.prepare_cached("INSERT INTO quote_lsh(key, quote) VALUES (?1, ?2)")?;
+    let mut st =
+        tx.prepare_cached("INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES (?1, ?2)")?;
     for k in &q.keys {
         st.execute(params![k, qid])?;
     }
@@ -951,13 +973,13 @@ impl Store for EmbeddedStore {
 
     fn contains(&self, content_hash: &str) -> Result<bool> {
         Ok(self
-            .conn()
+            .rconn()
             .prepare_cached("SELECT 1 FROM documents WHERE content_hash = ?1")?
             .exists([content_hash])?)
     }
 
     fn get(&self, key: &str) -> Result<Option<StoredDocument>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let sql = "SELECT id, story, ingested_at, text, analysis FROM documents WHERE ";
         let row = if let Ok(id) = key.parse::<i64>() {
             conn.query_row(&format!("{sql} id = ?1"), [id], |r| {
@@ -1009,7 +1031,7 @@ impl Store for EmbeddedStore {
         }
         let gen = self.index.snippets(query.as_ref())?;
         let words = self.index.query_words(query.as_ref());
-        let conn = self.conn();
+        let conn = self.rconn();
         let mut doc_st = conn.prepare_cached(
             "SELECT doc_id, content_hash, title, outlet, dateline, text FROM documents WHERE id = ?1",
         )?;
@@ -1104,7 +1126,7 @@ impl Store for EmbeddedStore {
     }
 
     fn stories(&self, limit: usize) -> Result<Vec<Story>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let ids: Vec<i64> = conn
             .prepare(
                 "SELECT story FROM documents GROUP BY story HAVING COUNT(*) > 1
@@ -1122,7 +1144,7 @@ impl Store for EmbeddedStore {
     }
 
     fn story(&self, id: i64) -> Result<Option<Story>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let story: Option<i64> = conn
             .query_row("SELECT story FROM documents WHERE id = ?1", [id], |r| {
                 r.get(0)
@@ -1135,7 +1157,7 @@ impl Store for EmbeddedStore {
     }
 
     fn quote_clusters(&self, speaker: Option<&str>, limit: usize) -> Result<Vec<QuoteCluster>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let ids: Vec<i64> = match speaker {
             Some(s) => conn
                 .prepare(
@@ -1163,7 +1185,7 @@ impl Store for EmbeddedStore {
     }
 
     fn quote_spread(&self, id: i64) -> Result<Option<QuoteCluster>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let cluster: Option<i64> = conn
             .query_row("SELECT cluster FROM quotes WHERE id = ?1", [id], |r| {
                 r.get(0)
@@ -1176,7 +1198,7 @@ impl Store for EmbeddedStore {
     }
 
     fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let top: Vec<(String, String, i64, i64)> = conn
             .prepare(
                 "SELECT norm, type, COUNT(DISTINCT doc) AS docs, SUM(mentions) AS m
@@ -1225,7 +1247,7 @@ impl Store for EmbeddedStore {
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
-        let conn = self.conn();
+        let conn = self.rconn();
         let norm = entity.trim().to_lowercase();
         let alias = serde_json::to_string(&norm).unwrap_or_default();
         let dates: Vec<Option<String>> = conn
@@ -1273,7 +1295,7 @@ impl Store for EmbeddedStore {
     }
 
     fn stats(&self) -> Result<Stats> {
-        let conn = self.conn();
+        let conn = self.rconn();
         Ok(Stats {
             documents: count(&conn, "SELECT COUNT(*) FROM documents")?,
             entity_clusters: count(

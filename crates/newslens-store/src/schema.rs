@@ -43,8 +43,7 @@ CREATE TABLE document_sources(
     dateline TEXT,
     PRIMARY KEY(doc, source)
 ) WITHOUT ROWID;
-CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX doc_lsh_key ON doc_lsh(key);
+CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
 CREATE TABLE entity_clusters(
     doc INTEGER NOT NULL REFERENCES documents(id),
     idx INTEGER NOT NULL,
@@ -83,8 +82,7 @@ CREATE TABLE quotes(
 );
 CREATE INDEX quotes_cluster ON quotes(cluster);
 CREATE INDEX quotes_speaker ON quotes(speaker_norm);
-CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL);
-CREATE INDEX quote_lsh_key ON quote_lsh(key);
+CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL, PRIMARY KEY(key, quote)) WITHOUT ROWID;
 CREATE TABLE techniques(
     doc INTEGER NOT NULL,
     idx INTEGER NOT NULL,
