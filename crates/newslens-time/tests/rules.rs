@@ -165,6 +165,22 @@ fn absolute_dates() {
 }
 
 #[test]
+fn parts_of_periods() {
+    let t = "Growth slowed in mid-2012 and talks will end by the end of March.";
+    let xs = run(t);
+    let mid = find(t, &xs, "mid-2012");
+    assert_eq!(
+        (mid.value.as_deref(), mid.modifier.as_deref()),
+        (Some("2012"), Some("MID"))
+    );
+    let end = find(t, &xs, "the end of March");
+    assert_eq!(
+        (end.value.as_deref(), end.modifier.as_deref()),
+        (Some("2025-03"), Some("END"))
+    );
+}
+
+#[test]
 fn since_year_spans_only_the_year() {
     let t = "It is his first visit since 2000.";
     let xs = run(t);
@@ -305,6 +321,10 @@ fn times_of_day() {
     assert!(xs
         .iter()
         .any(|x| x.value.as_deref().is_some_and(|v| v.ends_with("T21:00"))));
+    assert_eq!(
+        value_of("The ceasefire began at 1000 GMT.", "1000 GMT"),
+        "2024-10-16T10:00"
+    );
     assert_eq!(
         value_of("Ministers met this morning.", "this morning"),
         "2024-10-16TMO"
