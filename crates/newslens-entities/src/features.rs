@@ -31,11 +31,6 @@ struct Tok {
     gaz: (u8, u8),
     /// Document evidence: 0 none, 1 seen capitalised mid-sentence, 2 seen lowercase, 3 both.
     doc: u8,
-    /// First-pass label history of this word in the document: majority type (0 = O,
-    /// 1..=4 = PER/ORG/LOC/MISC) * 8 + share bucket (0..=4) + 1; 0 when there is none.
-    hist: u8,
-    /// Bit `t` set when the word was labelled with type `t` (1..=4) somewhere in the document.
-    hist_types: u8,
 }
 
 /// Document-level case evidence: for each lowercase form, whether it was seen capitalised or
@@ -138,6 +133,7 @@ pub fn all_caps_sentence<S: AsRef<str>>(s: &[S]) -> bool {
 pub struct Extractor {
     toks: Vec<Tok>,
     gaz: Vec<(u8, u8)>,
+    hist: Vec<(u8, u8)>,
 }
 
 fn shapes(w: &str, lower: &mut String, shape: &mut String, short: &mut String) -> u8 {
@@ -249,7 +245,6 @@ impl Extractor {
             t.case = lex.case_bucket(&t.lower);
             t.gaz = self.gaz[i];
             t.doc = doc.map_or(0, |d| d.get(&t.lower));
-            (t.hist, t.hist_types) = doc.map_or((0, 0), |d| d.hist(&t.lower));
         }
         let toks = &self.toks[..n];
         let pad = Tok {
@@ -352,20 +347,47 @@ impl Extractor {
                 push(FeatureHash::new(25).str(w));
             }
             push(FeatureHash::new(26).str(&p1.lower).str(&n1.lower));
-            if t.hist != 0 {
-                push(FeatureHash::new(27).u64(u64::from(t.hist)));
-                push(FeatureHash::new(28).u64(u64::from(t.hist_types)));
+            out.end_token();
+        }
+    }
+
+    /// Second-pass features: the first-pass features `base` of each token plus the label
+    /// history of the word (and its neighbours) in the document (see
+    /// [`DocContext::set_history`]).
+    pub fn add_history<S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        doc: &DocContext,
+        base: &FeatureSeq,
+        bits: u32,
+        out: &mut FeatureSeq,
+    ) {
+        out.clear();
+        self.hist.clear();
+        self.hist
+            .extend(words.iter().map(|w| doc.hist(&w.as_ref().to_lowercase())));
+        let headline = all_caps_sentence(words);
+        let n = words.len();
+        for i in 0..n {
+            for &r in base.token(i) {
+                out.push(r);
+            }
+            // Hist value: majority type (0 = O, 1..=4 = PER/ORG/LOC/MISC) * 8 + share bucket
+            // (0..=4) + 1, 0 when unseen; types: bit t set when labelled type t somewhere.
+            let (h, types) = self.hist[i];
+            let p1 = if i > 0 { self.hist[i - 1].0 } else { 0xff };
+            let n1 = if i + 1 < n { self.hist[i + 1].0 } else { 0xff };
+            let mut push = |f: FeatureHash| out.push(f.row(bits));
+            if h != 0 {
+                push(FeatureHash::new(27).u64(u64::from(h)));
+                push(FeatureHash::new(28).u64(u64::from(types)));
                 push(
                     FeatureHash::new(29)
-                        .u64(u64::from(t.hist))
-                        .u64(u64::from(first || headline)),
+                        .u64(u64::from(h))
+                        .u64(u64::from(i == 0 || headline)),
                 );
             }
-            push(
-                FeatureHash::new(30)
-                    .u64(u64::from(p1.hist))
-                    .u64(u64::from(n1.hist)),
-            );
+            push(FeatureHash::new(30).u64(u64::from(p1)).u64(u64::from(n1)));
             out.end_token();
         }
     }

@@ -17,39 +17,76 @@ use crate::gazetteer::{Gazetteer, PhraseTable};
 use crate::lexicon::Lexicon;
 use crate::{wordtok, EntitiesError};
 
-const MAGIC: &[u8; 8] = b"NLNER002";
+const MAGIC: &[u8; 8] = b"NLNER004";
 
-/// BIO labels, in label-id order.
-pub const LABELS: [&str; 9] = [
-    "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
+/// BILOU labels, in label-id order: `O`, then for PER, ORG, LOC, MISC the Begin, Inside,
+/// Last and Unit-length labels (id = 1 + 4·type + prefix).
+pub const LABELS: [&str; 17] = [
+    "O", "B-PER", "I-PER", "L-PER", "U-PER", "B-ORG", "I-ORG", "L-ORG", "U-ORG", "B-LOC", "I-LOC",
+    "L-LOC", "U-LOC", "B-MISC", "I-MISC", "L-MISC", "U-MISC",
 ];
+
+const TYPES: [EntityType; 4] = [
+    EntityType::Person,
+    EntityType::Organisation,
+    EntityType::Location,
+    EntityType::Misc,
+];
+const P_B: usize = 0;
+const P_I: usize = 1;
+const P_L: usize = 2;
+const P_U: usize = 3;
+
+fn split(id: usize) -> Option<(usize, usize)> {
+    (id > 0).then(|| ((id - 1) / 4, (id - 1) % 4))
+}
 
 /// Entity type of a label id (`None` for `O`).
 pub fn label_type(id: usize) -> Option<EntityType> {
-    match id {
-        1 | 2 => Some(EntityType::Person),
-        3 | 4 => Some(EntityType::Organisation),
-        5 | 6 => Some(EntityType::Location),
-        7 | 8 => Some(EntityType::Misc),
-        _ => None,
+    split(id).and_then(|(t, _)| TYPES.get(t).copied())
+}
+
+/// The CoNLL (IOB2) tag of a label id: `L-` becomes `I-`, `U-` becomes `B-`.
+pub fn bio_tag(id: usize) -> String {
+    match split(id) {
+        None => "O".into(),
+        Some((t, p)) => {
+            let pre = if p == P_I || p == P_L { "I" } else { "B" };
+            format!("{pre}-{}", TYPES[t].as_str())
+        }
     }
 }
 
-fn is_inside(id: usize) -> bool {
-    id > 0 && id & 1 == 0
+/// BILOU label ids of one sentence from its CoNLL tags (chunks read as conlleval reads them).
+fn bilou_ids<S: AsRef<str>>(tags: &[S]) -> Vec<usize> {
+    let mut out = vec![0; tags.len()];
+    for c in newslens_eval::conll::chunks(tags) {
+        let Some(t) = TYPES.iter().position(|x| x.as_str() == c.kind) else {
+            continue;
+        };
+        let id = |p: usize| 1 + 4 * t + p;
+        if c.end - c.start == 1 {
+            out[c.start] = id(P_U);
+        } else {
+            out[c.start] = id(P_B);
+            for o in &mut out[c.start + 1..c.end - 1] {
+                *o = id(P_I);
+            }
+            out[c.end - 1] = id(P_L);
+        }
+    }
+    out
 }
 
-fn label_id(tag: &str) -> usize {
-    // IOB1 files use I- at entity starts; treat B/I by the tag itself, unknown as O.
-    LABELS.iter().position(|l| *l == tag).unwrap_or(0)
-}
-
-/// BIO constraint: I-X only after B-X or I-X.
+/// BILOU constraints: I/L continue a B/I of the same type; B/U/O may not follow an open B/I.
 fn allowed(prev: Option<usize>, next: usize) -> bool {
-    if !is_inside(next) {
-        return true;
+    let open = prev.and_then(split).filter(|(_, p)| *p == P_B || *p == P_I);
+    match (open, split(next)) {
+        (Some((t, _)), Some((u, p))) if p == P_I || p == P_L => t == u,
+        (None, Some((_, p))) if p == P_I || p == P_L => false,
+        (Some(_), _) => false,
+        (None, _) => true,
     }
-    matches!(prev, Some(p) if p != 0 && (p + 1) >> 1 == (next + 1) >> 1)
 }
 
 /// Entity spans `[start, end)` in token indexes from label ids.
@@ -57,16 +94,26 @@ pub fn spans(labels: &[usize]) -> Vec<(usize, usize, EntityType)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < labels.len() {
-        match label_type(labels[i]) {
-            Some(t) => {
+        match split(labels[i]) {
+            Some((t, p)) if p == P_B || p == P_U => {
                 let mut j = i + 1;
-                while j < labels.len() && is_inside(labels[j]) && label_type(labels[j]) == Some(t) {
-                    j += 1;
+                if p == P_B {
+                    while j < labels.len() {
+                        match split(labels[j]) {
+                            Some((u, q)) if u == t && (q == P_I || q == P_L) => {
+                                j += 1;
+                                if q == P_L {
+                                    break;
+                                }
+                            }
+                            _ => break,
+                        }
+                    }
                 }
-                out.push((i, j, t));
+                out.push((i, j, TYPES[t]));
                 i = j;
             }
-            None => i += 1,
+            _ => i += 1,
         }
     }
     out
@@ -114,6 +161,7 @@ pub struct NerModel {
 pub struct Scratch {
     extractor: Extractor,
     feats: FeatureSeq,
+    base: Vec<FeatureSeq>,
     viterbi: Viterbi,
 }
 
@@ -208,23 +256,36 @@ impl NerModel {
         scratch: &mut Scratch,
     ) -> Vec<Vec<usize>> {
         let mut doc = DocContext::new(sentences);
-        let first: Vec<Vec<usize>> = sentences
-            .iter()
-            .map(|s| {
-                let mut out = Vec::new();
-                self.tag_with(&self.seq, s, Some(&doc), scratch, &mut out);
-                out
-            })
-            .collect();
+        if scratch.base.len() < sentences.len() {
+            scratch.base.resize_with(sentences.len(), FeatureSeq::new);
+        }
+        let mut first = Vec::with_capacity(sentences.len());
+        for (s, base) in sentences.iter().zip(scratch.base.iter_mut()) {
+            scratch.extractor.extract(
+                s,
+                &self.lexicon,
+                &self.phrases,
+                Some(&doc),
+                self.seq.bits(),
+                base,
+            );
+            let mut out = Vec::new();
+            self.seq.decode_with(&mut scratch.viterbi, base, &mut out);
+            first.push(out);
+        }
         let Some(second) = &self.second else {
             return first;
         };
         doc.set_history(sentences, &types_of(&first));
         sentences
             .iter()
-            .map(|s| {
-                let mut out = Vec::new();
-                self.tag_with(second, s, Some(&doc), scratch, &mut out);
+            .zip(&scratch.base)
+            .zip(first)
+            .map(|((s, base), mut out)| {
+                scratch
+                    .extractor
+                    .add_history(s, &doc, base, second.bits(), &mut scratch.feats);
+                second.decode_with(&mut scratch.viterbi, &scratch.feats, &mut out);
                 out
             })
             .collect()
@@ -235,7 +296,11 @@ impl NerModel {
 fn types_of(labels: &[Vec<usize>]) -> Vec<Vec<u8>> {
     labels
         .iter()
-        .map(|s| s.iter().map(|l| ((l + 1) >> 1) as u8).collect())
+        .map(|s| {
+            s.iter()
+                .map(|l| split(*l).map_or(0, |(t, _)| t as u8 + 1))
+                .collect()
+        })
         .collect()
 }
 
@@ -255,6 +320,8 @@ pub struct TrainConfig {
     pub bits: u32,
     /// Random seed.
     pub seed: u64,
+    /// Models (shuffling seeds) averaged per pass.
+    pub seeds: usize,
 }
 
 impl TrainConfig {
@@ -267,6 +334,7 @@ impl TrainConfig {
             epochs: 25,
             bits: 20,
             seed: 20_240_616,
+            seeds: 3,
         }
     }
 }
@@ -338,7 +406,7 @@ pub fn evaluate(
         let sents = doc_sentences(d);
         for (s, labels) in d.sentences.iter().zip(model.tag_document(&sents)) {
             gold.push(s.iter().map(|t| t.tag.clone()).collect::<Vec<_>>());
-            pred.push(labels.iter().map(|l| LABELS[*l]).collect::<Vec<_>>());
+            pred.push(labels.iter().map(|l| bio_tag(*l)).collect::<Vec<_>>());
         }
     }
     newslens_eval::conll::score(&gold, &pred)
@@ -352,28 +420,46 @@ fn featurize(
     lexicon: &Lexicon,
     phrases: &PhraseTable,
     bits: u32,
-    history: Option<&[Vec<Vec<u8>>]>,
 ) -> Vec<Data> {
     let mut ex = Extractor::default();
     docs.iter()
-        .enumerate()
-        .map(|(k, d)| {
+        .map(|d| {
             let sents = doc_sentences(d);
-            let mut ctx = DocContext::new(&sents);
-            if let Some(h) = history {
-                ctx.set_history(&sents, &h[k]);
-            }
+            let ctx = DocContext::new(&sents);
             d.sentences
                 .iter()
                 .zip(&sents)
                 .map(|(s, words)| {
                     let mut f = FeatureSeq::new();
                     ex.extract(words, lexicon, phrases, Some(&ctx), bits, &mut f);
-                    (f, s.iter().map(|t| label_id(&t.tag)).collect::<Vec<_>>())
+                    let tags: Vec<&str> = s.iter().map(|t| t.tag.as_str()).collect();
+                    (f, bilou_ids(&tags))
                 })
                 .collect()
         })
         .collect()
+}
+
+/// Second-pass training data: first-pass features plus label history per document.
+fn with_history(
+    docs: &[newslens_eval::conll::ConllDocument],
+    base: &[Data],
+    history: &[Vec<Vec<u8>>],
+    bits: u32,
+) -> Data {
+    let mut ex = Extractor::default();
+    let mut out = Vec::new();
+    for ((d, data), h) in docs.iter().zip(base).zip(history) {
+        let sents = doc_sentences(d);
+        let mut ctx = DocContext::new(&sents);
+        ctx.set_history(&sents, h);
+        for (words, (f, gold)) in sents.iter().zip(data) {
+            let mut g = FeatureSeq::new();
+            ex.add_history(words, &ctx, f, bits, &mut g);
+            out.push((g, gold.clone()));
+        }
+    }
+    out
 }
 
 fn new_trainer(bits: u32) -> SequenceTrainer {
@@ -381,12 +467,52 @@ fn new_trainer(bits: u32) -> SequenceTrainer {
     SequenceTrainer::new(bits, labels, allowed)
 }
 
+/// Trains one pass with `cfg.seeds` shuffling seeds (early stopping on the dev set per
+/// seed) and returns the mean of the models, with the largest best epoch.
+#[allow(clippy::too_many_arguments)]
+fn train_pass_averaged(
+    data: &Data,
+    cfg: &TrainConfig,
+    epochs: usize,
+    dev_f1: &mut dyn FnMut(SequenceModel) -> Option<(f64, String)>,
+    name: &str,
+    report: &mut TrainReport,
+    progress: &mut dyn FnMut(&str),
+) -> (SequenceModel, usize) {
+    let mut models = Vec::new();
+    let mut best_epoch = 0;
+    for k in 0..cfg.seeds.max(1) {
+        let c = TrainConfig {
+            seed: cfg.seed.wrapping_add(k as u64 * 7919),
+            ..cfg.clone()
+        };
+        let (m, e) = train_pass(
+            data,
+            &c,
+            epochs,
+            &mut *dev_f1,
+            &format!("{name} seed {}", k + 1),
+            report,
+            progress,
+        );
+        models.push(m);
+        best_epoch = best_epoch.max(e);
+    }
+    let m = SequenceModel::mean(&models).unwrap_or_else(|| models.swap_remove(0));
+    if let Some((_, msg)) = dev_f1(m.clone()) {
+        let line = format!("{name} mean of {} seeds: dev {msg}", models.len().max(1));
+        progress(&line);
+        report.log.push(line);
+    }
+    (m, best_epoch)
+}
+
 /// Trains one pass with early stopping on `dev_f1` (when given) and returns the best model.
 fn train_pass(
     data: &Data,
     cfg: &TrainConfig,
     epochs: usize,
-    mut dev_f1: Option<&mut dyn FnMut(SequenceModel) -> (f64, String)>,
+    dev_f1: &mut dyn FnMut(SequenceModel) -> Option<(f64, String)>,
     name: &str,
     report: &mut TrainReport,
     progress: &mut dyn FnMut(&str),
@@ -399,9 +525,8 @@ fn train_pass(
         let errors = trainer.epoch(data, &mut rng);
         let model = trainer.model();
         let mut line = format!("{name} epoch {epoch}: {errors} token errors");
-        let f1 = match dev_f1.as_deref_mut() {
-            Some(f) => {
-                let (f1, msg) = f(model.clone());
+        let f1 = match dev_f1(model.clone()) {
+            Some((f1, msg)) => {
                 line += &format!("; dev {msg}");
                 f1
             }
@@ -415,7 +540,7 @@ fn train_pass(
         }
         progress(&line);
         report.log.push(line);
-        if since_best >= 5 {
+        if since_best >= 8 {
             break;
         }
     }
@@ -487,22 +612,20 @@ pub fn train(
     };
 
     // Pass 1.
-    let per_doc = featurize(&train_docs, &lexicon, &phrases, cfg.bits, None);
+    let per_doc = featurize(&train_docs, &lexicon, &phrases, cfg.bits);
     let data1: Data = per_doc.iter().flatten().cloned().collect();
     let mut dev_eval1 = |m: SequenceModel| {
-        let s = evaluate(&make(m, None), dev_docs.as_deref().unwrap_or(&[]));
-        (
+        let s = evaluate(&make(m, None), dev_docs.as_deref()?);
+        Some((
             s.f1,
             format!("P {:.4} R {:.4} F1 {:.4}", s.precision, s.recall, s.f1),
-        )
+        ))
     };
-    let (first, best1) = train_pass(
+    let (first, best1) = train_pass_averaged(
         &data1,
         cfg,
         cfg.epochs,
-        dev_docs
-            .is_some()
-            .then_some(&mut dev_eval1 as &mut dyn FnMut(_) -> _),
+        &mut dev_eval1,
         "pass 1",
         &mut report,
         progress,
@@ -523,7 +646,7 @@ pub fn train(
             &data,
             cfg,
             best1.max(1),
-            None,
+            &mut |_| None,
             &format!("fold {}", fold + 1),
             &mut report,
             progress,
@@ -535,30 +658,20 @@ pub fn train(
             }
         }
     }
+    let data2 = with_history(&train_docs, &per_doc, &history, cfg.bits);
     drop(per_doc);
-
-    // Pass 2.
-    let data2: Data = featurize(&train_docs, &lexicon, &phrases, cfg.bits, Some(&history))
-        .into_iter()
-        .flatten()
-        .collect();
     let mut dev_eval2 = |m: SequenceModel| {
-        let s = evaluate(
-            &make(first.clone(), Some(m)),
-            dev_docs.as_deref().unwrap_or(&[]),
-        );
-        (
+        let s = evaluate(&make(first.clone(), Some(m)), dev_docs.as_deref()?);
+        Some((
             s.f1,
             format!("P {:.4} R {:.4} F1 {:.4}", s.precision, s.recall, s.f1),
-        )
+        ))
     };
-    let (second, best2) = train_pass(
+    let (second, best2) = train_pass_averaged(
         &data2,
         cfg,
         cfg.epochs,
-        dev_docs
-            .is_some()
-            .then_some(&mut dev_eval2 as &mut dyn FnMut(_) -> _),
+        &mut dev_eval2,
         "pass 2",
         &mut report,
         progress,
@@ -579,20 +692,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bio_constraints_and_spans() {
+    fn bilou_constraints_spans_and_tags() {
+        let ids = bilou_ids(&["B-PER", "I-PER", "I-PER", "O", "B-LOC", "B-ORG", "I-ORG"]);
+        assert_eq!(ids, vec![1, 2, 3, 0, 12, 5, 7]);
         assert!(allowed(None, 1));
         assert!(!allowed(None, 2));
         assert!(allowed(Some(1), 2));
-        assert!(!allowed(Some(3), 2));
-        assert!(allowed(Some(4), 4));
-        let s = spans(&[1, 2, 0, 5, 3, 4]);
+        assert!(allowed(Some(2), 3));
+        assert!(!allowed(Some(1), 7), "L-ORG cannot close B-PER");
+        assert!(!allowed(Some(1), 0), "B-PER must be closed");
+        assert!(allowed(Some(3), 12));
         assert_eq!(
-            s,
+            spans(&ids),
             vec![
-                (0, 2, EntityType::Person),
-                (3, 4, EntityType::Location),
-                (4, 6, EntityType::Organisation)
+                (0, 3, EntityType::Person),
+                (4, 5, EntityType::Location),
+                (5, 7, EntityType::Organisation)
             ]
+        );
+        let tags: Vec<String> = ids.iter().map(|i| bio_tag(*i)).collect();
+        assert_eq!(
+            tags,
+            ["B-PER", "I-PER", "I-PER", "O", "B-LOC", "B-ORG", "I-ORG"]
         );
     }
 }

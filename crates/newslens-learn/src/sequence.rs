@@ -121,6 +121,30 @@ impl SequenceModel {
         })
     }
 
+    /// The mean of models with the same labels and table shape (e.g. trained with different
+    /// seeds); `None` when they do not match.
+    pub fn mean(models: &[SequenceModel]) -> Option<SequenceModel> {
+        let first = models.first()?;
+        if models
+            .iter()
+            .any(|m| m.labels != first.labels || m.allowed != first.allowed)
+        {
+            return None;
+        }
+        let tables: Vec<&Weights> = models.iter().map(|m| &m.emissions).collect();
+        let emissions = Weights::mean(&tables)?;
+        let k = models.len() as f32;
+        let transitions = (0..first.transitions.len())
+            .map(|i| models.iter().map(|m| m.transitions[i]).sum::<f32>() / k)
+            .collect();
+        Some(SequenceModel {
+            labels: first.labels.clone(),
+            emissions,
+            transitions,
+            allowed: first.allowed.clone(),
+        })
+    }
+
     /// Viterbi decoding: writes the best label id of every token into `out`.
     pub fn decode(&self, seq: &FeatureSeq, out: &mut Vec<usize>) {
         let mut scratch = Viterbi::default();
@@ -351,6 +375,11 @@ mod tests {
         let mut out2 = Vec::new();
         back.decode(&seq(&["the", "big", "Ann", "Lee", "ran"]), &mut out2);
         assert_eq!(out2, vec![0, 0, 1, 2, 0]);
+        // The mean of a model with itself decides the same way.
+        let twice = SequenceModel::mean(&[back.clone(), back.clone()]).unwrap();
+        let mut out3 = Vec::new();
+        twice.decode(&seq(&["the", "big", "Ann", "Lee", "ran"]), &mut out3);
+        assert_eq!(out3, out2);
         // An unseen word at the start can never be I.
         back.decode(&seq(&["zzz"]), &mut out2);
         assert_ne!(out2[0], 2);

@@ -55,6 +55,31 @@ impl Weights {
         }
     }
 
+    /// The element-wise mean of tables of the same shape (`None` if shapes differ or empty).
+    /// Averaging perceptrons trained with different seeds reduces their variance.
+    pub fn mean(tables: &[&Weights]) -> Option<Weights> {
+        let first = tables.first()?;
+        if tables
+            .iter()
+            .any(|t| t.bits != first.bits || t.n_classes != first.n_classes)
+        {
+            return None;
+        }
+        let k = tables.len() as f32;
+        let mut w = first.w.clone();
+        for t in &tables[1..] {
+            for (a, b) in w.iter_mut().zip(&t.w) {
+                *a += *b;
+            }
+        }
+        w.iter_mut().for_each(|x| *x /= k);
+        Some(Weights {
+            bits: first.bits,
+            n_classes: first.n_classes,
+            w,
+        })
+    }
+
     /// Rows with at least one non-zero weight.
     pub fn nonzero_rows(&self) -> usize {
         self.w
