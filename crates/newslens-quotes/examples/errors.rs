@@ -21,6 +21,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let a = newslens_quotes::train::prepare(art, &[]);
         let pred = newslens_quotes::train::predicted_spans(&stage, &a);
         let empty = Default::default();
+        if std::env::var("CUEDIAG").is_ok() {
+            let v = newslens_quotes::view::View::new(&a);
+            let m = stage.model();
+            let cands = m.candidates(&v);
+            let acc = m.cues(&v);
+            let pc = pred.get(&Role::Cue).unwrap_or(&empty);
+            for g in &art.spans[&Role::Cue] {
+                if pc.contains(g) {
+                    *fnc.entry("found".into()).or_default() += 1;
+                    continue;
+                }
+                let is = |c: &newslens_quotes::model::Candidate| {
+                    let sp = v.span(c.first, c.last);
+                    (sp.start, sp.end) == *g
+                };
+                let in_q = v
+                    .toks
+                    .iter()
+                    .position(|t| t.span.start == g.0)
+                    .is_some_and(|k| v.region_of[k].is_some());
+                let k = if acc.iter().any(|(c, _)| is(c)) {
+                    if in_q {
+                        "accepted, dropped (in quote)"
+                    } else {
+                        "accepted, dropped"
+                    }
+                } else if cands.iter().any(is) {
+                    "candidate rejected"
+                } else {
+                    "not a candidate"
+                };
+                *fnc.entry(k.into()).or_default() += 1;
+            }
+            continue;
+        }
         if std::env::var("ATTR").is_ok() {
             // Gold attributions whose cue was found: is the content right?
             let pc = pred.get(&Role::Cue).unwrap_or(&empty);

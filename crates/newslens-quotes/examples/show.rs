@@ -7,6 +7,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(&path)?;
     let mut a = Analysis::new(Document::from_text("x", text));
     newslens_text::segment(&mut a);
+    if let Some(e) = &a.entities {
+        for c in &e.clusters {
+            let ms: Vec<&str> = c
+                .mentions
+                .iter()
+                .map(|&m| a.slice(e.mentions[m].span))
+                .collect();
+            println!(
+                "cluster {} {} {:?} {:?}",
+                c.id, c.canonical, c.entity_type, ms
+            );
+        }
+    }
     let stage = newslens_quotes::QuoteStage::new();
     stage.annotate(&mut a)?;
     if std::env::var("SHOW_CANDIDATES").is_ok() {

@@ -563,7 +563,7 @@ fn push_direct(v: &View, r: usize, a: &mut Attr) {
 /// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
 /// (and commas) between.
 fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Option<usize> {
-    let lo = c.first.saturating_sub(9).max(ss.saturating_sub(3));
+    let lo = c.first.saturating_sub(25).max(ss.saturating_sub(3));
     let r = region_closing_in(v, lo, c.first)?;
     let close = v.regions[r].close?;
     if v.para_of(close) != v.para_of(c.first) {
@@ -612,6 +612,12 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
         .rev()
         .find(|&k| v.lw[k] == "," || is_terminal(&v.lw[k]))?;
     if v.lw[comma] != "," || comma <= ss + 1 {
+        return None;
+    }
+    // "Megan Hester, senior associate at …, said parents …": the comma closes an apposition of
+    // the subject, and what follows the cue is the content.
+    let tail_words = (c.last + 1..se).filter(|&k| v.is_word(k)).count();
+    if comma + 1 == c.first && tail_words >= 3 && apposition_left(v, ss, comma).is_some() {
         return None;
     }
     // Between comma and cue: a subject (no verbs of its own); a second comma means apposition.

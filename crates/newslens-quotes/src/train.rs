@@ -90,6 +90,8 @@ pub struct Trained {
     pub lexicon_tsv: String,
 }
 
+/// Minimum number of annotated occurrences for a cue form to enter the lexicon.
+const MIN_GOLD: u32 = 2;
 /// Number of perceptron epochs.
 const EPOCHS: usize = 6;
 /// Shuffling seed.
@@ -117,7 +119,7 @@ pub fn train(
     }
     let mut lexicon: Vec<CueEntry> = gold_forms
         .iter()
-        .filter(|(f, n)| **n >= 2 && f.split(' ').count() <= 5)
+        .filter(|(f, n)| **n >= MIN_GOLD && f.split(' ').count() <= 5)
         .map(|(f, n)| CueEntry {
             form: f.clone(),
             gold: *n,
@@ -186,7 +188,7 @@ pub fn train(
         r.1 += e.occurrences;
     }
     lexicon.retain(|e| {
-        if e.seed || (e.gold as f32) >= 0.02 * e.occurrences as f32 && e.gold >= 2 {
+        if e.seed || (e.gold as f32) >= 0.02 * e.occurrences as f32 && e.gold >= MIN_GOLD {
             return true;
         }
         inflected.contains(&e.form)
