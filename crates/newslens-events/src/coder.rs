@@ -194,10 +194,26 @@ fn match_rest(view: &DocView, mut i: usize, e: usize, rest: &[String]) -> Option
         while i < e && DETERMINERS.contains(&view.w(i)) && view.w(i) != w {
             i += 1;
         }
-        if i >= e || view.w(i) != w {
+        // Nouns of a phrase may follow up to two modifiers ("staged a dramatic protest");
+        // particles and prepositions must follow directly ("meet with").
+        let gaps = if PREPS.contains(&w.as_str()) || matches!(w.as_str(), "up" | "down" | "out") {
+            0
+        } else {
+            2
+        };
+        let mut k = 0;
+        while k < gaps
+            && i + k < e
+            && view.w(i + k) != w
+            && view.toks[i + k].word
+            && view.men_at[i + k].is_none()
+        {
+            k += 1;
+        }
+        if i + k >= e || view.w(i + k) != w {
             return None;
         }
-        i += 1;
+        i += k + 1;
     }
     Some(i)
 }
@@ -209,19 +225,40 @@ fn verb_reading(view: &DocView, s: usize, m: VMatch, earlier: &[VMatch]) -> bool
         return m.form == Form::Past;
     };
     let pw = view.w(p);
-    if DETERMINERS.contains(&pw) || pw == "'s" || pw == "’s" {
+    // ("that" is mostly a complementiser or relative pronoun before a verb.)
+    if (DETERMINERS.contains(&pw) && pw != "that") || pw == "'s" || pw == "’s" {
         return false;
     }
+    // Right after another coded verb phrase it is its object ("supply arms").
+    if earlier.last().is_some_and(|v| v.end == m.head) {
+        return false;
+    }
+    let adjective_like = |w: &str| {
+        ["ic", "al", "ary", "ive", "ous", "ful", "ian", "ese", "ish"]
+            .iter()
+            .any(|suf| w.len() > 4 && w.ends_with(suf))
+    };
+    let conjunct_of_verb =
+        matches!(pw, "and" | "or") && earlier.last().is_some_and(|v| v.end + 3 >= p && v.end <= p);
     match m.form {
-        Form::Past | Form::S => true,
+        Form::Past => true,
+        // "-s" forms are plural nouns after modifiers and numbers ("economic sanctions", "two bans").
+        Form::S => {
+            !(PREPS.contains(&pw)
+                || view.toks[p]
+                    .lower
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b',')
+                || (matches!(pw, "and" | "or") && !conjunct_of_verb)
+                || (!view.toks[p].cap && adjective_like(pw)))
+        }
         Form::Ing => !PREPS.contains(&pw) || pw == "to",
         Form::Base => {
             pw == "to"
                 || MODALS.contains(&pw)
                 || NEG.contains(&pw)
                 || matches!(pw, "do" | "does" | "did" | "they" | "we" | "i" | "you")
-                || (matches!(pw, "and" | "or")
-                    && earlier.last().is_some_and(|v| v.end + 3 >= p && v.end <= p))
+                || conjunct_of_verb
         }
     }
 }
@@ -331,7 +368,9 @@ fn control_code(control: Control, own: Option<&str>, embedded: &str) -> Option<S
                 "06" => "031",
                 "07" => "033",
                 "08" => "035",
-                _ => own.unwrap_or("030"),
+                "01" | "02" | "03" => own.unwrap_or("030"),
+                // Intent to do something hostile is coded as the act itself ("pledged to expel").
+                _ => embedded,
             },
         },
         Control::Appeal => match root {
@@ -484,6 +523,27 @@ fn code_sentence(
         if needs_target && targets.is_empty() {
             continue;
         }
+        // "A, B and C met": every ordered pair of the participants.
+        if targets.is_empty() && actors.len() >= 2 && code.starts_with("04") {
+            for a in &actors {
+                for t in &actors {
+                    if a.cluster != t.cluster {
+                        out.push(Coded {
+                            sentence: si,
+                            action,
+                            head_tok: m.head,
+                            code: code.clone(),
+                            actor: Some(*a),
+                            target: Some(*t),
+                            modality,
+                            past: m.form == Form::Past,
+                            quote: None,
+                        });
+                    }
+                }
+            }
+            continue;
+        }
         let actors: Vec<Option<Arg>> = if actors.is_empty() {
             vec![None]
         } else {
@@ -532,7 +592,23 @@ fn arg(view: &DocView, mi: usize) -> Arg {
 /// position, extended over a coordinated list ("A, B and C are to ..."); a conjoined verb phrase
 /// ("thanked X ... and pledged") inherits the actors of the previous event in the sentence.
 fn subject(view: &DocView, s: usize, g: usize, out: &[Coded], first_new: usize) -> Vec<Arg> {
-    if g > s && matches!(view.w(g - 1), "and" | "but" | "or" | "then") && out.len() > first_new {
+    // A relative clause ("the group that has seized …"): the antecedent, if it is a name.
+    if g > s && matches!(view.w(g - 1), "that" | "which" | "who") {
+        return match g
+            .checked_sub(2)
+            .filter(|&k| k >= s)
+            .and_then(|k| view.men_at[k])
+        {
+            Some(mi) => vec![arg(view, mi)],
+            None => Vec::new(),
+        };
+    }
+    // A conjoined verb phrase or a purpose infinitive shares the previous event's actors.
+    let infinitive = g > s && view.w(g - 1) == "to";
+    if g > s
+        && (matches!(view.w(g - 1), "and" | "but" | "or" | "then") || infinitive)
+        && out.len() > first_new
+    {
         if let Some(prev) = out[first_new..].last() {
             let same: Vec<Arg> = out[first_new..]
                 .iter()
@@ -676,6 +752,7 @@ fn subject_or_listed(view: &DocView, s: usize, m2: usize) -> bool {
 fn pronoun(view: &DocView, at: usize) -> Option<Arg> {
     let w = view.w(at);
     let want_person = matches!(w, "he" | "she");
+    let any = w == "they";
     let from = view
         .sents
         .iter()
@@ -687,7 +764,9 @@ fn pronoun(view: &DocView, at: usize) -> Option<Arg> {
         .rev()
         .filter(|(_, m)| m.end <= at && m.start >= from)
         .find(|(_, m)| {
-            if want_person {
+            if any {
+                true
+            } else if want_person {
                 m.etype == EntityType::Person
             } else {
                 matches!(m.etype, EntityType::Organisation | EntityType::Location)

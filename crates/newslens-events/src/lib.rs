@@ -182,9 +182,7 @@ impl EventStage {
                     .find(|x| x.cue.is_some_and(|cue| cue.contains(&head)) && x.speaker.is_some())
                 {
                     let speaker = quote.speaker.unwrap_or_default();
-                    if c.actor.is_none_or(|ac| ac.cluster != speaker)
-                        && c.target.is_none_or(|t| t.cluster != speaker)
-                    {
+                    if c.actor.is_none() && c.target.is_none_or(|t| t.cluster != speaker) {
                         c.actor = Some(coder::Arg {
                             cluster: speaker,
                             span: quote.source.unwrap_or(head),
@@ -236,6 +234,12 @@ impl EventStage {
                     .flatten()
             });
             let code_of = |arg: Option<coder::Arg>| arg.and_then(|x| self.actor_code(a, x.cluster));
+            let (actor_code, target_code) = (code_of(c.actor), code_of(c.target));
+            // A statement about one's own country ("Syrian media reported … Aleppo") is not an
+            // evaluation of another actor.
+            if c.quote.is_some() && actor_code.is_some() && actor_code == target_code {
+                continue;
+            }
             scored.push((c.clone(), info.goldstein));
             events.push(Event {
                 id: events.len(),
@@ -252,8 +256,8 @@ impl EventStage {
                 date,
                 modality,
                 sentence: c.sentence,
-                actor_code: code_of(c.actor),
-                target_code: code_of(c.target),
+                actor_code,
+                target_code,
                 quote: c.quote,
             });
         }

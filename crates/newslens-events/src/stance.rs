@@ -95,6 +95,13 @@ pub(crate) struct QuoteJudgement {
     pub sentence: usize,
 }
 
+impl QuoteJudgement {
+    /// Number of distinct evaluative words behind the judgement.
+    pub fn words(&self) -> usize {
+        self.evidence.len()
+    }
+}
+
 /// Judges each quote (grouped by cue, so a partial quote inside reported speech counts once):
 /// for each other entity in the quote's sentences, the sentiment of the quoted words weighted by
 /// their distance to that entity.
@@ -204,9 +211,12 @@ pub(crate) fn judge_quotes(a: &Analysis, view: &DocView, hits: &[Hit]) -> Vec<Qu
                     let (d, cost) = if h.tok >= m.end {
                         let d = h.tok - m.end + 1;
                         (d, d as f32)
-                    } else {
+                    } else if h.tok < m.start {
                         let d = m.start - h.tok;
                         (d, d as f32 * 1.5)
+                    } else {
+                        // The word is part of the name ("Free Tibet").
+                        (0, 0.0)
                     };
                     (cost, d, mi)
                 })
@@ -268,7 +278,11 @@ pub(crate) fn quote_events(
     let mut out = Vec::new();
     for (k, j) in judgements.iter().enumerate() {
         let Some(cue) = j.cue else { continue };
-        if j.polarity.abs() < THRESHOLD {
+        if !view.toks.iter().any(|t| cue.contains(&t.span) && t.word) {
+            continue;
+        }
+        // A single evaluative word ("enjoyed support") is not a statement about someone.
+        if j.polarity.abs() < THRESHOLD || j.words() < 2 {
             continue;
         }
         // Only the entity the statement is most clearly about.
