@@ -18,7 +18,11 @@ fn repo() -> PathBuf {
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = bin();
     cmd.args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn newslens");
@@ -72,12 +76,22 @@ fn seed_article_acceptance() {
         eprintln!("skipping: {} is absent", seed.display());
         return;
     }
-    let out = run(&["analyze", seed.to_str().unwrap(), "--format", "json"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["analyze", seed.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema_version"], "1.0");
     assert_eq!(v["dateline"], "2024-10-16");
-    assert_eq!(v["title"], "Putin in North Korea: Support against Treacherous West");
+    assert_eq!(
+        v["title"],
+        "Putin in North Korea: Support against Treacherous West"
+    );
     assert_eq!(v["byline"], "Staff, Agencies");
     assert_eq!(v["language"], "en");
     assert_eq!(v["paragraphs"].as_array().unwrap().len(), 9);
@@ -88,21 +102,35 @@ fn seed_article_acceptance() {
 
 #[test]
 fn stdin_text_and_jsonl() {
-    let out = run(&["analyze", "-", "--format", "json"], Some("A Title\n\nBody one. Body two.".as_bytes()));
+    let out = run(
+        &["analyze", "-", "--format", "json"],
+        Some("A Title\n\nBody one. Body two.".as_bytes()),
+    );
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["title"], "A Title");
     assert_eq!(v["sentences"].as_array().unwrap().len(), 3);
     // Piped with no path and no --format: stdin, JSON Lines.
-    let out = run(&["analyze"], Some(b"{\"id\":\"x\",\"text\":\"One.\"}\n{\"id\":\"y\",\"text\":\"Two.\"}\n"));
+    let out = run(
+        &["analyze"],
+        Some(b"{\"id\":\"x\",\"text\":\"One.\"}\n{\"id\":\"y\",\"text\":\"Two.\"}\n"),
+    );
     assert!(out.status.success());
     let docs = jsonl(&out);
-    assert_eq!(docs.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>(), ["x", "y"]);
+    assert_eq!(
+        docs.iter()
+            .map(|d| d["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["x", "y"]
+    );
 }
 
 #[test]
 fn thousand_article_jsonl_keeps_order() {
-    let mut f = tempfile::Builder::new().suffix(".jsonl").tempfile().unwrap();
+    let mut f = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
     for i in 0..1000 {
         writeln!(
             f,
@@ -110,8 +138,21 @@ fn thousand_article_jsonl_keeps_order() {
         )
         .unwrap();
     }
-    let out = run(&["analyze", f.path().to_str().unwrap(), "--threads", "2", "--no-tokens"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &[
+            "analyze",
+            f.path().to_str().unwrap(),
+            "--threads",
+            "2",
+            "--no-tokens",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let docs = jsonl(&out);
     assert_eq!(docs.len(), 1000);
     for (i, d) in docs.iter().enumerate() {
@@ -128,9 +169,16 @@ fn directory_of_mixed_formats() {
         "<html><head><meta property=\"og:title\" content=\"Port Reopens\"><meta name=\"date\" content=\"2025-02-03\"></head><body><nav>Menu</nav><article><p>The port reopened on Monday after a strike.</p><p>“Work resumes,” the mayor said.</p></article></body></html>",
     )
     .unwrap();
-    std::fs::write(dir.path().join("b.txt"), "Second title\n\nÉmile Zola wrote “J’accuse” 🙂. Then more.").unwrap();
+    std::fs::write(
+        dir.path().join("b.txt"),
+        "Second title\n\nÉmile Zola wrote “J’accuse” 🙂. Then more.",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("c.jsonl"), "{\"text\":\"Third.\"}\n").unwrap();
-    let out = run(&["analyze", dir.path().to_str().unwrap(), "--format", "jsonl"], None);
+    let out = run(
+        &["analyze", dir.path().to_str().unwrap(), "--format", "jsonl"],
+        None,
+    );
     assert!(out.status.success());
     let docs = jsonl(&out);
     assert_eq!(docs.len(), 3);
@@ -154,49 +202,90 @@ fn bad_inputs_get_clear_errors_and_exit_codes() {
     let latin1 = dir.path().join("latin1.txt");
     std::fs::write(&latin1, b"Caf\xe9\n\nThe caf\xe9 opened.").unwrap();
     let bad_jsonl = dir.path().join("bad.jsonl");
-    std::fs::write(&bad_jsonl, "{\"text\":\"Fine.\"}\n{broken\n{\"title\":\"no text\"}\n").unwrap();
+    std::fs::write(
+        &bad_jsonl,
+        "{\"text\":\"Fine.\"}\n{broken\n{\"title\":\"no text\"}\n",
+    )
+    .unwrap();
 
     // Binary alone: nothing read → exit 1 with a clear message.
-    let out = run(&["analyze", bin_file.to_str().unwrap(), "--format", "json"], None);
+    let out = run(
+        &["analyze", bin_file.to_str().unwrap(), "--format", "json"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("binary"), "{err}");
     assert!(err.contains("nothing could be read"), "{err}");
 
-    let out = run(&["analyze", empty.to_str().unwrap(), "--format", "json"], None);
+    let out = run(
+        &["analyze", empty.to_str().unwrap(), "--format", "json"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 
-    let out = run(&["analyze", big.to_str().unwrap(), "--format", "json", "--max-bytes", "100"], None);
+    let out = run(
+        &[
+            "analyze",
+            big.to_str().unwrap(),
+            "--format",
+            "json",
+            "--max-bytes",
+            "100",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-bytes"));
 
     // Invalid UTF-8 is decoded lossily, with a warning in the output.
-    let out = run(&["analyze", latin1.to_str().unwrap(), "--format", "json"], None);
+    let out = run(
+        &["analyze", latin1.to_str().unwrap(), "--format", "json"],
+        None,
+    );
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["warnings"][0].as_str().unwrap().contains("invalid UTF-8"));
     check_spans(&v);
 
     // Bad JSON lines become error records in order; the good line is analysed; exit 0.
-    let out = run(&["analyze", bad_jsonl.to_str().unwrap(), "--format", "jsonl"], None);
+    let out = run(
+        &["analyze", bad_jsonl.to_str().unwrap(), "--format", "jsonl"],
+        None,
+    );
     assert!(out.status.success());
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 3);
     assert_eq!(recs[0]["text"], "Fine.");
     assert_eq!(recs[1]["error"]["line"], 2);
     assert_eq!(recs[2]["error"]["line"], 3);
-    assert!(recs[2]["error"]["message"].as_str().unwrap().contains("text"));
+    assert!(recs[2]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("text"));
 
     // A mix of good and bad files: exit 0, warnings on stderr.
-    let out = run(&["analyze", bin_file.to_str().unwrap(), latin1.to_str().unwrap(), "--format", "jsonl"], None);
+    let out = run(
+        &[
+            "analyze",
+            bin_file.to_str().unwrap(),
+            latin1.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+        None,
+    );
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
 
     // Usage errors exit 2.
     let out = run(&["analyze", "--format", "yaml"], None);
     assert_eq!(out.status.code(), Some(2));
-    let out = run(&["analyze", "--only", "nonsense", latin1.to_str().unwrap()], None);
+    let out = run(
+        &["analyze", "--only", "nonsense", latin1.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown stage"));
 }
@@ -204,7 +293,10 @@ fn bad_inputs_get_clear_errors_and_exit_codes() {
 #[test]
 fn pretty_report_when_asked() {
     let ex = repo().join("examples/grain-corridor.txt");
-    let out = run(&["analyze", ex.to_str().unwrap(), "--format", "pretty"], None);
+    let out = run(
+        &["analyze", ex.to_str().unwrap(), "--format", "pretty"],
+        None,
+    );
     assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.starts_with("Ankara Talks: Grain Corridor Deal Within Reach, Minister Says"));
@@ -216,11 +308,26 @@ fn pretty_report_when_asked() {
 #[test]
 fn snapshot_examples_text_layer() {
     let dir = repo().join("examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     assert!(files.len() >= 3);
     for f in files {
-        let out = run(&["analyze", f.to_str().unwrap(), "--format", "json", "--only", "text", "--no-tokens"], None);
+        let out = run(
+            &[
+                "analyze",
+                f.to_str().unwrap(),
+                "--format",
+                "json",
+                "--only",
+                "text",
+                "--no-tokens",
+            ],
+            None,
+        );
         assert!(out.status.success());
         let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
         check_spans(&v);
