@@ -421,3 +421,16 @@ fn seed_article_acceptance() {
     }
     assert_eq!(find(text, &xs, "2000").value.as_deref(), Some("2000"));
 }
+
+#[test]
+fn json_output_has_timex_fields() {
+    let a = run_with("The envoy is to visit Seoul on Tuesday.", dct());
+    let v = a.to_json_value().expect("json");
+    let t = &v["timexes"][0];
+    assert_eq!(t["type"], "DATE");
+    assert_eq!(t["value"], "2024-10-22");
+    assert_eq!(t["text"], "Tuesday");
+    assert_eq!(t["unresolved"], false);
+    let back = Analysis::from_json_value(v).expect("round trip");
+    assert_eq!(back.time, a.time);
+}
