@@ -953,7 +953,7 @@ impl Store for PgStore {
                 )
             } else {
                 format!(
-                    "SELECT d.id, ts_rank_cd(d.tsv, {tsq})::REAL AS score FROM documents d
+                    "SELECT d.id, ts_rank_cd(d.tsv, {tsq}, 1)::REAL AS score FROM documents d
                      WHERE d.tsv @@ {tsq} AND {filters} ORDER BY score DESC, d.id LIMIT $8"
                 )
             };
@@ -975,7 +975,7 @@ impl Store for PgStore {
             let score = if text.is_empty() {
                 "0::REAL".to_string()
             } else {
-                format!("ts_rank_cd(q.tsv, {tsq})::REAL")
+                format!("ts_rank_cd(q.tsv, {tsq}, 1)::REAL")
             };
             let sql = format!(
                 "SELECT q.doc, {score} AS score, q.id FROM quotes q JOIN documents d ON d.id = q.doc
@@ -993,6 +993,20 @@ impl Store for PgStore {
                         doc: r.get(0),
                         quote: Some(r.get(2)),
                     });
+                }
+            }
+        }
+        // Article and quote ranks are on different scales (long bodies vs one sentence): each
+        // kind is scaled to its best hit so both kinds surface, then merged.
+        for kind in [HitKind::Article, HitKind::Quote] {
+            let best = raw
+                .iter()
+                .filter(|h| h.kind == kind)
+                .map(|h| h.score)
+                .fold(0.0f32, f32::max);
+            if best > 0.0 {
+                for h in raw.iter_mut().filter(|h| h.kind == kind) {
+                    h.score /= best;
                 }
             }
         }
