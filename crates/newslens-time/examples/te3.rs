@@ -64,6 +64,14 @@ fn main() {
                     ),
                     Some(&(_, si)) => {
                         let s = &sys[si];
+                        if (s.start, s.end) != (g.start, g.end) {
+                            println!(
+                                "SPAN\t{}\t{:?}\t{:?}",
+                                d.id,
+                                &d.text[g.start..g.end],
+                                &d.text[s.start..s.end]
+                            );
+                        }
                         if s.timex_type != g.timex_type {
                             println!(
                                 "TYPE\t{}\t{} {}\tgot {} {}\t{:?} / {:?}",
