@@ -34,6 +34,7 @@ def main():
     args = ap.parse_args()
     cores = int(re.search(r"\[(\d+)\]", args.master).group(1)) if "[" in args.master else 2
     work = args.work or tempfile.mkdtemp(prefix="newslens-bench-")
+    os.makedirs(work, exist_ok=True)
     corpus = os.path.join(work, "bench.jsonl")
     subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), corpus,
                     "--articles", str(args.articles), "--bad", "0", "--seed", "99"], check=True)
