@@ -15,6 +15,7 @@ ADMIN=${NEWSLENS_PG_ADMIN:?}
 BASE=${ADMIN%/*}
 PSQL=${PG_BIN:+$PG_BIN/}psql
 fail() { echo "FAIL: $*" >&2; exit 1; }
+export PGOPTIONS="-c client_min_messages=warning"
 sql() { "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2"; }
 newdb() { sql "$ADMIN" "DROP DATABASE IF EXISTS $1" >/dev/null; sql "$ADMIN" "CREATE DATABASE $1" >/dev/null; echo "$BASE/$1"; }
 # Row counts that must match between two stores holding the same corpus.
@@ -132,7 +133,10 @@ SPARK_OUT=$WORK/local/jsonl
 if [ -d "$SPARK_OUT/documents" ]; then
   echo "-- load-parquet of the Spark output"
   LB=$BIN
-  if "$LB" load-parquet "$SPARK_OUT" --db "$BASE/nonexistent_db_probe" 2>&1 | grep -q "without Parquet support"; then
+  LP=$(newdb nl_parquet)
+  IN=$(newdb nl_ingested)
+  if ! "$LB" load-parquet "$SPARK_OUT" --db "$LP" 2>"$WORK/pg-load.log"; then
+    grep -q "without Parquet support" "$WORK/pg-load.log" || fail "load-parquet: $(tail -3 "$WORK/pg-load.log")"
     # This binary has no Parquet reader: build one with the feature (same target dir).
     ROOT=$(cd "$HERE/../../.." && pwd)
     command -v cargo >/dev/null || fail "the binary lacks --features parquet and cargo is not available"
@@ -140,11 +144,9 @@ if [ -d "$SPARK_OUT/documents" ]; then
     (cd "$ROOT" && cargo build --release -q -p newslens-cli --features parquet) >"$WORK/pg-build.log" 2>&1 \
       || fail "cargo build --features parquet: $(tail -5 "$WORK/pg-build.log")"
     LB=$ROOT/target/release/newslens
+    "$LB" load-parquet "$SPARK_OUT" --db "$LP" 2>"$WORK/pg-load.log" || fail "load-parquet: $(tail -3 "$WORK/pg-load.log")"
   fi
-  LP=$(newdb nl_parquet)
-  IN=$(newdb nl_ingested)
-  "$LB" load-parquet "$SPARK_OUT" --db "$LP" 2>"$WORK/pg-load.log" || fail "load-parquet: $(tail -3 "$WORK/pg-load.log")"
-  "$LB" ingest "$WORK/corpus.jsonl" --db "$IN" 2>"$WORK/pg-ingest-corpus.log" || fail "ingest of the Spark corpus"
+  "$BIN" ingest "$WORK/corpus.jsonl" --db "$IN" 2>"$WORK/pg-ingest-corpus.log" || fail "ingest of the Spark corpus"
   LP_FP=$(fingerprint "$LP"); IN_FP=$(fingerprint "$IN")
   [ "$LP_FP" = "$IN_FP" ] || fail "load-parquet stored [$LP_FP], ingest [$IN_FP]"
   "$LB" load-parquet "$SPARK_OUT" --db "$LP" 2>"$WORK/pg-load2.log"
