@@ -826,14 +826,15 @@ pub(crate) fn event_timex(time: Option<&TimeLayer>, sentence: Span, action: Span
     let t = time?;
     t.timexes
         .iter()
-        .filter(|x| sentence.contains(&x.span))
-        .filter(|x| matches!(x.timex_type, TimexType::Date | TimexType::Time))
-        .filter(|x| {
+        .enumerate()
+        .filter(|(_, x)| sentence.contains(&x.span))
+        .filter(|(_, x)| matches!(x.timex_type, TimexType::Date | TimexType::Time))
+        .filter(|(_, x)| {
             x.value
                 .as_deref()
                 .is_some_and(|v| v.as_bytes().first().is_some_and(u8::is_ascii_digit))
         })
-        .min_by_key(|x| {
+        .min_by_key(|(_, x)| {
             let d = if x.span.start >= action.end {
                 x.span.start - action.end
             } else {
@@ -841,5 +842,5 @@ pub(crate) fn event_timex(time: Option<&TimeLayer>, sentence: Span, action: Span
             };
             d + if x.modifier.is_some() { 100_000 } else { 0 }
         })
-        .map(|x| x.id)
+        .map(|(i, _)| i)
 }

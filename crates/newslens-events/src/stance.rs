@@ -114,14 +114,13 @@ pub(crate) fn judge_quotes(a: &Analysis, view: &DocView, hits: &[Hit]) -> Vec<Qu
     };
     // Group by cue span (or by quote when there is no cue).
     let mut groups: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-    for quote in &q.quotes {
+    // Indexes, not ids, so a malformed upstream layer cannot make this stage panic.
+    for (qi, quote) in q.quotes.iter().enumerate() {
         if quote.speaker.is_none_or(|c| c >= ents.clusters.len()) {
             continue;
         }
-        let key = quote
-            .cue
-            .map_or((usize::MAX, quote.id), |c| (c.start, c.end));
-        groups.entry(key).or_default().push(quote.id);
+        let key = quote.cue.map_or((usize::MAX, qi), |c| (c.start, c.end));
+        groups.entry(key).or_default().push(qi);
     }
     let mut out = Vec::new();
     for ids in groups.values() {
