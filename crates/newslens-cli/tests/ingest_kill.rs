@@ -9,11 +9,38 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_newslens");
 
 const WORDS: &[&str] = &[
-    "ministry", "officials", "harbour", "council", "budget", "agreement", "talks", "border",
-    "minister", "spokesperson", "energy", "grain", "shipping", "delegation", "summit", "reform",
-    "court", "election", "province", "workers", "prices", "exports", "coalition", "envoy",
+    "ministry",
+    "officials",
+    "harbour",
+    "council",
+    "budget",
+    "agreement",
+    "talks",
+    "border",
+    "minister",
+    "spokesperson",
+    "energy",
+    "grain",
+    "shipping",
+    "delegation",
+    "summit",
+    "reform",
+    "court",
+    "election",
+    "province",
+    "workers",
+    "prices",
+    "exports",
+    "coalition",
+    "envoy",
 ];
-const NAMES: &[&str] = &["Anna Keller", "Tomas Reyes", "Mira Olsen", "Jonas Brandt", "Leila Haddad"];
+const NAMES: &[&str] = &[
+    "Anna Keller",
+    "Tomas Reyes",
+    "Mira Olsen",
+    "Jonas Brandt",
+    "Leila Haddad",
+];
 
 /// Writes `n` original seed-format articles (unique texts) into `dir`.
 fn write_corpus(dir: &Path, n: usize) {
@@ -72,11 +99,17 @@ fn ingest(corpus: &Path, db: &Path) -> Command {
 /// Every stored article appears once in the search index.
 fn indexed_articles(db: &Path) -> Vec<String> {
     let out = Command::new(BIN)
-        .args(["search", "", "--limit", "1000000", "--format", "jsonl", "--db"])
+        .args([
+            "search", "", "--limit", "1000000", "--format", "jsonl", "--db",
+        ])
         .arg(db)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -106,9 +139,10 @@ fn kill_9_mid_ingest_then_rerun_stores_every_article_once() {
     let mut killed_at = Vec::new();
     // Kill twice at different points, then let a run finish.
     for round in 0..2 {
+        let base = stats(&db).map_or(0, |s| s["documents"].as_u64().unwrap_or(0) as usize);
         let mut child = ingest(&corpus, &db).spawn().unwrap();
         let start = Instant::now();
-        let target = 1 + round * 150;
+        let target = base + 1 + round * 100;
         loop {
             if let Some(s) = stats(&db) {
                 let d = s["documents"].as_u64().unwrap_or(0) as usize;
@@ -132,7 +166,11 @@ fn kill_9_mid_ingest_then_rerun_stores_every_article_once() {
         "no run was killed mid-ingest: {killed_at:?}"
     );
     let out = ingest(&corpus, &db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     check_exactly_once(&db, n);
 
     // Re-ingesting unchanged files is a no-op.
@@ -154,8 +192,16 @@ fn concurrent_ingests_serialise() {
     let a = ingest(&corpus, &db).spawn().unwrap();
     let b = ingest(&corpus, &db).spawn().unwrap();
     let (ra, rb) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert!(ra.status.success(), "{}", String::from_utf8_lossy(&ra.stderr));
-    assert!(rb.status.success(), "{}", String::from_utf8_lossy(&rb.stderr));
+    assert!(
+        ra.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ra.stderr)
+    );
+    assert!(
+        rb.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rb.stderr)
+    );
     check_exactly_once(&db, n);
 }
 
@@ -170,10 +216,17 @@ fn foreign_db_is_refused_and_untouched() {
     assert!(!out.status.success());
     let msg = String::from_utf8_lossy(&out.stderr);
     assert!(msg.contains("not a newslens store"), "{msg}");
-    assert_eq!(std::fs::read(&file).unwrap(), b"not a newslens store, do not touch");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"not a newslens store, do not touch"
+    );
     let dir = tmp.path().join("dir");
     std::fs::create_dir(&dir).unwrap();
-    std::fs::write(dir.join("newslens.sqlite"), b"corrupt corrupt corrupt corrupt").unwrap();
+    std::fs::write(
+        dir.join("newslens.sqlite"),
+        b"corrupt corrupt corrupt corrupt",
+    )
+    .unwrap();
     let out = ingest(&corpus, &dir).output().unwrap();
     assert!(!out.status.success());
     let msg = String::from_utf8_lossy(&out.stderr);

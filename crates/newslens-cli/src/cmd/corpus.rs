@@ -333,7 +333,7 @@ pub fn search(args: &SearchArgs) -> Result<()> {
             h.score
         )?;
         if let Some(s) = &h.speaker {
-            writeln!(out, "   speaker: {s}")?;
+            writeln!(out, "   speaker: {}", s.replace('\n', " "))?;
         }
         // Highlights are code point ranges inside the snippet.
         let chars: Vec<char> = h.snippet.chars().collect();
