@@ -454,10 +454,22 @@ impl<'a> Builder<'a> {
             let sent_end = self.dt.sentences[self.dt.toks[i].sentence].end;
             let mut j = i + 1;
             let mut country = None;
+            let mut inner = None;
             if j < sent_end {
                 if let Some(c) = self.gaz.demonyms.get(self.word(j)) {
                     country = Some(c.clone());
+                    inner = self
+                        .mention_starting_at(j)
+                        .filter(|m| self.men[*m].b == j + 1);
                     j += 1;
+                } else if let Some(m) = self.mention_starting_at(j) {
+                    // "the U.S. president": a country name in place of the demonym.
+                    let key = self.key(self.men[m].a, self.men[m].b);
+                    if let Some(c) = self.gaz.country_of(&key) {
+                        country = Some(c.to_string());
+                        inner = Some(m);
+                        j = self.men[m].b;
+                    }
                 }
             }
             let mut head = None;
@@ -478,18 +490,19 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             }
-            if (i..end).any(|k| {
-                self.men
-                    .iter()
-                    .any(|m| m.a <= k && k < m.b && m.ty != EntityType::Misc)
-            }) {
+            // Other names inside ("the Kremlin leader") make it something else.
+            if self
+                .men
+                .iter()
+                .enumerate()
+                .any(|(k, m)| Some(k) != inner && m.a < end && i < m.b)
+            {
                 continue;
             }
             found.push((i, end, head, country));
         }
         for (a, b, head, country) in found {
-            // A demonym inside the nominal is not a separate entity mention here.
-            self.men.retain(|m| m.b <= a || m.a >= b);
+            // The demonym or country name inside stays a mention of its own (nested).
             self.men.push(Men {
                 a,
                 b,

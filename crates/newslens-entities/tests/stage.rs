@@ -200,3 +200,28 @@ fn seed_article_acceptance() {
         assert_eq!(c.entity_type, EntityType::Organisation, "{org}");
     }
 }
+
+#[test]
+fn country_name_nominals_and_acronym_affiliations() {
+    let text = "U.S. President Mark Hollis met NATO chief Lars Eriksen in Brussels. \
+                Later the U.S. president said the talks went well.";
+    let (a, e) = run(text);
+    let hollis = cluster_of(&e, a.text(), "Mark Hollis").expect("person found");
+    assert_eq!(
+        hollis.roles[0].affiliation.as_deref(),
+        Some("United States")
+    );
+    let us = cluster_of(&e, a.text(), "U.S.").expect("country found");
+    assert_eq!(hollis.roles[0].affiliation_cluster, Some(us.id));
+    let forms: Vec<&str> = hollis
+        .mentions
+        .iter()
+        .map(|&m| e.mentions[m].span.text(a.text()))
+        .collect();
+    assert!(forms.contains(&"the U.S. president"), "{forms:?}");
+    let eriksen = cluster_of(&e, a.text(), "Lars Eriksen").expect("person found");
+    assert_eq!(eriksen.roles[0].title, "chief");
+    let nato = cluster_of(&e, a.text(), "NATO").expect("NATO found");
+    assert_eq!(eriksen.roles[0].affiliation_cluster, Some(nato.id));
+    assert_eq!(nato.entity_type, EntityType::Organisation);
+}
