@@ -149,7 +149,6 @@ impl QuoteStage {
         let mut contents: Vec<(Span, usize)> = Vec::new(); // indirect content → quote index
         for a in &attrs {
             let source = a.source.map(|(x, y)| v.span(x, y));
-            let source = source.map(|s| trim_source(analysis.text(), s));
             let speaker = source.and_then(|s| resolver.resolve(s));
             for &r in &a.regions {
                 used_regions[r] = true;
@@ -264,12 +263,6 @@ impl Annotator for QuoteStage {
         analysis.quotes = Some(layer);
         Ok(())
     }
-}
-
-/// Drops a trailing comma from a source ("Tad Devine, adviser," keeps PolNeAR's comma in
-/// evaluation but not in the layer).
-fn trim_source(_text: &str, s: Span) -> Span {
-    s
 }
 
 fn trim_comma(text: &str, s: Span) -> Span {
