@@ -170,7 +170,7 @@ mod parquet {
     use anyhow::{Context, Result};
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::RowAccessor;
-    use parquet::schema::parser::parse_message_type;
+    use parquet::schema::types::Type;
 
     /// This build reads Parquet.
     pub const SUPPORTED: bool = true;
@@ -180,19 +180,22 @@ mod parquet {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let reader = SerializedFileReader::new(file)
             .with_context(|| format!("{} is not a Parquet file", path.display()))?;
-        let has = reader
-            .metadata()
-            .file_metadata()
-            .schema_descr()
-            .columns()
+        // Project onto the file's own `analysis` field (the root's name and the field's
+        // annotations must match the file's schema exactly).
+        let root = reader.metadata().file_metadata().schema();
+        let fields: Vec<_> = root
+            .get_fields()
             .iter()
-            .any(|c| c.name() == "analysis");
-        if !has {
+            .filter(|f| f.name() == "analysis")
+            .cloned()
+            .collect();
+        if fields.is_empty() {
             anyhow::bail!("{} has no `analysis` column", path.display());
         }
-        let projection =
-            parse_message_type("message schema { OPTIONAL BYTE_ARRAY analysis (UTF8); }")
-                .context("projection schema")?;
+        let projection = Type::group_type_builder(root.name())
+            .with_fields(fields)
+            .build()
+            .context("projection schema")?;
         let name = path.display().to_string();
         let rows = reader
             .into_iter()
