@@ -305,6 +305,13 @@ fn sets() {
     assert_eq!(every.timex_type, TimexType::Set);
     assert_eq!(every.value.as_deref(), Some("P1W"));
     assert_eq!(find(t, &xs, "daily").value.as_deref(), Some("P1D"));
+    // A newspaper called a daily is not a set.
+    let t = "The article ran in the leading daily, Rodong Sinmun, and the daily Le Monde said so.";
+    assert!(
+        run(t).iter().all(|x| x.timex_type != TimexType::Set),
+        "{:?}",
+        run(t)
+    );
     assert_eq!(
         value_of("The market opens on Mondays.", "Mondays"),
         "XXXX-WXX-1"
