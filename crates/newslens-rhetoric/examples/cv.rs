@@ -18,11 +18,12 @@ fn main() {
             lr: arg(3, 0.1),
             pos_weight: arg(4, 1.0),
             stack: arg(5, 1.0) > 0.5,
+            classes: arg(6, 0.0) as usize,
             ..SiConfig::default()
         };
         let mut grid = Vec::new();
-        for t in [0.2, 0.25, 0.3, 0.35] {
-            for pk in [0.0, 0.4, 0.5, 0.6] {
+        for t in [0.15, 0.2, 0.25] {
+            for pk in [0.35, 0.4, 0.45] {
                 grid.push((t, pk));
             }
         }

@@ -32,6 +32,9 @@ static EMBEDDED_PARA: &[u8] = include_bytes!("../../../models/rhetoric-para.bin"
 static EMBEDDED_DOC: &[u8] = include_bytes!("../../../models/rhetoric-doc.bin");
 static EMBEDDED_ROLES: &[u8] = include_bytes!("../../../models/rhetoric-roles.bin");
 
+/// Probability from which a span's second-best technique is also reported.
+pub const SECOND_LABEL: f32 = 0.3;
+
 /// All rhetoric models.
 #[derive(Debug, Clone)]
 pub struct RhetoricModel {
@@ -224,15 +227,27 @@ impl RhetoricModel {
     }
 
     /// Technique spans of a prepared document: `(span, 2020 label, 2023 label, score, sentence
-    /// index in `p.sents`)`.
+    /// index in `p.sents`)`. A span whose second-best technique is also likely (probability at
+    /// least [`SECOND_LABEL`]) is given twice, once per technique, as the corpora annotate it.
     pub fn techniques(&self, p: &Prepared) -> Vec<(Span, String, String, f32, usize)> {
         let preds = self.si.predict(p);
         let spans: Vec<Span> = preds.iter().map(|x| x.span).collect();
-        self.label_spans(p, &spans)
-            .into_iter()
-            .zip(&preds)
-            .map(|((l, l23, tp), sp)| (sp.span, l, l23, sp.score * tp.sqrt(), sp.sent))
-            .collect()
+        let probs = self.tc.classify(p, &spans);
+        let probs23 = self.tc.classify23(p, &spans);
+        let mut out = Vec::with_capacity(preds.len());
+        for ((sp, pr), p23) in preds.iter().zip(&probs).zip(&probs23) {
+            let mut order: Vec<usize> = (0..pr.len()).collect();
+            order.sort_by(|a, b| pr[*b].total_cmp(&pr[*a]));
+            for (rank, &c) in order.iter().take(2).enumerate() {
+                if rank == 1 && pr[c] < SECOND_LABEL {
+                    break;
+                }
+                let label = self.tc.labels.get(c).cloned().unwrap_or_default();
+                let l23 = self.to_2023_label(&label, p23);
+                out.push((sp.span, label, l23, sp.score * pr[c].sqrt(), sp.sent));
+            }
+        }
+        out
     }
 
     /// Labels given spans in both taxonomies, with the 2020 label's probability.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use newslens_core::Span;
 
-use crate::linear::{fh, sigmoid, train, Dataset, Linear, Loss, TrainConfig};
+use crate::linear::{fh, sigmoid, softmax, train, Dataset, Linear, Loss, TrainConfig};
 use crate::prep::{lex_bucket, Lexicon, Prepared, Sent};
 use crate::senti::{valence, valence_bucket};
 use crate::text::{count_bucket, is_function_word, is_stop, len_bucket, Kind};
@@ -39,6 +39,9 @@ pub struct SpanPred {
 }
 
 const NONE: &str = "<none>";
+
+/// Step from `min_peak` to the second level of nested spans.
+const NESTED_STEP: f32 = 0.15;
 
 fn word(s: &Sent, i: isize) -> &str {
     if i < 0 {
@@ -282,6 +285,8 @@ pub struct SiConfig {
     pub min_peak: f32,
     /// Train a stacked second pass.
     pub stack: bool,
+    /// 0: binary inside/outside; n: softmax over outside + n techniques.
+    pub classes: usize,
 }
 
 impl Default for SiConfig {
@@ -294,12 +299,22 @@ impl Default for SiConfig {
             threshold: 0.35,
             min_peak: 0.0,
             stack: false,
+            classes: 0,
         }
     }
 }
 
-fn train_pass1(examples: &[(&Prepared, &Vec<Span>)], cfg: &SiConfig) -> (Linear, Lexicon) {
-    let lex = learn_lexicon(examples);
+/// Gold spans of one document with a class index (1-based technique index; 0 = unknown).
+pub type Gold = Vec<(Span, usize)>;
+
+fn train_pass1(examples: &[(&Prepared, &Gold)], cfg: &SiConfig) -> (Linear, Lexicon) {
+    let spans: Vec<Vec<Span>> = examples
+        .iter()
+        .map(|(_, g)| g.iter().map(|x| x.0).collect())
+        .collect();
+    let pairs: Vec<(&Prepared, &Vec<Span>)> =
+        examples.iter().map(|x| x.0).zip(spans.iter()).collect();
+    let lex = learn_lexicon(&pairs);
     let mut data = Dataset::new();
     let mut buf = Vec::new();
     for (p, gold) in examples {
@@ -308,12 +323,28 @@ fn train_pass1(examples: &[(&Prepared, &Vec<Span>)], cfg: &SiConfig) -> (Linear,
             for i in 0..s.toks.len() {
                 token_features(p, s, &facts, i, &lex, &mut buf);
                 let t = &s.toks[i];
-                let inside = gold.iter().any(|g| g.start < t.end && t.start < g.end);
-                data.push(&buf, 1.0, if inside { vec![0] } else { vec![] }, 1.0);
+                // The shortest covering span names the token's technique.
+                let cover = gold
+                    .iter()
+                    .filter(|(g, _)| g.start < t.end && t.start < g.end)
+                    .min_by_key(|(g, _)| g.len());
+                let labels = match (cover, cfg.classes) {
+                    (None, 0) => vec![],
+                    (Some(_), 0) => vec![0],
+                    (None, _) => vec![0],
+                    (Some((_, c)), k) => vec![(*c).clamp(1, k) as u16],
+                };
+                data.push(&buf, 1.0, labels, 1.0);
             }
         }
     }
-    let lin = train(&data, 1, &tcfg(cfg, 7));
+    let lin = if cfg.classes == 0 {
+        train(&data, 1, &tcfg(cfg, 7))
+    } else {
+        let mut c = tcfg(cfg, 7);
+        c.loss = Loss::Softmax;
+        train(&data, cfg.classes + 1, &c)
+    };
     (lin, lex)
 }
 
@@ -331,8 +362,8 @@ fn tcfg(cfg: &SiConfig, seed: u64) -> TrainConfig {
 /// Trains on documents with their gold spans (bytes). The lexicon is learned from the same
 /// documents, so cross-validation folds learn their own. With `cfg.stack`, a second pass is
 /// trained on out-of-fold first-pass probabilities (two halves of the training documents).
-pub fn train_si(examples: &[(Prepared, Vec<Span>)], cfg: &SiConfig) -> SiModel {
-    let all: Vec<(&Prepared, &Vec<Span>)> = examples.iter().map(|(p, g)| (p, g)).collect();
+pub fn train_si(examples: &[(Prepared, Gold)], cfg: &SiConfig) -> SiModel {
+    let all: Vec<(&Prepared, &Gold)> = examples.iter().map(|(p, g)| (p, g)).collect();
     let (lin, lex) = train_pass1(&all, cfg);
     let mut model = SiModel {
         lin,
@@ -347,7 +378,7 @@ pub fn train_si(examples: &[(Prepared, Vec<Span>)], cfg: &SiConfig) -> SiModel {
     // Out-of-fold first-pass probabilities for every training token.
     let halves: Vec<(Linear, Lexicon)> = (0..2)
         .map(|h| {
-            let part: Vec<(&Prepared, &Vec<Span>)> = all
+            let part: Vec<(&Prepared, &Gold)> = all
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| i % 2 != h)
@@ -374,7 +405,7 @@ pub fn train_si(examples: &[(Prepared, Vec<Span>)], cfg: &SiConfig) -> SiModel {
                 token_features(p, s, &facts, i, &model.lex, &mut buf);
                 stack_features(s, pr, i, &mut buf);
                 let t = &s.toks[i];
-                let inside = gold.iter().any(|g| g.start < t.end && t.start < g.end);
+                let inside = gold.iter().any(|(g, _)| g.start < t.end && t.start < g.end);
                 data.push(&buf, 1.0, if inside { vec![0] } else { vec![] }, 1.0);
             }
         }
@@ -409,6 +440,12 @@ impl SiModel {
 
     /// First-pass token probabilities per sentence.
     pub fn pass1_probs(&self, p: &Prepared) -> Vec<Vec<f32>> {
+        self.pass1(p).0
+    }
+
+    /// First-pass token probabilities and, for a multi-class model, each token's most likely
+    /// technique (1-based; 0 for a binary model).
+    pub fn pass1(&self, p: &Prepared) -> (Vec<Vec<f32>>, Vec<Vec<u8>>) {
         let mut buf = Vec::new();
         p.sents
             .iter()
@@ -417,11 +454,21 @@ impl SiModel {
                 (0..s.toks.len())
                     .map(|i| {
                         token_features(p, s, &facts, i, &self.lex, &mut buf);
-                        sigmoid(self.lin.scores(&buf, 1.0)[0])
+                        let mut v = self.lin.scores(&buf, 1.0);
+                        if v.len() == 1 {
+                            (sigmoid(v[0]), 0u8)
+                        } else {
+                            // Softmax over "outside" + techniques: inside = 1 − P(outside).
+                            softmax(&mut v);
+                            let best = (1..v.len())
+                                .max_by(|a, b| v[*a].total_cmp(&v[*b]))
+                                .unwrap_or(0);
+                            (1.0 - v[0], best as u8)
+                        }
                     })
-                    .collect()
+                    .unzip::<f32, u8, Vec<f32>, Vec<u8>>()
             })
-            .collect()
+            .unzip()
     }
 
     /// Token runs `(first, last)` of a sentence at `threshold`, bridging one token of at least
@@ -469,6 +516,7 @@ impl SiModel {
     pub fn decode(
         p: &Prepared,
         probs: &[Vec<f32>],
+        classes: Option<&[Vec<u8>]>,
         threshold: f32,
         min_peak: f32,
     ) -> Vec<SpanPred> {
@@ -487,14 +535,26 @@ impl SiModel {
                     nested: false,
                 });
                 if min_peak > threshold {
-                    for (c, d) in Self::runs(s, pr, min_peak) {
-                        if c >= a && d <= b && (c, d) != (a, b) {
-                            out.push(SpanPred {
-                                span: Span::new(s.toks[c].start, s.toks[d].end),
-                                score: mean(c, d),
-                                sent: si,
-                                nested: true,
-                            });
+                    // Two levels: the phrases at `min_peak`, and the cores well above it.
+                    let mut seen = vec![(a, b)];
+                    let mut cands = Self::runs(s, pr, min_peak);
+                    match classes.and_then(|c| c.get(si)) {
+                        // Within the confident tokens, a change of the tokens' most likely
+                        // technique starts a new phrase.
+                        Some(cl) => cands.extend(Self::class_runs(s, pr, cl, min_peak)),
+                        None => cands.extend(Self::runs(s, pr, min_peak + NESTED_STEP)),
+                    }
+                    {
+                        for (c, d) in cands {
+                            if c >= a && d <= b && !seen.contains(&(c, d)) {
+                                seen.push((c, d));
+                                out.push(SpanPred {
+                                    span: Span::new(s.toks[c].start, s.toks[d].end),
+                                    score: mean(c, d),
+                                    sent: si,
+                                    nested: true,
+                                });
+                            }
                         }
                     }
                 }
@@ -505,6 +565,40 @@ impl SiModel {
 
     /// Predicted spans.
     pub fn predict(&self, p: &Prepared) -> Vec<SpanPred> {
-        Self::decode(p, &self.token_probs(p), self.threshold, self.min_peak)
+        if self.lin2.is_some() {
+            return Self::decode(p, &self.token_probs(p), None, self.threshold, self.min_peak);
+        }
+        let (probs, classes) = self.pass1(p);
+        Self::decode(p, &probs, Some(&classes), self.threshold, self.min_peak)
+    }
+
+    /// Maximal runs of tokens at `level` or more sharing their most likely technique (content
+    /// words required, edge punctuation trimmed).
+    fn class_runs(s: &Sent, pr: &[f32], cl: &[u8], level: f32) -> Vec<(usize, usize)> {
+        let n = s.toks.len().min(pr.len()).min(cl.len());
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if pr[i] < level || cl[i] == 0 {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j + 1 < n && pr[j + 1] >= level && cl[j + 1] == cl[i] {
+                j += 1;
+            }
+            let (mut a, mut b) = (i, j);
+            while a < b && (s.toks[a].kind != Kind::Word || is_function_word(&s.toks[a].lower)) {
+                a += 1;
+            }
+            while b > a && (s.toks[b].kind != Kind::Word || is_function_word(&s.toks[b].lower)) {
+                b -= 1;
+            }
+            if s.toks[a].kind == Kind::Word && !is_function_word(&s.toks[a].lower) {
+                out.push((a, b));
+            }
+            i = j + 1;
+        }
+        out
     }
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::data::{self, line_sentences, SpanDoc};
 use crate::prep::Prepared;
-use crate::si::{train_si, SiConfig, SiModel};
+use crate::si::{train_si, Gold, SiConfig, SiModel};
 use crate::taxonomy::{TECHNIQUES_2020, TECHNIQUES_2023};
 use crate::tc::{train_tc, TcConfig, TcExample, TcModel};
 use crate::RhetoricError;
@@ -40,6 +40,20 @@ fn to_char_spans(id: &str, text: &str, spans: impl Iterator<Item = Span>) -> Vec
         .collect()
 }
 
+/// Gold spans of a document with 1-based SemEval-2020 technique indexes (0 = other).
+pub fn gold_of(d: &SpanDoc) -> Gold {
+    d.spans
+        .iter()
+        .map(|(s, l)| {
+            let c = TECHNIQUES_2020
+                .iter()
+                .position(|t| t == l)
+                .map_or(0, |i| i + 1);
+            (*s, c)
+        })
+        .collect()
+}
+
 /// SI cross-validation: F1 (P, R) for each threshold.
 pub fn cv_si(
     docs: &[SpanDoc],
@@ -50,12 +64,12 @@ pub fn cv_si(
     let per_fold: Vec<Vec<(usize, Vec<Vec<f32>>)>> = (0..FOLDS)
         .into_par_iter()
         .map(|f| {
-            let train: Vec<(Prepared, Vec<Span>)> = preps
+            let train: Vec<(Prepared, Gold)> = preps
                 .iter()
                 .zip(docs)
                 .enumerate()
                 .filter(|(i, _)| fold_of(*i) != f)
-                .map(|(_, (p, d))| (p.clone(), d.spans.iter().map(|x| x.0).collect()))
+                .map(|(_, (p, d))| (p.clone(), gold_of(d)))
                 .collect();
             let m = train_si(&train, cfg);
             preps
@@ -76,7 +90,7 @@ pub fn cv_si(
             let mut pred = Vec::new();
             for fold in &per_fold {
                 for (i, probs) in fold {
-                    let spans = SiModel::decode(&preps[*i], probs, t.0, t.1);
+                    let spans = SiModel::decode(&preps[*i], probs, None, t.0, t.1);
                     pred.extend(to_char_spans(
                         &docs[*i].id,
                         &docs[*i].text,
@@ -299,11 +313,11 @@ pub fn oof_evidence(
     let per_fold: Vec<Vec<(usize, Vec<u32>)>> = (0..FOLDS)
         .into_par_iter()
         .map(|f| {
-            let tr: Vec<(Prepared, Vec<Span>)> = preps
+            let tr: Vec<(Prepared, Gold)> = preps
                 .iter()
                 .zip(ptc_docs)
                 .filter(|(_, d)| fold_of_id(&d.id) != f)
-                .map(|(p, d)| (p.clone(), d.spans.iter().map(|x| x.0).collect()))
+                .map(|(p, d)| (p.clone(), gold_of(d)))
                 .collect();
             let si = train_si(&tr, &t.si);
             let ex: Vec<TcExample> = ex23
@@ -603,10 +617,12 @@ impl Default for Tuned {
     fn default() -> Self {
         Self {
             si: SiConfig {
-                epochs: 3,
+                bits: 18,
+                epochs: 5,
                 lr: 0.05,
-                threshold: 0.2,
+                threshold: 0.15,
                 min_peak: 0.4,
+                classes: TECHNIQUES_2020.len(),
                 ..SiConfig::default()
             },
             tc: TcConfig {
@@ -648,9 +664,8 @@ pub fn train_all(root: &Path, cv: bool) -> Result<(RhetoricModel, String), Rheto
     oof_evidence(&ptc_docs, &s23_spans, &s23_paras, &mut rows, &t);
     if cv {
         let grid = [
-            (0.3, 0.0),
             (0.15, 0.4),
-            (0.2, 0.35),
+            (0.15, 0.45),
             (0.2, 0.4),
             (0.2, 0.45),
             (0.25, 0.4),
@@ -733,10 +748,10 @@ pub fn train_all(root: &Path, cv: bool) -> Result<(RhetoricModel, String), Rheto
     }
     // Final models on all training data.
     let preps = prepare(&ptc_docs);
-    let si_train: Vec<(Prepared, Vec<Span>)> = preps
+    let si_train: Vec<(Prepared, Gold)> = preps
         .iter()
         .zip(&ptc_docs)
-        .map(|(p, d)| (p.clone(), d.spans.iter().map(|x| x.0).collect()))
+        .map(|(p, d)| (p.clone(), gold_of(d)))
         .collect();
     let si = train_si(&si_train, &t.si);
     let tc_lin = train_tc(
