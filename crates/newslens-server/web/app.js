@@ -465,7 +465,7 @@
         i === 0 ? badge('origin', 'origin') : badge((m.similarity * 100).toFixed(0) + '% similar', 'sim'), ' ',
         el('a', { href: articleHref(m.doc) }, m.title || m.doc_id), ' ',
         el('small', { class: 'muted' }, [m.dateline, m.outlet].filter((x) => x).join(' · ')),
-        m.copies.length ? el('small', { class: 'muted' }, ' (+' + m.copies.length + ' identical copies)') : null))));
+        (m.copies || []).length ? el('small', { class: 'muted' }, ' (+' + m.copies.length + ' identical copies)') : null))));
   }
 
   async function storiesPage() {
@@ -555,6 +555,14 @@
     ev.preventDefault();
     location.hash = route('search', { q: document.getElementById('q').value });
   });
-  window.addEventListener('hashchange', () => { router().finally(() => { document.body.dataset.ready = location.hash; }); });
-  router().finally(() => { document.body.dataset.ready = location.hash; });
+  // `data-ready` names the route whose page has finished rendering (tests wait on it); a
+  // navigation that was overtaken by a newer one does not set it.
+  let navigation = 0;
+  function navigate() {
+    const mine = ++navigation;
+    delete document.body.dataset.ready;
+    router().catch((e) => show(errorBox(e))).finally(() => { if (mine === navigation) document.body.dataset.ready = location.hash; });
+  }
+  window.addEventListener('hashchange', navigate);
+  navigate();
 })();
