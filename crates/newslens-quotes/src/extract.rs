@@ -241,6 +241,18 @@ fn np_right(v: &View, i: usize, se: usize) -> Option<(usize, usize)> {
         end = k;
         k += 1;
     }
+    // "said Dr. Harold Varmus, the former NIH director.": PolNeAR's inverted sources keep an
+    // apposition that runs to the end of the sentence.
+    if end + 2 < se && v.lw[end + 1] == "," && v.is_cap(i) {
+        let mut last = se - 1;
+        while last > end && (is_terminal(&v.lw[last]) || v.lw[last] == ",") {
+            last -= 1;
+        }
+        let clean = (end + 1..=last).all(|j| !v.is_mark(j) && v.lw[j] != ";" && v.lw[j] != ":");
+        if clean && last > end + 1 && last - end <= 30 {
+            return Some((i, last));
+        }
+    }
     Some((i, end))
 }
 

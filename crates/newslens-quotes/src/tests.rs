@@ -71,7 +71,8 @@ fn direct_quote_with_straight_marks_and_inverted_source() {
     let r = rows(&a);
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(r[0].0, QuoteKind::Direct);
-    assert_eq!(r[0].1, "Olga Petrova");
+    // PolNeAR convention: an inverted source keeps its apposition.
+    assert_eq!(r[0].1, "Olga Petrova, the ministry spokeswoman");
     assert_eq!(r[0].3, vec!["The talks were useful and frank"]);
 }
 
