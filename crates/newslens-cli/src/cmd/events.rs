@@ -1,6 +1,6 @@
 //! `newslens eval events` (owned by the events stage): PETRARCH regression and MEANTIME figures.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -72,9 +72,8 @@ fn code_for(a: &Analysis, cluster: Option<usize>, given: &Option<String>) -> Opt
     (letters.chars().count() == 3).then(|| letters.to_uppercase())
 }
 
-fn eval_petrarch(stages: &Stages, path: &PathBuf) -> Result<PetrarchScore> {
-    let records =
-        petrarch::read(path).with_context(|| format!("reading {}", path.display()))?;
+fn eval_petrarch(stages: &Stages, path: &Path) -> Result<PetrarchScore> {
+    let records = petrarch::read(path).with_context(|| format!("reading {}", path.display()))?;
     anyhow::ensure!(!records.is_empty(), "no records in {}", path.display());
     let mut score = PetrarchScore::default();
     for r in &records {
@@ -96,7 +95,7 @@ fn eval_petrarch(stages: &Stages, path: &PathBuf) -> Result<PetrarchScore> {
     Ok(score)
 }
 
-fn eval_meantime(stages: &Stages, dir: &PathBuf) -> Result<MeantimeScore> {
+fn eval_meantime(stages: &Stages, dir: &Path) -> Result<MeantimeScore> {
     let docs = meantime::read_dir(dir)
         .with_context(|| format!("reading MEANTIME files under {}", dir.display()))?;
     let mut score = MeantimeScore::default();
@@ -144,9 +143,21 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     if let Some(p) = p {
         println!("PETRARCH validation records: {}", p.records);
         let pct = |x: usize| 100.0 * x as f64 / p.records.max(1) as f64;
-        println!("  root code correct   {:>4}  ({:.1}%)", p.root_correct, pct(p.root_correct));
-        println!("  root + actors       {:>4}  ({:.1}%)", p.dyad_correct, pct(p.dyad_correct));
-        println!("  exact code + actors {:>4}  ({:.1}%)", p.exact_correct, pct(p.exact_correct));
+        println!(
+            "  root code correct   {:>4}  ({:.1}%)",
+            p.root_correct,
+            pct(p.root_correct)
+        );
+        println!(
+            "  root + actors       {:>4}  ({:.1}%)",
+            p.dyad_correct,
+            pct(p.dyad_correct)
+        );
+        println!(
+            "  exact code + actors {:>4}  ({:.1}%)",
+            p.exact_correct,
+            pct(p.exact_correct)
+        );
         println!(
             "  no-event records    {:>4} of {} correctly left uncoded",
             p.noevent_correct, p.noevent_records
