@@ -291,14 +291,16 @@
   function barChart(points, series, opts) {
     // points: [{label, values: [..]}], series: [{name, cls}]
     const W = 640, H = 200, padL = 34, padB = 42, padT = 10;
-    const max = Math.max(1, ...points.flatMap((p) => p.values));
+    // Integer ticks: the axis top is four whole steps.
+    const step = Math.max(1, Math.ceil(Math.max(1, ...points.flatMap((p) => p.values)) / 4));
+    const max = step * 4;
     const bw = (W - padL - 8) / Math.max(1, points.length);
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': (opts && opts.label) || 'chart' });
     root.appendChild(svg('title', {}, (opts && opts.label) || 'chart'));
     for (let t = 0; t <= 4; t++) {
       const y = padT + (H - padT - padB) * (1 - t / 4);
       root.appendChild(svg('line', { x1: padL, x2: W - 4, y1: y, y2: y, class: 'grid' }));
-      root.appendChild(svg('text', { x: padL - 4, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(max * t / 4))));
+      root.appendChild(svg('text', { x: padL - 4, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(step * t)));
     }
     points.forEach((p, i) => {
       const x0 = padL + i * bw;
