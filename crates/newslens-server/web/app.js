@@ -538,6 +538,7 @@
     const parts = path.split('/').map((x) => { try { return decodeURIComponent(x); } catch (_) { return x; } });
     document.title = 'newslens';
     document.body.dataset.page = parts[0] || 'home';
+    document.getElementById('q').value = parts[0] === 'search' ? (p.q || '') : '';
     switch (parts[0]) {
       case '': case undefined: return homePage();
       case 'search': return searchPage(p);
