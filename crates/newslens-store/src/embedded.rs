@@ -184,49 +184,78 @@ fn check_marker(db: &Path) -> Result<DirState> {
     // `immutable=1`: SQLite takes no locks and creates no -shm/-wal files, so nothing at all is
     // written next to a foreign file. The marker is written before WAL mode is switched on, so
     // it is always in the main file.
-    let conn = Connection::open_with_flags(
-        format!("file:{}?immutable=1", uri_path(db)),
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .map_err(|e| StoreError::Corrupt {
-        path: db.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let magic: std::result::Result<Option<String>, _> = conn
-        .query_row(
-            "SELECT value FROM newslens_store WHERE key = 'magic'",
-            [],
-            |r| r.get(0),
-        )
-        .optional();
+    let first = read_marker(db, true);
+    // After a kill -9 our own store may have a WAL that the main file needs to be read
+    // consistently (an interrupted checkpoint leaves pages that only the WAL makes whole);
+    // `immutable` ignores the WAL, so read again through it before calling the store corrupt.
+    let wal = db.with_file_name(format!(
+        "{}-wal",
+        db.file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let has_wal = std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false);
+    let magic = match first {
+        Err(MarkerError::Corrupt(_)) if has_wal => read_marker(db, false),
+        other => other,
+    };
     match magic {
         Ok(Some(m)) if m == schema::MAGIC => Ok(DirState::Store),
         Ok(_) => Err(StoreError::NotAStore {
             path: db.to_path_buf(),
             reason: "a SQLite database with a foreign marker".into(),
         }),
-        Err(rusqlite::Error::SqliteFailure(e, msg))
+        Err(MarkerError::NoTable) => Err(StoreError::NotAStore {
+            path: db.to_path_buf(),
+            reason: "a SQLite database that newslens did not create".into(),
+        }),
+        Err(MarkerError::Corrupt(reason)) => Err(StoreError::Corrupt {
+            path: db.to_path_buf(),
+            reason,
+        }),
+    }
+}
+
+enum MarkerError {
+    NoTable,
+    Corrupt(String),
+}
+
+/// Reads the store marker, either `immutable` (ignores any WAL, writes nothing) or read-only
+/// through the WAL.
+fn read_marker(db: &Path, immutable: bool) -> std::result::Result<Option<String>, MarkerError> {
+    let uri = if immutable {
+        format!("file:{}?immutable=1", uri_path(db))
+    } else {
+        format!("file:{}?mode=ro", uri_path(db))
+    };
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|e| MarkerError::Corrupt(e.to_string()))?;
+    conn.query_row(
+        "SELECT value FROM newslens_store WHERE key = 'magic'",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(e, msg)
             if matches!(
                 e.code,
                 rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
             ) =>
         {
-            Err(StoreError::Corrupt {
-                path: db.to_path_buf(),
-                reason: msg.unwrap_or_else(|| e.to_string()),
-            })
+            MarkerError::Corrupt(msg.unwrap_or_else(|| e.to_string()))
         }
-        Err(e) if e.to_string().contains("no such table") => Err(StoreError::NotAStore {
-            path: db.to_path_buf(),
-            reason: "a SQLite database that newslens did not create".into(),
-        }),
-        Err(e) => Err(StoreError::Corrupt {
-            path: db.to_path_buf(),
-            reason: e.to_string(),
-        }),
-    }
+        e if e.to_string().contains("no such table") => MarkerError::NoTable,
+        e => MarkerError::Corrupt(e.to_string()),
+    })
 }
 
 fn opt_date(s: Option<String>) -> Option<NaiveDate> {
