@@ -283,7 +283,15 @@ impl Annotator for TimeStage {
 
     fn annotate(&self, analysis: &mut Analysis) -> Result<(), StageError> {
         let sentences: Vec<Span> = analysis.sentences.iter().map(|s| s.span).collect();
-        let timexes = self.extract(analysis.text(), analysis.document.dateline, &sentences);
+        let mut timexes = self.extract(analysis.text(), analysis.document.dateline, &sentences);
+        // Only the title and body are prose: the seed format's `date YYYY-MM-DD` header line is
+        // metadata (already the dateline), not a time expression of the article.
+        if !sentences.is_empty() {
+            timexes.retain(|t| sentences.iter().any(|s| s.contains(&t.span)));
+            for (i, t) in timexes.iter_mut().enumerate() {
+                t.id = i;
+            }
+        }
         analysis.time = Some(TimeLayer { timexes });
         Ok(())
     }

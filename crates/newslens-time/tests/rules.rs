@@ -441,3 +441,20 @@ fn json_output_has_timex_fields() {
     let back = Analysis::from_json_value(v).expect("round trip");
     assert_eq!(back.time, a.time);
 }
+
+/// Regression: the seed header's `date YYYY-MM-DD` is metadata, not a time expression.
+#[test]
+fn seed_header_date_is_not_a_timex() {
+    let text = " date 2025-03-04 Talks in Hanoi\n\nBy Staff\n\nThe minister arrived on Monday.\n";
+    let doc = newslens_ingest::read_str(text, "hanoi.txt")
+        .remove(0)
+        .unwrap();
+    let mut a = newslens_core::Analysis::new(doc);
+    newslens_text::segment(&mut a);
+    newslens_core::Annotator::annotate(&newslens_time::TimeStage::new(), &mut a).unwrap();
+    let t = &a.time.as_ref().unwrap().timexes;
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(a.slice(t[0].span), "Monday");
+    assert_eq!(t[0].value.as_deref(), Some("2025-03-03"));
+    a.validate().unwrap();
+}
