@@ -238,6 +238,62 @@ impl<'a> Builder<'a> {
         self.men.iter().any(|m| m.a <= i && i < m.b)
     }
 
+    /// Replaces model mentions that split a multi-word gazetteer name ("Democratic People" +
+    /// "Republic of Korea" inside "Democratic People's Republic of Korea") with the whole name.
+    fn gazetteer_overrides(&mut self) {
+        let n = self.dt.toks.len();
+        let mut i = 0;
+        while i < n {
+            let mut found = None;
+            for len in (3..=crate::gazetteer::MAX_PHRASE.min(n - i)).rev() {
+                let (a, b) = (i, i + len);
+                if !self.same_sentence(a, b - 1) || !is_cap(self.word(a)) {
+                    continue;
+                }
+                // A leading article is never part of the name (the key drops it anyway).
+                if matches!(self.word(a), "the" | "The") {
+                    continue;
+                }
+                let inside: Vec<usize> = (0..self.men.len())
+                    .filter(|&k| self.men[k].a < b && a < self.men[k].b)
+                    .collect();
+                let contained = inside
+                    .iter()
+                    .all(|&k| a <= self.men[k].a && self.men[k].b <= b);
+                let already = inside
+                    .iter()
+                    .any(|&k| self.men[k].a == a && self.men[k].b == b);
+                if inside.is_empty() || !contained || already {
+                    continue;
+                }
+                let key = self.key(a, b);
+                if let Some(c) = self.gaz.aliases.get(&key) {
+                    let ty = if self.gaz.orgs.contains(c) {
+                        EntityType::Organisation
+                    } else {
+                        EntityType::Location
+                    };
+                    found = Some((a, b, ty, inside));
+                    break;
+                }
+            }
+            match found {
+                Some((a, b, ty, inside)) => {
+                    let score = inside
+                        .iter()
+                        .map(|&k| self.men[k].score)
+                        .fold(0.6f32, f32::max);
+                    for k in inside.into_iter().rev() {
+                        self.men.remove(k);
+                    }
+                    self.add_name(a, b, ty, score);
+                    i = b;
+                }
+                None => i += 1,
+            }
+        }
+    }
+
     /// Adds organisation/country names the gazetteer knows but the model missed.
     fn gazetteer_mentions(&mut self) {
         let n = self.dt.toks.len();
@@ -532,6 +588,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self, text: &str) -> EntityLayer {
+        self.gazetteer_overrides();
         self.gazetteer_mentions();
         self.men.sort_by_key(|m| (m.a, m.b));
         self.parse_roles();

@@ -225,3 +225,16 @@ fn country_name_nominals_and_acronym_affiliations() {
     assert_eq!(eriksen.roles[0].affiliation_cluster, Some(nato.id));
     assert_eq!(nato.entity_type, EntityType::Organisation);
 }
+
+/// Regression: the model split "Democratic People’s Republic of Korea" at the possessive into two
+/// places; the gazetteer name must win and join the North Korea cluster.
+#[test]
+fn gazetteer_name_split_by_the_model_is_rejoined() {
+    let text = "The envoy thanked the Democratic People’s Republic of Korea for its help. North Korea welcomed the visit.";
+    let (a, e) = run(text);
+    let full = cluster_of(&e, a.text(), "Democratic People’s Republic of Korea")
+        .expect("the full name is one mention");
+    let nk = cluster_of(&e, a.text(), "North Korea").expect("North Korea found");
+    assert_eq!(full.id, nk.id);
+    assert!(cluster_of(&e, a.text(), "Democratic People").is_none());
+}
