@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use newslens_core::layers::entities::Cluster;
 use newslens_core::{Analysis, Span};
 use newslens_store::{
-    open_store, Bucket, EntitySummary, HitKind, OpenMode, PutOutcome, QuoteCluster, SearchHit,
+    open_any, Bucket, EntitySummary, HitKind, OpenMode, PutOutcome, QuoteCluster, SearchHit,
     SearchQuery, Stats, Store, StoreError, Story, Timeline,
 };
 use serde::{Deserialize, Serialize};
@@ -836,7 +836,7 @@ async fn ingest(
     }
     let db = state.db.clone();
     let documents = tokio::task::spawn_blocking(move || -> AppResult<Vec<PutOutcome>> {
-        let store = open_store(&db, OpenMode::Write).map_err(|e| match e {
+        let store = open_any(&db, OpenMode::Write).map_err(|e| match e {
             StoreError::Locked { .. } => {
                 ApiError::Conflict("another process (an ingest) is writing to the store".into())
             }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use axum::Router;
 use newslens_pipeline::{Pipeline, PipelineOptions};
-use newslens_store::{open_store, EmbeddedStore, OpenMode, StoreError};
+use newslens_store::{open_any, open_store, OpenMode, Store, StoreError};
 use tokio::sync::Semaphore;
 
 pub use error::{ApiError, ServerError};
@@ -65,7 +65,7 @@ impl ServerConfig {
 
 /// A pool of read handles: a semaphore counts free handles, a stack holds their indexes.
 struct ReadPool {
-    stores: Vec<EmbeddedStore>,
+    stores: Vec<Box<dyn Store>>,
     free: Mutex<Vec<usize>>,
     permits: Semaphore,
 }
@@ -104,8 +104,12 @@ impl AppState {
             db: config.db.clone(),
             source,
         };
-        // Create the store if needed; if an ingest holds it, it already exists.
+        // Create the embedded store if needed; if an ingest holds it, it already exists.
+        // (A PostgreSQL store is created by its migrations when first opened for writing.)
+        let postgres =
+            config.db.starts_with("postgres://") || config.db.starts_with("postgresql://");
         match open_store(&config.db, OpenMode::Read) {
+            _ if postgres => {}
             Ok(s) => drop(s),
             Err(StoreError::NotAStore { reason, .. }) if reason.contains("no store here yet") => {
                 match open_store(&config.db, OpenMode::Write) {
@@ -119,7 +123,7 @@ impl AppState {
         let n = config.readers.max(1);
         let mut stores = Vec::with_capacity(n);
         for _ in 0..n {
-            stores.push(open_store(&config.db, OpenMode::Read).map_err(store_err)?);
+            stores.push(open_any(&config.db, OpenMode::Read).map_err(store_err)?);
         }
         let pipeline = Pipeline::new(&PipelineOptions::default())
             .map_err(|e| ServerError::Pipeline(e.to_string()))?;
@@ -145,7 +149,7 @@ impl AppState {
     pub(crate) async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&EmbeddedStore) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, ApiError> + Send + 'static,
     {
         let _permit = self
             .pool
@@ -163,7 +167,7 @@ impl AppState {
                 .unwrap_or_else(|e| e.into_inner())
                 .pop()
                 .ok_or_else(|| ApiError::Internal("read pool exhausted".into()))?;
-            let out = f(&state.pool.stores[i]);
+            let out = f(state.pool.stores[i].as_ref());
             state
                 .pool
                 .free

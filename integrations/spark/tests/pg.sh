@@ -129,6 +129,27 @@ assert stats["documents"] == expected, stats
 print(f"   {len(hits)} ranked hits, phrase and outlet filters ok; stats {stats}")
 EOF
 
+echo "-- serve --db postgres:// (the API reads the same store)"
+PORT=$((20000 + RANDOM % 20000))
+"$BIN" serve --db "$REF" --addr "127.0.0.1:$PORT" 2>"$WORK/pg-serve.log" & SRV=$!
+ok=""
+for _ in $(seq 1 50); do
+  if curl -fsS "http://127.0.0.1:$PORT/api/stats" -o "$WORK/pg-serve-stats.json" 2>/dev/null; then ok=1; break; fi
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$PORT/api/search?q=grain" -o "$WORK/pg-serve-search.json" || ok=""
+kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null || true
+[ -n "$ok" ] || { cat "$WORK/pg-serve.log" >&2; fail "serve --db postgres:// did not answer"; }
+"$PY" - "$WORK" "$EXPECTED" <<'EOF'
+import json, sys
+w, expected = sys.argv[1], int(sys.argv[2])
+stats = json.load(open(f"{w}/pg-serve-stats.json"))
+assert stats["documents"] == expected, stats
+hits = json.load(open(f"{w}/pg-serve-search.json"))
+assert hits["hits"], "no search results from the server"
+print(f"   server over PostgreSQL: {stats['documents']} documents, search answers")
+EOF
+
 SPARK_OUT=$WORK/local/jsonl
 if [ -d "$SPARK_OUT/documents" ]; then
   echo "-- load-parquet of the Spark output"
