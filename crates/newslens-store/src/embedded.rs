@@ -650,50 +650,7 @@ impl EmbeddedStore {
 
     fn quote_cluster(&self, conn: &Connection, cluster: i64) -> Result<Option<QuoteCluster>> {
         let occ = self.occurrences(conn, cluster)?;
-        let Some(first) = occ.first().map(|o| o.0.clone()) else {
-            return Ok(None);
-        };
-        let mut speakers = Vec::new();
-        let mut outlets = Vec::new();
-        let mut per_day: BTreeMap<String, usize> = BTreeMap::new();
-        let mut variants: Vec<(String, String, usize)> = Vec::new();
-        for (o, norm) in &occ {
-            if let Some(s) = &o.speaker {
-                if !speakers.contains(s) {
-                    speakers.push(s.clone());
-                }
-            }
-            if let Some(s) = &o.outlet {
-                if !outlets.contains(s) {
-                    outlets.push(s.clone());
-                }
-            }
-            let day = o
-                .dateline
-                .map_or_else(|| "undated".to_string(), |d| d.to_string());
-            *per_day.entry(day).or_default() += 1;
-            match variants.iter_mut().find(|v| &v.0 == norm) {
-                Some(v) => v.2 += 1,
-                None => variants.push((norm.clone(), o.text.clone(), 1)),
-            }
-        }
-        variants.sort_by_key(|v| std::cmp::Reverse(v.2));
-        Ok(Some(QuoteCluster {
-            id: cluster,
-            size: occ.len(),
-            speakers,
-            outlets,
-            first,
-            per_day: per_day
-                .into_iter()
-                .map(|(period, count)| PeriodCount { period, count })
-                .collect(),
-            variants: variants
-                .into_iter()
-                .map(|(_, text, count)| QuoteVariant { text, count })
-                .collect(),
-            occurrences: occ.into_iter().map(|o| o.0).collect(),
-        }))
+        Ok(QuoteCluster::from_occurrences(cluster, occ))
     }
 
     fn story_of(&self, conn: &Connection, story: i64) -> Result<Option<Story>> {

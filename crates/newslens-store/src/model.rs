@@ -357,3 +357,53 @@ pub struct Stats {
     /// Quote clusters with at least two occurrences.
     pub quote_clusters: u64,
 }
+
+impl QuoteCluster {
+    /// Summarises a cluster from its occurrences in first-appearance order, each with its
+    /// normalised text (variants are counted by it): speakers, outlets, counts per day, variants.
+    /// Shared by every backend so they report spread identically. `None` for no occurrences.
+    pub fn from_occurrences(id: i64, occ: Vec<(QuoteOccurrence, String)>) -> Option<QuoteCluster> {
+        let first = occ.first().map(|o| o.0.clone())?;
+        let mut speakers = Vec::new();
+        let mut outlets = Vec::new();
+        let mut per_day: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut variants: Vec<(String, String, usize)> = Vec::new();
+        for (o, norm) in &occ {
+            if let Some(s) = &o.speaker {
+                if !speakers.contains(s) {
+                    speakers.push(s.clone());
+                }
+            }
+            if let Some(s) = &o.outlet {
+                if !outlets.contains(s) {
+                    outlets.push(s.clone());
+                }
+            }
+            let day = o
+                .dateline
+                .map_or_else(|| "undated".to_string(), |d| d.to_string());
+            *per_day.entry(day).or_default() += 1;
+            match variants.iter_mut().find(|v| &v.0 == norm) {
+                Some(v) => v.2 += 1,
+                None => variants.push((norm.clone(), o.text.clone(), 1)),
+            }
+        }
+        variants.sort_by_key(|v| std::cmp::Reverse(v.2));
+        Some(QuoteCluster {
+            id,
+            size: occ.len(),
+            speakers,
+            outlets,
+            first,
+            per_day: per_day
+                .into_iter()
+                .map(|(period, count)| PeriodCount { period, count })
+                .collect(),
+            variants: variants
+                .into_iter()
+                .map(|(_, text, count)| QuoteVariant { text, count })
+                .collect(),
+            occurrences: occ.into_iter().map(|o| o.0).collect(),
+        })
+    }
+}
