@@ -337,3 +337,34 @@ fn snapshot_examples_text_layer() {
         insta::assert_json_snapshot!(format!("text_{name}"), v);
     }
 }
+
+/// Every layer of every bundled example, snapshotted (tokens left out): a change in any model
+/// or rule shows up here as a reviewable diff.
+#[test]
+fn snapshot_examples_all_layers() {
+    let dir = repo().join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let out = run(
+            &[
+                "analyze",
+                f.to_str().unwrap(),
+                "--format",
+                "json",
+                "--no-tokens",
+            ],
+            None,
+        );
+        assert!(out.status.success());
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        check_spans(&v);
+        v.as_object_mut().unwrap().remove("source");
+        let name = f.file_stem().unwrap().to_string_lossy().to_string();
+        insta::assert_json_snapshot!(format!("all_{name}"), v);
+    }
+}
