@@ -304,35 +304,42 @@ fn pretty_report_when_asked() {
     assert!(!s.contains("\u{1b}["), "no colours when not a terminal");
 }
 
-/// Text layer of every bundled example, snapshotted (tokens left out to keep snapshots readable).
-#[test]
-fn snapshot_examples_text_layer() {
-    let dir = repo().join("examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+/// The bundled example articles, sorted.
+fn example_files() -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("examples"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .collect();
     files.sort();
+    files
+}
+
+/// Runs `analyze` on one example as JSON, checks its spans, drops the checkout-dependent `source`.
+fn example_json(f: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "analyze",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-tokens",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, None);
+    assert!(out.status.success());
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check_spans(&v);
+    v.as_object_mut().unwrap().remove("source");
+    v
+}
+
+/// Text layer of every bundled example, snapshotted (tokens left out to keep snapshots readable).
+#[test]
+fn snapshot_examples_text_layer() {
+    let files = example_files();
     assert!(files.len() >= 3);
     for f in files {
-        let out = run(
-            &[
-                "analyze",
-                f.to_str().unwrap(),
-                "--format",
-                "json",
-                "--only",
-                "text",
-                "--no-tokens",
-            ],
-            None,
-        );
-        assert!(out.status.success());
-        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        check_spans(&v);
-        // The source path depends on where the repo is checked out.
-        v.as_object_mut().unwrap().remove("source");
+        let v = example_json(&f, &["--only", "text"]);
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         insta::assert_json_snapshot!(format!("text_{name}"), v);
     }
@@ -342,28 +349,8 @@ fn snapshot_examples_text_layer() {
 /// or rule shows up here as a reviewable diff.
 #[test]
 fn snapshot_examples_all_layers() {
-    let dir = repo().join("examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for f in files {
-        let out = run(
-            &[
-                "analyze",
-                f.to_str().unwrap(),
-                "--format",
-                "json",
-                "--no-tokens",
-            ],
-            None,
-        );
-        assert!(out.status.success());
-        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        check_spans(&v);
-        v.as_object_mut().unwrap().remove("source");
+    for f in example_files() {
+        let v = example_json(&f, &[]);
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         insta::assert_json_snapshot!(format!("all_{name}"), v);
     }
