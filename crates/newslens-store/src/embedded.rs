@@ -1,7 +1,7 @@
 //! The embedded store: a directory holding `newslens.sqlite` (source of truth), `index/` (tantivy,
 //! derived) and `newslens.lock` (one writer at a time).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -1251,33 +1251,9 @@ impl Store for EmbeddedStore {
             )?
             .query_map([&norm], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        let mut points: BTreeMap<(bool, String), (usize, usize)> = BTreeMap::new();
-        let key = |d: Option<String>| match opt_date(d) {
-            Some(d) => (false, bucket.label(d)),
-            None => (true, "undated".to_string()),
-        };
-        let articles = dates.len();
-        let quotes = qdates.len();
-        for d in dates {
-            points.entry(key(d)).or_default().0 += 1;
-        }
-        for d in qdates {
-            points.entry(key(d)).or_default().1 += 1;
-        }
-        Ok(Timeline {
-            entity: entity.to_string(),
-            bucket,
-            points: points
-                .into_iter()
-                .map(|((_, period), (a, q))| TimelinePoint {
-                    period,
-                    articles: a,
-                    quotes: q,
-                })
-                .collect(),
-            articles,
-            quotes,
-        })
+        let dates = dates.into_iter().map(opt_date);
+        let qdates = qdates.into_iter().map(opt_date);
+        Ok(Timeline::from_dates(entity, bucket, dates, qdates))
     }
 
     fn stats(&self) -> Result<Stats> {

@@ -407,3 +407,44 @@ impl QuoteCluster {
         })
     }
 }
+
+impl Timeline {
+    /// Buckets the datelines of the articles mentioning `entity` and of its quotes (undated last).
+    /// Shared by every backend so they count identically.
+    pub fn from_dates(
+        entity: &str,
+        bucket: Bucket,
+        dates: impl IntoIterator<Item = Option<NaiveDate>>,
+        qdates: impl IntoIterator<Item = Option<NaiveDate>>,
+    ) -> Timeline {
+        let mut points: std::collections::BTreeMap<(bool, String), (usize, usize)> =
+            Default::default();
+        let key = |d: Option<NaiveDate>| match d {
+            Some(d) => (false, bucket.label(d)),
+            None => (true, "undated".to_string()),
+        };
+        let (mut articles, mut quotes) = (0, 0);
+        for d in dates {
+            articles += 1;
+            points.entry(key(d)).or_default().0 += 1;
+        }
+        for d in qdates {
+            quotes += 1;
+            points.entry(key(d)).or_default().1 += 1;
+        }
+        Timeline {
+            entity: entity.to_string(),
+            bucket,
+            points: points
+                .into_iter()
+                .map(|((_, period), (a, q))| TimelinePoint {
+                    period,
+                    articles: a,
+                    quotes: q,
+                })
+                .collect(),
+            articles,
+            quotes,
+        }
+    }
+}

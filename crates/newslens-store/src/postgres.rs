@@ -17,7 +17,7 @@
 //!   a session advisory lock, each in its own transaction. A read-only connection (for example to
 //!   a streaming read replica, the way to scale search) never migrates, it only checks versions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::NaiveDate;
@@ -1215,32 +1215,7 @@ impl Store for PgStore {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let mut points: BTreeMap<(bool, String), (usize, usize)> = BTreeMap::new();
-        let key = |d: Option<NaiveDate>| match d {
-            Some(d) => (false, bucket.label(d)),
-            None => (true, "undated".to_string()),
-        };
-        let (articles, quotes) = (dates.len(), qdates.len());
-        for d in dates {
-            points.entry(key(d)).or_default().0 += 1;
-        }
-        for d in qdates {
-            points.entry(key(d)).or_default().1 += 1;
-        }
-        Ok(Timeline {
-            entity: entity.to_string(),
-            bucket,
-            points: points
-                .into_iter()
-                .map(|((_, period), (a, q))| TimelinePoint {
-                    period,
-                    articles: a,
-                    quotes: q,
-                })
-                .collect(),
-            articles,
-            quotes,
-        })
+        Ok(Timeline::from_dates(entity, bucket, dates, qdates))
     }
 
     fn stats(&self) -> Result<Stats> {
