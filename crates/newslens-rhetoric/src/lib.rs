@@ -12,6 +12,7 @@
 //! All models are hashed linear models ([`linear`]) trained by the project; the defaults are
 //! embedded in the binary.
 
+pub mod accurate;
 pub mod data;
 pub mod docmodel;
 pub mod evaluate;
