@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Measure on these articles (files or directories, any reader's format) instead of the
+    /// generated corpus; `--articles` then caps how many files are used.
+    #[arg(long, num_args = 1..)]
+    pub input: Vec<std::path::PathBuf>,
 }
 
 const PARAGRAPHS: &[&str] = &[
@@ -53,7 +57,11 @@ pub fn generate(n: usize) -> Vec<String> {
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let corpus = generate(args.articles);
+    let corpus = if args.input.is_empty() {
+        generate(args.articles)
+    } else {
+        load_inputs(&args.input, args.articles)?
+    };
     let bytes: usize = corpus.iter().map(|s| s.len()).sum();
     let mb = bytes as f64 / 1e6;
     // Warm-up pass so the figures exclude first-touch costs.
@@ -109,7 +117,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if args.json {
         println!("{report}");
     } else {
-        println!("generated corpus: {} articles, {:.2} MB", corpus.len(), mb);
+        let what = if args.input.is_empty() { "generated corpus" } else { "input" };
+        println!("{what}: {} articles, {:.2} MB", corpus.len(), mb);
         let rs = &report["read_segment"];
         println!(
             "read + paragraphs + sentences + tokens (1 thread): {:.1} MB/s, {:.0} articles/s",
@@ -134,6 +143,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads up to `cap` input files whole (lossy UTF-8: the readers' own decoding is measured later).
+fn load_inputs(paths: &[std::path::PathBuf], cap: usize) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for p in newslens_ingest::expand_inputs(paths).into_iter().take(cap) {
+        let p = p?;
+        let bytes = std::fs::read(&p)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+        out.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    anyhow::ensure!(!out.is_empty(), "no articles found in the --input paths");
+    Ok(out)
 }
 
 fn segment_all(corpus: &[String]) -> usize {

@@ -5,6 +5,11 @@ use std::collections::HashMap;
 use newslens_core::layers::time::TimexType;
 use regex::{Regex, RegexSet};
 
+/// Lazy-DFA cache per regex (and per thread). The default (2 MiB) is far too small for the
+/// grammar's big case-insensitive alternations: on long articles the cache kept being cleared and
+/// rebuilt, and determinisation took ~90 % of the stage's time.
+const LAZY_DFA_CACHE: usize = 64 << 20;
+
 use crate::TimeError;
 
 /// A word class of the lexicon.
@@ -295,7 +300,10 @@ impl Grammar {
                 // ASCII word boundaries: Unicode `\b` makes the fast DFA engines give up on
                 // any non-ASCII text (curly quotes are everywhere in news).
                 let expanded = lexicon.expand(p).map_err(&bad)?.replace(r"\b", r"(?-u:\b)");
-                Regex::new(&format!("(?i){}", wrap(expanded))).map_err(|e| bad(e.to_string()))
+                regex::RegexBuilder::new(&format!("(?i){}", wrap(expanded)))
+                    .dfa_size_limit(LAZY_DFA_CACHE)
+                    .build()
+                    .map_err(|e| bad(e.to_string()))
             };
             let regex = compile(pattern, |s| s)?;
             let before = get("before")
@@ -322,13 +330,14 @@ impl Grammar {
                 anaphoric: get("anaphoric").is_some_and(|v| v == "yes"),
             });
         }
-        let set = RegexSet::new(compiled.iter().map(|r| r.regex.as_str())).map_err(|e| {
-            TimeError::Grammar {
+        let set = regex::RegexSetBuilder::new(compiled.iter().map(|r| r.regex.as_str()))
+            .dfa_size_limit(LAZY_DFA_CACHE)
+            .build()
+            .map_err(|e| TimeError::Grammar {
                 file: "rules",
                 line: 0,
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         Ok(Grammar {
             lexicon,
             rules: compiled,
