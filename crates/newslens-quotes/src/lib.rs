@@ -132,7 +132,8 @@ impl QuoteStage {
     pub fn compute(&self, analysis: &Analysis) -> (QuoteLayer, Vec<Vec<Span>>) {
         let v = View::new(analysis);
         let cues = self.model.cues(&v);
-        let attrs = extract::attributions(&v, &cues, self.model.src.as_ref());
+        let mut attrs = extract::attributions(&v, &cues, self.model.src.as_ref());
+        attrs.retain(|a| !colon_source_is_not_a_speaker(&v, a, analysis));
         let mut resolver = speaker::Resolver::new(analysis.text(), analysis.entities.as_ref());
         let name_of = |c: Option<usize>| {
             c.and_then(|c| {
@@ -424,6 +425,37 @@ fn restore_e(s: &str) -> String {
         }
     }
     s.to_string()
+}
+
+/// Whether a "Name: words" attribution (headline or transcript style) has a prefix that the
+/// entities layer knows is a place or thing, not a speaker: "Ankara Talks: Deal Within Reach" is a
+/// headline, "Paul Ryan: FBI Decision 'Defies Explanation'" a quote. All-capital transcript turns
+/// ("PENCE: Well, …") are kept: the NER model rarely tags shouted names. Without an entities layer
+/// nothing is dropped.
+fn colon_source_is_not_a_speaker(v: &View, a: &extract::Attr, analysis: &Analysis) -> bool {
+    if a.cue.0 != a.cue.1 || v.lw[a.cue.0] != ":" {
+        return false;
+    }
+    let (Some((x, y)), Some(entities)) = (a.source, analysis.entities.as_ref()) else {
+        return false;
+    };
+    if (x..=y).all(|k| v.tok(k).chars().all(|c| !c.is_lowercase())) {
+        return false;
+    }
+    let source = v.span(x, y);
+    let mut overlapping = entities
+        .mentions
+        .iter()
+        .filter(|m| m.span.overlaps(&source))
+        .peekable();
+    overlapping.peek().is_none()
+        || overlapping.all(|m| {
+            !matches!(
+                m.entity_type,
+                newslens_core::layers::entities::EntityType::Person
+                    | newslens_core::layers::entities::EntityType::Organisation
+            )
+        })
 }
 
 #[cfg(test)]

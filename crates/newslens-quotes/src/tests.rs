@@ -183,6 +183,24 @@ fn headline_colon_attribution() {
     assert!(r.iter().any(|q| q.1 == "Paul Ryan" && q.2 == ":"), "{r:?}");
 }
 
+#[test]
+fn headline_place_prefix_is_not_a_speaker() {
+    let text = "Ankara Talks: Grain Deal Within Reach\n\nPaul Ryan: The Budget Deal Is a Disaster\n\nThe envoy spoke on Tuesday.";
+    let mut a = analysis(text);
+    use EntityType::*;
+    use MentionKind::*;
+    a.entities = Some(entities(
+        text,
+        &[("Ankara", Location, Name, 0), ("Paul Ryan", Person, Name, 1)],
+        &[("Ankara", Location), ("Paul Ryan", Person)],
+    ));
+    QuoteStage::new().annotate(&mut a).unwrap();
+    a.validate().unwrap();
+    let r = rows(&a);
+    assert!(!r.iter().any(|q| q.1 == "Ankara Talks"), "{r:?}");
+    assert!(r.iter().any(|q| q.1 == "Paul Ryan" && q.2 == ":"), "{r:?}");
+}
+
 /// Builds an entities layer by hand: `(surface, type, kind, cluster)` for each mention, found in
 /// text order.
 fn entities(
