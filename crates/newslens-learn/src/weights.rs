@@ -121,12 +121,50 @@ impl Weights {
     /// Adds the rows of `feats` to `scores` (`scores.len() == n_classes`).
     #[inline]
     pub fn add_scores(&self, feats: &[u32], scores: &mut [f32]) {
-        for &f in feats {
-            self.for_row(f, |c, v| {
-                if let Some(acc) = scores.get_mut(c) {
-                    *acc += v;
+        let Table::Sparse {
+            blocks,
+            values,
+            scale,
+        } = &self.table
+        else {
+            for &f in feats {
+                self.for_row(f, |c, v| {
+                    if let Some(acc) = scores.get_mut(c) {
+                        *acc += v;
+                    }
+                });
+            }
+            return;
+        };
+        let n = self.n_classes;
+        // Two phases: find every row first, touching both ends of each, so that the cache misses
+        // of all the features are in flight together; then add the (now cached) rows.
+        const CHUNK: usize = 64;
+        let mut starts = [0usize; CHUNK];
+        for chunk in feats.chunks(CHUNK) {
+            let mut m = 0;
+            let mut touch = 0i16;
+            for &f in chunk {
+                let Some(b) = blocks.get(f as usize / 64) else {
+                    continue;
+                };
+                let bit = 1u64 << (f % 64);
+                if b.present & bit == 0 {
+                    continue;
                 }
-            });
+                let k = b.rank as usize + (b.present & (bit - 1)).count_ones() as usize;
+                if let (Some(first), Some(last)) = (values.get(k * n), values.get(k * n + n - 1)) {
+                    touch ^= *first ^ *last;
+                    starts[m] = k * n;
+                    m += 1;
+                }
+            }
+            std::hint::black_box(touch);
+            for &s in &starts[..m] {
+                for (acc, v) in scores.iter_mut().zip(&values[s..s + n]) {
+                    *acc += f32::from(*v) * *scale;
+                }
+            }
         }
     }
 
