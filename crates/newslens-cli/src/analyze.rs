@@ -47,6 +47,14 @@ pub struct AnalyzeArgs {
     /// Leave tokens out of JSON output (they are most of its size).
     #[arg(long)]
     pub no_tokens: bool,
+    /// Rhetoric in accurate mode: technique labels, frames and genre from heads over
+    /// all-MiniLM-L6-v2 embeddings (slower; needs `scripts/fetch-minilm.sh`, see docs/accurate.md).
+    #[arg(long)]
+    pub accurate: bool,
+    /// Folder with the all-MiniLM-L6-v2 weights (default: $NEWSLENS_MINILM, then
+    /// ~/.cache/newslens/minilm).
+    #[arg(long, env = "NEWSLENS_MINILM")]
+    pub accurate_model: Option<PathBuf>,
 }
 
 /// One document's outcome, rendered.
@@ -108,10 +116,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         Format::Jsonl
     });
     let color = stdout_tty && std::env::var_os("NO_COLOR").is_none();
-    let pipeline = Pipeline::new(&PipelineOptions {
+    let mut pipeline = Pipeline::new(&PipelineOptions {
         only: args.only.clone(),
         ner_model: args.model.clone(),
     })?;
+    if args.accurate {
+        let stage = crate::cmd::accurate::stage(args.accurate_model.as_deref())?;
+        if !pipeline.replace_stage(Box::new(stage)) {
+            eprintln!("note: --accurate only changes the rhetoric stage, which --only left out");
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()

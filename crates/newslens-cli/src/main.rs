@@ -9,7 +9,7 @@ mod report;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{corpus, events, ner, quotes, rhetoric, scale, serve, timex};
+use cmd::{accurate, corpus, events, ner, quotes, rhetoric, scale, serve, timex};
 
 /// newslens — who said what, when, and how it persuades, with character offsets for every fact.
 #[derive(Debug, Parser)]
@@ -61,6 +61,8 @@ enum TrainCommand {
     Quotes(quotes::TrainArgs),
     /// Persuasion techniques, frames, genre and entity roles from the SemEval data sets.
     Rhetoric(rhetoric::TrainArgs),
+    /// Accurate-mode heads over all-MiniLM-L6-v2 embeddings (needs scripts/fetch-minilm.sh).
+    RhetoricAccurate(accurate::TrainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +88,7 @@ fn main() {
         Command::Train(TrainCommand::Ner(a)) => ner::train(a),
         Command::Train(TrainCommand::Quotes(a)) => quotes::train(a),
         Command::Train(TrainCommand::Rhetoric(a)) => rhetoric::train(a),
+        Command::Train(TrainCommand::RhetoricAccurate(a)) => accurate::train(a),
         Command::Eval(EvalCommand::Ner(a)) => ner::eval(a),
         Command::Eval(EvalCommand::Quotes(a)) => quotes::eval(a),
         Command::Eval(EvalCommand::Timex(a)) => timex::eval(a),

@@ -102,6 +102,18 @@ impl Pipeline {
         Ok(Self { stages })
     }
 
+    /// Replaces the stage with the same name as `stage` (e.g. the rhetoric stage in accurate
+    /// mode); returns `false`, leaving the pipeline unchanged, when no such stage runs.
+    pub fn replace_stage(&mut self, stage: Box<dyn Annotator>) -> bool {
+        match self.stages.iter_mut().find(|s| s.name() == stage.name()) {
+            Some(slot) => {
+                *slot = stage;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Names of the stages that will run, text first.
     pub fn stage_names(&self) -> Vec<&'static str> {
         std::iter::once("text")
@@ -196,6 +208,37 @@ mod tests {
             wanted(&Some(vec!["nope".into()])),
             Err(PipelineError::UnknownStage(_))
         ));
+    }
+
+    struct Marker;
+    impl Annotator for Marker {
+        fn name(&self) -> &'static str {
+            "rhetoric"
+        }
+        fn annotate(&self, a: &mut Analysis) -> Result<(), StageError> {
+            a.rhetoric = Some(Default::default());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn replace_stage_swaps_by_name() {
+        let mut p = Pipeline::new(&PipelineOptions {
+            only: Some(vec!["rhetoric".into()]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(p.replace_stage(Box::new(Marker)));
+        assert_eq!(p.stage_names(), vec!["text", "entities", "rhetoric"]);
+        let a = p.run(Document::from_text("x", "One sentence.")).unwrap();
+        assert_eq!(a.rhetoric, Some(Default::default()));
+        let mut q = Pipeline::new(&PipelineOptions {
+            only: Some(vec!["time".into()]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!q.replace_stage(Box::new(Marker)));
+        assert_eq!(q.stage_names(), vec!["text", "time"]);
     }
 
     #[test]

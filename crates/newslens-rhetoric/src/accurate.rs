@@ -63,6 +63,29 @@ pub enum AccurateError {
 /// A text's embedding and the embeddings of byte ranges inside it.
 pub type Encoded = (Vec<f32>, Vec<Vec<f32>>);
 
+/// A technique span: extent, SemEval-2020 label, SemEval-2023 label, score, sentence index.
+pub type Technique = (Span, String, String, f32, usize);
+
+/// A training row of a head: input, gold label indexes, fold.
+pub type Row = (Vec<f32>, Vec<usize>, usize);
+
+/// Members of a context group: (index in the span list, range relative to the context).
+type Members = Vec<(usize, (usize, usize))>;
+
+/// Per span: its vector and its sentence's vector.
+type SpanVecs = Vec<(Vec<f32>, Vec<f32>)>;
+
+/// Spans grouped by context: the context, and per member (index in the span list, range
+/// relative to the context).
+type Groups = Vec<(Span, Members)>;
+
+/// Adam moments of a layer: weights (m, v), biases (m, v).
+type Moments = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
+
+/// Document-head outputs: frame probabilities, genre probabilities, paragraph vectors, title
+/// vector.
+pub type DocProbs = (Vec<f32>, Vec<f32>, Vec<Vec<f32>>, Vec<f32>);
+
 /// A sentence encoder: one L2-normalised vector per text and per byte range of the text (the
 /// range's word pieces pooled in the context of the whole text).
 pub trait Encoder: Send + Sync {
@@ -214,7 +237,7 @@ impl Head {
             labels: labels.to_vec(),
             threshold: 0.5,
         };
-        let mut adam: Vec<(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)> = head
+        let mut adam: Vec<Moments> = head
             .layers
             .iter()
             .map(|l| {
@@ -542,12 +565,8 @@ fn context_of(text: &str, span: Span) -> Span {
 }
 
 /// Groups spans by their context: `(context, [(index in spans, span relative to context)])`.
-fn group_contexts(
-    text: &str,
-    spans: &[Span],
-    ctx: impl Fn(Span) -> Span,
-) -> Vec<(Span, Vec<(usize, (usize, usize))>)> {
-    let mut by: BTreeMap<(usize, usize), Vec<(usize, (usize, usize))>> = BTreeMap::new();
+fn group_contexts(text: &str, spans: &[Span], ctx: impl Fn(Span) -> Span) -> Groups {
+    let mut by: BTreeMap<(usize, usize), Members> = BTreeMap::new();
     for (i, sp) in spans.iter().enumerate() {
         let c = ctx(*sp);
         let (s, e) = (
@@ -570,7 +589,7 @@ fn span_vectors(
     text: &str,
     spans: &[Span],
     ctx: impl Fn(Span) -> Span,
-) -> Result<Vec<(Vec<f32>, Vec<f32>)>, AccurateError> {
+) -> Result<SpanVecs, AccurateError> {
     let groups = group_contexts(text, spans, ctx);
     let ranges: Vec<Vec<(usize, usize)>> = groups
         .iter()
@@ -641,10 +660,7 @@ impl Accurate<'_> {
     }
 
     /// Technique spans as [`RhetoricModel::techniques`] gives them, labelled by the TC head.
-    pub fn techniques(
-        &self,
-        p: &Prepared,
-    ) -> Result<Vec<(Span, String, String, f32, usize)>, AccurateError> {
+    pub fn techniques(&self, p: &Prepared) -> Result<Vec<Technique>, AccurateError> {
         let preds = self.fast.si.predict(p);
         let spans: Vec<Span> = preds.iter().map(|x| x.span).collect();
         let probs = self.tc_probs(p, &spans)?;
@@ -699,7 +715,7 @@ impl Accurate<'_> {
         text: &str,
         title: Option<Span>,
         paras: &[Span],
-    ) -> Result<(Vec<f32>, Vec<f32>, Vec<Vec<f32>>, Vec<f32>), AccurateError> {
+    ) -> Result<DocProbs, AccurateError> {
         let mut items: Vec<(&str, &[(usize, usize)])> =
             vec![(title.map_or("", |t| t.text(text)), &[][..])];
         items.extend(paras.iter().map(|s| (s.text(text), &[][..])));
@@ -1191,11 +1207,11 @@ pub struct TrainSet {
     /// PTC documents.
     pub ptc_docs: Vec<SpanDoc>,
     /// Paragraphs: inputs, gold label indexes, fold.
-    pub para: Vec<(Vec<f32>, Vec<usize>, usize)>,
+    pub para: Vec<Row>,
     /// Frames documents: inputs, labels, fold.
-    pub frames: Vec<(Vec<f32>, Vec<usize>, usize)>,
+    pub frames: Vec<Row>,
     /// Genre documents: inputs, label, fold.
-    pub genre: Vec<(Vec<f32>, Vec<usize>, usize)>,
+    pub genre: Vec<Row>,
     /// Paragraph labels and their gold rows (strings, for the scorer).
     pub para_gold: Vec<Vec<String>>,
 }
@@ -1344,7 +1360,7 @@ fn doc_rows(
     fast: &[Vec<f32>],
     cache: &mut Cache,
     enc: &dyn Encoder,
-) -> Result<Vec<(Vec<f32>, Vec<usize>, usize)>, AccurateError> {
+) -> Result<Vec<Row>, AccurateError> {
     let mut items: Vec<(&str, Vec<(usize, usize)>)> = Vec::new();
     let mut layout = Vec::new();
     for d in docs {
@@ -1487,7 +1503,7 @@ pub fn build_train_set(
 
 /// Out-of-fold probabilities of a head trained on `rows` (fold in the third field).
 fn oof_head(
-    rows: &[(Vec<f32>, Vec<usize>, usize)],
+    rows: &[Row],
     labels: &[String],
     multi: bool,
     cfg: &HeadConfig,
@@ -1518,7 +1534,7 @@ fn oof_head(
 }
 
 /// Class-balancing weights (square root of the inverse frequency, as the fast genre model).
-fn balance(rows: &[(Vec<f32>, Vec<usize>, usize)], k: usize) -> Vec<f32> {
+fn balance(rows: &[Row], k: usize) -> Vec<f32> {
     let mut freq = vec![0usize; k];
     for r in rows {
         if let Some(&c) = r.1.first() {
@@ -1534,7 +1550,7 @@ fn balance(rows: &[(Vec<f32>, Vec<usize>, usize)], k: usize) -> Vec<f32> {
         .collect()
 }
 
-fn tc_rows(ts: &TrainSet) -> Vec<(Vec<f32>, Vec<usize>, usize)> {
+fn tc_rows(ts: &TrainSet) -> Vec<Row> {
     ts.tc
         .iter()
         .map(|(x, y, d, _)| (x.clone(), vec![*y], d % FOLDS))
@@ -1647,18 +1663,14 @@ pub fn cross_validate(ts: &TrainSet, t: &AccurateTuned) -> String {
 
 /// Trains the final heads on all the training data.
 pub fn train_heads(ts: &TrainSet, t: &AccurateTuned) -> AccurateModel {
-    let fit = |rows: &[(Vec<f32>, Vec<usize>, usize)],
-               labels: Vec<String>,
-               multi: bool,
-               cfg: &HeadConfig,
-               w: &[f32],
-               th: f32| {
-        let xs: Vec<Vec<f32>> = rows.iter().map(|r| r.0.clone()).collect();
-        let ys: Vec<Vec<usize>> = rows.iter().map(|r| r.1.clone()).collect();
-        let mut h = Head::train(&xs, &ys, w, &labels, multi, cfg);
-        h.threshold = th;
-        h
-    };
+    let fit =
+        |rows: &[Row], labels: Vec<String>, multi: bool, cfg: &HeadConfig, w: &[f32], th: f32| {
+            let xs: Vec<Vec<f32>> = rows.iter().map(|r| r.0.clone()).collect();
+            let ys: Vec<Vec<usize>> = rows.iter().map(|r| r.1.clone()).collect();
+            let mut h = Head::train(&xs, &ys, w, &labels, multi, cfg);
+            h.threshold = th;
+            h
+        };
     let tc_rows = tc_rows(ts);
     let gw = balance(&ts.genre, semeval23::GENRES.len());
     let jobs: Vec<Box<dyn Fn() -> Head + Sync + '_>> = vec![
@@ -1704,10 +1716,10 @@ pub fn train_heads(ts: &TrainSet, t: &AccurateTuned) -> AccurateModel {
         }),
     ];
     let mut heads: Vec<Head> = jobs.par_iter().map(|f| f()).collect();
-    let genre = heads.pop().unwrap_or_else(|| unreachable_head());
-    let frames = heads.pop().unwrap_or_else(|| unreachable_head());
-    let para = heads.pop().unwrap_or_else(|| unreachable_head());
-    let tc = heads.pop().unwrap_or_else(|| unreachable_head());
+    let genre = heads.pop().unwrap_or_else(unreachable_head);
+    let frames = heads.pop().unwrap_or_else(unreachable_head);
+    let para = heads.pop().unwrap_or_else(unreachable_head);
+    let tc = heads.pop().unwrap_or_else(unreachable_head);
     AccurateModel {
         tc,
         para,
@@ -1855,7 +1867,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "temporary: the heads are being trained (next commit)"]
     fn stage_with_embedded_heads_and_a_stand_in_encoder() {
         let Ok(stage) = AccurateStage::new(Box::new(Fake)) else {
             panic!("embedded heads must load");

@@ -1,5 +1,6 @@
 //! Subcommands owned by the stages and the store, one file each.
 
+pub mod accurate;
 pub mod corpus;
 pub mod events;
 pub mod ner;

@@ -48,6 +48,13 @@ pub struct EvalPtcArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Accurate mode: labels from the heads over all-MiniLM-L6-v2 embeddings (docs/accurate.md).
+    #[arg(long)]
+    pub accurate: bool,
+    /// Folder with the all-MiniLM-L6-v2 weights (default: $NEWSLENS_MINILM, then
+    /// ~/.cache/newslens/minilm).
+    #[arg(long, env = "NEWSLENS_MINILM")]
+    pub accurate_model: Option<PathBuf>,
 }
 
 /// `newslens eval semeval23`
@@ -65,6 +72,13 @@ pub struct EvalSemeval23Args {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Accurate mode: labels from the heads over all-MiniLM-L6-v2 embeddings (docs/accurate.md).
+    #[arg(long)]
+    pub accurate: bool,
+    /// Folder with the all-MiniLM-L6-v2 weights (default: $NEWSLENS_MINILM, then
+    /// ~/.cache/newslens/minilm).
+    #[arg(long, env = "NEWSLENS_MINILM")]
+    pub accurate_model: Option<PathBuf>,
 }
 
 /// Runs `train rhetoric`.
@@ -99,6 +113,9 @@ pub fn eval_ptc(args: &EvalPtcArgs) -> Result<()> {
     }
     let gold = ptc::read_labels(&args.labels)?;
     let t0 = Instant::now();
+    if args.accurate && matches!(args.task, PtcTask::Si) {
+        eprintln!("note: --accurate changes technique labels only; SI spans are the fast ones");
+    }
     match args.task {
         PtcTask::Si => {
             let pred = evaluate::predict_spans(model()?, &articles);
@@ -128,7 +145,15 @@ pub fn eval_ptc(args: &EvalPtcArgs) -> Result<()> {
                     args.labels.display()
                 );
             }
-            let pred = evaluate::predict_tc(model()?, &articles, &gold);
+            let pred = if args.accurate {
+                crate::cmd::accurate::with_accurate(args.accurate_model.as_deref(), |acc| {
+                    Ok(newslens_rhetoric::accurate::predict_tc(
+                        acc, &articles, &gold,
+                    )?)
+                })?
+            } else {
+                evaluate::predict_tc(model()?, &articles, &gold)
+            };
             let s = ptc::score_tc(&pred, &gold);
             if args.json {
                 println!(
@@ -155,7 +180,18 @@ pub fn eval_semeval23(args: &EvalSemeval23Args) -> Result<()> {
         bail!("no article<ID>.txt files in {}", args.articles.display());
     }
     let rows = semeval23::read_labels(&args.labels, args.subtask)?;
-    let pred = evaluate::predict_s23(model()?, &articles, &rows, args.subtask);
+    let pred = if args.accurate {
+        crate::cmd::accurate::with_accurate(args.accurate_model.as_deref(), |acc| {
+            Ok(newslens_rhetoric::accurate::predict_s23(
+                acc,
+                &articles,
+                &rows,
+                args.subtask,
+            )?)
+        })?
+    } else {
+        evaluate::predict_s23(model()?, &articles, &rows, args.subtask)
+    };
     let gold: Vec<Vec<String>> = rows.iter().map(|r| r.labels.clone()).collect();
     let s = semeval23::score(&pred, &gold, semeval23::classes(args.subtask));
     if args.json {
