@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also time a full ingest (all stages + SQLite + tantivy + clusters) into a fresh temporary
+    /// store, with one analysis thread.
+    #[arg(long)]
+    pub ingest: bool,
     /// Measure on these articles (files or directories, any reader's format) instead of the
     /// generated corpus; `--articles` then caps how many files are used.
     #[arg(long, num_args = 1..)]
@@ -114,10 +118,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "microseconds_per_article": per_stage,
         });
     }
+    if args.ingest {
+        report["ingest"] = bench_ingest(&corpus)?;
+    }
     if args.json {
         println!("{report}");
     } else {
-        let what = if args.input.is_empty() { "generated corpus" } else { "input" };
+        let what = if args.input.is_empty() {
+            "generated corpus"
+        } else {
+            "input"
+        };
         println!("{what}: {} articles, {:.2} MB", corpus.len(), mb);
         let rs = &report["read_segment"];
         println!(
@@ -141,8 +152,66 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 }
             }
         }
+        if let Some(i) = report.get("ingest") {
+            println!(
+                "ingest into a new embedded store (1 analysis thread): {:.0} articles/s; analysis {:.0} %, store {:.0} % of the time",
+                i["articles_per_s"].as_f64().unwrap_or(0.0),
+                i["analysis_share"].as_f64().unwrap_or(0.0) * 100.0,
+                (1.0 - i["analysis_share"].as_f64().unwrap_or(0.0)) * 100.0
+            );
+        }
     }
     Ok(())
+}
+
+/// Ingests `corpus` into a fresh store in the temporary directory (removed afterwards), one
+/// analysis thread, and reports articles/s and the share of time spent in analysis.
+fn bench_ingest(corpus: &[String]) -> Result<serde_json::Value> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = std::env::temp_dir().join(format!("newslens-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = (|| -> Result<serde_json::Value> {
+        let store = newslens_store::EmbeddedStore::open(&dir, newslens_store::OpenMode::Write)?;
+        let pipeline = Pipeline::new(&PipelineOptions::default())?;
+        let units = corpus.iter().enumerate().map(|(i, text)| {
+            let documents = newslens_ingest::read_str(text, &format!("bench{i}.txt"))
+                .into_iter()
+                .flatten()
+                .collect();
+            Ok(newslens_store::SourceUnit {
+                file: None,
+                documents,
+            })
+        });
+        let analysis_ns = AtomicU64::new(0);
+        let t = Instant::now();
+        let report = newslens_store::ingest(
+            &store,
+            units,
+            |d| {
+                let t = Instant::now();
+                let a = pipeline.run(d).map_err(|e| e.to_string());
+                analysis_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                a
+            },
+            &newslens_store::IngestOptions {
+                threads: Some(1),
+                ..newslens_store::IngestOptions::default()
+            },
+            |_| {},
+        )?;
+        let secs = t.elapsed().as_secs_f64();
+        let stored = report.progress.stored;
+        Ok(serde_json::json!({
+            "articles": stored,
+            "seconds": secs,
+            "articles_per_s": stored as f64 / secs,
+            "analysis_share": (analysis_ns.load(Ordering::Relaxed) as f64 / 1e9 / secs).min(1.0),
+            "analysis_threads": 1,
+        }))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Reads up to `cap` input files whole (lossy UTF-8: the readers' own decoding is measured later).
@@ -150,8 +219,8 @@ fn load_inputs(paths: &[std::path::PathBuf], cap: usize) -> Result<Vec<String>> 
     let mut out = Vec::new();
     for p in newslens_ingest::expand_inputs(paths).into_iter().take(cap) {
         let p = p?;
-        let bytes = std::fs::read(&p)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+        let bytes =
+            std::fs::read(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
         out.push(String::from_utf8_lossy(&bytes).into_owned());
     }
     anyhow::ensure!(!out.is_empty(), "no articles found in the --input paths");
