@@ -9,11 +9,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::NaiveDate;
 use fs4::fs_std::FileExt;
-use newslens_core::{Analysis, OffsetMap};
+use newslens_core::Analysis;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tantivy::IndexWriter;
 
-use crate::index::{IndexDoc, SearchIndex};
+use crate::index::{Highlighter, IndexDoc, RawHit, SearchIndex};
 use crate::minhash::{self, doc as D, quote as Q};
 use crate::model::*;
 use crate::prepare::{self, Prepared};
@@ -163,7 +163,10 @@ fn open_reader(db: &Path) -> Result<Connection> {
     )?;
     c.busy_timeout(std::time::Duration::from_secs(60))?;
     c.pragma_update(None, "query_only", true)?;
-    c.pragma_update(None, "cache_size", -65536)?;
+    // Read the database through a memory map: no pread and copy into a private page cache
+    // per connection (a server holds one reader per core), pages shared with the OS cache.
+    c.pragma_update(None, "mmap_size", 1i64 << 34)?;
+    c.pragma_update(None, "cache_size", -16384)?;
     Ok(c)
 }
 
@@ -619,6 +622,51 @@ impl EmbeddedStore {
         (db, du(&self.dir.join(INDEX_DIR)))
     }
 
+    /// A stored document's row and sources, and its compressed analysis (not yet in
+    /// `analysis_json`).
+    fn get_parts(&self, key: &str) -> Result<Option<(RawDocument, Vec<u8>)>> {
+        let conn = self.rconn();
+        let _snapshot = conn.unchecked_transaction()?;
+        let sql = "SELECT id, story, ingested_at, text, analysis FROM documents WHERE ";
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, String, String, Vec<u8>)> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        };
+        let row = if let Ok(id) = key.parse::<i64>() {
+            conn.prepare_cached(&format!("{sql} id = ?1"))?
+                .query_row([id], row)
+        } else {
+            conn.prepare_cached(&format!("{sql} content_hash = ?1"))?
+                .query_row([key], row)
+        }
+        .optional()?;
+        let Some((id, story, ingested_at, text, blob)) = row else {
+            return Ok(None);
+        };
+        let mut st = conn.prepare_cached(
+            "SELECT source, outlet, dateline FROM document_sources WHERE doc = ?1",
+        )?;
+        let sources = st
+            .query_map([id], |r| {
+                Ok(DocSource {
+                    source: r.get(0)?,
+                    outlet: r.get(1)?,
+                    dateline: opt_date(r.get(2)?),
+                })
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Some((
+            RawDocument {
+                id,
+                story,
+                ingested_at,
+                sources,
+                text,
+                analysis_json: Vec::new(),
+            },
+            blob,
+        )))
+    }
+
     fn occurrences(
         &self,
         conn: &Connection,
@@ -940,9 +988,115 @@ fn count(conn: &Connection, sql: &str) -> Result<u64> {
     Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
 }
 
-/// Converts char offsets to a byte range of `text` using its offset map.
-fn byte_range(map: &OffsetMap, start: usize, end: usize) -> (usize, usize) {
-    (map.to_byte(start), map.to_byte(end))
+/// The document columns of a search hit (the first five columns of both hit queries).
+struct HitMeta {
+    doc_id: String,
+    content_hash: String,
+    title: Option<String>,
+    outlet: Option<String>,
+    dateline: Option<String>,
+}
+
+impl HitMeta {
+    fn of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            doc_id: r.get(0)?,
+            content_hash: r.get(1)?,
+            title: r.get(2)?,
+            outlet: r.get(3)?,
+            dateline: r.get(4)?,
+        })
+    }
+}
+
+/// Builds one hit from the text searched (`region`: the article, or the quote's stretch of it
+/// starting at code point `region_start`): one pass finds the matches, the snippet is chosen
+/// among them, and code point offsets are counted forward (no offset table of the whole text).
+fn hit(
+    hl: &Highlighter,
+    h: RawHit,
+    meta: HitMeta,
+    region: &str,
+    region_start: usize,
+    speaker: Option<String>,
+    quote_cluster: Option<i64>,
+) -> SearchHit {
+    let matches = hl.matches(region);
+    let (snippet, snippet_start, highlights) = match Highlighter::snippet(region, &matches) {
+        Some(sn) => {
+            let fragment = &region[sn.start..sn.end];
+            let mut c = CharCursor::new(fragment);
+            let hl = sn
+                .highlights
+                .iter()
+                .map(|(s, e)| [c.to(s - sn.start), c.to(e - sn.start)])
+                .collect();
+            let start = region_start + region[..sn.start].chars().count();
+            (fragment.to_string(), start, hl)
+        }
+        None => {
+            // No body word matched (a title-only or filter-only hit): show the start.
+            let end = region
+                .char_indices()
+                .nth(200)
+                .map_or(region.len(), |(i, _)| i);
+            (region[..end].to_string(), region_start, Vec::new())
+        }
+    };
+    let mut c = CharCursor::new(region);
+    let spans = matches
+        .iter()
+        .map(|&(s, e, _)| TextSpan {
+            start: region_start + c.to(s),
+            end: region_start + c.to(e),
+            text: region[s..e].to_string(),
+        })
+        .collect();
+    SearchHit {
+        kind: h.kind,
+        score: h.score,
+        doc: h.doc,
+        doc_id: meta.doc_id,
+        content_hash: meta.content_hash,
+        title: meta.title,
+        outlet: meta.outlet,
+        dateline: opt_date(meta.dateline),
+        quote: h.quote,
+        quote_cluster,
+        speaker,
+        snippet,
+        snippet_start,
+        highlights,
+        spans,
+    }
+}
+
+/// Converts increasing byte offsets of a text to code point offsets in one forward pass.
+struct CharCursor<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    /// Code point offset of byte offset `b` (a char boundary, not before the previous one).
+    fn to(&mut self, b: usize) -> usize {
+        if b >= self.byte {
+            self.chars += self.text.get(self.byte..b).map_or(0, |s| s.chars().count());
+        } else {
+            self.chars -= self.text.get(b..self.byte).map_or(0, |s| s.chars().count());
+        }
+        self.byte = b;
+        self.chars
+    }
 }
 
 impl Store for EmbeddedStore {
@@ -965,48 +1119,25 @@ impl Store for EmbeddedStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<StoredDocument>> {
-        let conn = self.rconn();
-        let sql = "SELECT id, story, ingested_at, text, analysis FROM documents WHERE ";
-        let row = if let Ok(id) = key.parse::<i64>() {
-            conn.query_row(&format!("{sql} id = ?1"), [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-        } else {
-            conn.query_row(&format!("{sql} content_hash = ?1"), [key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-        }
-        .optional()?;
-        let Some((id, story, ingested_at, text, blob)): Option<(
-            i64,
-            i64,
-            String,
-            String,
-            Vec<u8>,
-        )> = row
-        else {
+        let Some((raw, blob)) = self.get_parts(key)? else {
             return Ok(None);
         };
-        let analysis = prepare::decompress_analysis(&blob, &text)?;
-        let mut st = conn.prepare_cached(
-            "SELECT source, outlet, dateline FROM document_sources WHERE doc = ?1",
-        )?;
-        let sources = st
-            .query_map([id], |r| {
-                Ok(DocSource {
-                    source: r.get(0)?,
-                    outlet: r.get(1)?,
-                    dateline: opt_date(r.get(2)?),
-                })
-            })?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let analysis = prepare::decompress_analysis(&blob, &raw.text)?;
         Ok(Some(StoredDocument {
-            id,
-            story,
-            ingested_at,
-            sources,
+            id: raw.id,
+            story: raw.story,
+            ingested_at: raw.ingested_at,
+            sources: raw.sources,
             analysis,
         }))
+    }
+
+    fn get_raw(&self, key: &str) -> Result<Option<RawDocument>> {
+        let Some((mut raw, blob)) = self.get_parts(key)? else {
+            return Ok(None);
+        };
+        raw.analysis_json = prepare::decompress_json(&blob)?;
+        Ok(Some(raw))
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
@@ -1015,100 +1146,64 @@ impl Store for EmbeddedStore {
         if raw.is_empty() {
             return Ok(Vec::new());
         }
-        let gen = self.index.snippets(query.as_ref())?;
-        let words = self.index.query_words(query.as_ref());
+        let hl = self.index.highlighter(query.as_ref())?;
         let conn = self.rconn();
+        // One read transaction for all the hits: one snapshot, and SQLite takes its file and
+        // WAL locks once instead of once per statement. Read-only: dropping it ends it.
+        let _snapshot = conn.unchecked_transaction()?;
         let mut doc_st = conn.prepare_cached(
             "SELECT doc_id, content_hash, title, outlet, dateline, text FROM documents WHERE id = ?1",
         )?;
-        let mut q_st =
-            conn.prepare_cached("SELECT start, end, speaker, cluster FROM quotes WHERE id = ?1")?;
+        // A quote hit needs only the quote's own stretch of the article (SQLite's substr counts
+        // code points, like the stored offsets).
+        let mut q_st = conn.prepare_cached(
+            "SELECT d.doc_id, d.content_hash, d.title, d.outlet, d.dateline,
+                    substr(d.text, q.start + 1, q.end - q.start), q.start, q.speaker, q.cluster
+             FROM quotes q JOIN documents d ON d.id = q.doc WHERE q.id = ?1 AND q.doc = ?2",
+        )?;
         let mut out = Vec::with_capacity(raw.len());
         for h in raw {
-            let Some((doc_id, content_hash, title, outlet, dateline, text)) = doc_st
-                .query_row([h.doc], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })
-                .optional()?
-            else {
-                continue;
-            };
-            let map = OffsetMap::new(&text);
-            let (mut lo, mut hi) = (0usize, text.len());
-            let (mut speaker, mut quote_cluster) = (None, None);
-            if let Some(qid) = h.quote {
-                if let Some((s, e, sp, cl)) = q_st
-                    .query_row([qid], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    })
-                    .optional()?
-                {
-                    (lo, hi) = byte_range(&map, s as usize, e as usize);
-                    speaker = sp;
-                    quote_cluster = Some(cl);
+            let quote_row = match h.quote {
+                Some(qid) => {
+                    let mut rows = q_st.query(params![qid, h.doc])?;
+                    match rows.next()? {
+                        Some(r) => {
+                            let region = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
+                            let meta = HitMeta::of(r)?;
+                            let start = r.get::<_, i64>(6)?.max(0) as usize;
+                            out.push(hit(&hl, h, meta, region, start, r.get(7)?, r.get(8)?));
+                            true
+                        }
+                        None => false,
+                    }
                 }
-            }
-            let region = text.get(lo..hi).unwrap_or("");
-            let snip = gen.snippet(region);
-            let frag = snip.fragment_range();
-            let (snippet, snippet_start, highlights) = if snip.fragment().is_empty() {
-                // No body term matched (a title-only or filter-only hit): show the start.
-                let end = region
-                    .char_indices()
-                    .nth(200)
-                    .map_or(region.len(), |(i, _)| i);
-                (region[..end].to_string(), map.to_char(lo), Vec::new())
-            } else {
-                let fs = lo + frag.start;
-                let fmap = OffsetMap::new(snip.fragment());
-                let hl = snip
-                    .highlighted()
-                    .iter()
-                    .map(|r| [fmap.to_char(r.start), fmap.to_char(r.end)])
-                    .collect();
-                (snip.fragment().to_string(), map.to_char(fs), hl)
+                None => false,
             };
-            let spans = self
-                .index
-                .match_ranges(region, &words)?
-                .into_iter()
-                .map(|(s, e)| TextSpan {
-                    start: map.to_char(lo + s),
-                    end: map.to_char(lo + e),
-                    text: region[s..e].to_string(),
-                })
-                .collect();
-            out.push(SearchHit {
-                kind: h.kind,
-                score: h.score,
-                doc: h.doc,
-                doc_id,
-                content_hash,
-                title,
-                outlet,
-                dateline: opt_date(dateline),
-                quote: h.quote,
-                quote_cluster,
-                speaker,
-                snippet,
-                snippet_start,
-                highlights,
-                spans,
-            });
+            if quote_row {
+                continue;
+            }
+            let mut rows = doc_st.query([h.doc])?;
+            if let Some(r) = rows.next()? {
+                let text = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
+                let meta = HitMeta::of(r)?;
+                out.push(hit(&hl, h, meta, text, 0, None, None));
+            }
         }
         Ok(out)
+    }
+
+    fn document_quotes(&self, doc: i64) -> Result<Vec<DocumentQuote>> {
+        let conn = self.rconn();
+        let mut st =
+            conn.prepare_cached("SELECT idx, id, cluster FROM quotes WHERE doc = ?1 ORDER BY idx")?;
+        let rows = st.query_map([doc], |r| {
+            Ok(DocumentQuote {
+                idx: r.get::<_, i64>(0)? as usize,
+                quote: r.get(1)?,
+                cluster: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     fn stories(&self, limit: usize) -> Result<Vec<Story>> {
@@ -1196,8 +1291,16 @@ impl Store for EmbeddedStore {
             "SELECT canonical FROM entity_clusters WHERE norm = ?1 AND type = ?2
              GROUP BY canonical ORDER BY COUNT(*) DESC, canonical LIMIT 1",
         )?;
-        let mut quotes_st =
-            conn.prepare_cached("SELECT COUNT(*) FROM quotes WHERE speaker_norm = ?1")?;
+        // Quotes named with the entity's name or attributed to one of its clusters (the same
+        // rule as `timeline`).
+        let mut quotes_st = conn.prepare_cached(
+            "SELECT COUNT(*) FROM (
+               SELECT id FROM quotes WHERE speaker_norm = ?1
+               UNION
+               SELECT q.id FROM entity_clusters e
+               JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
+               WHERE e.norm = ?1)",
+        )?;
         let mut with_st = conn.prepare_cached(
             "SELECT e2.norm, e2.type, COUNT(DISTINCT e2.doc) AS n
              FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
@@ -1244,12 +1347,20 @@ impl Store for EmbeddedStore {
             )?
             .query_map(params![norm, alias], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
+        // Quotes credited to the entity: named with that name, or attributed to an entity
+        // cluster of their article that has that name or alias (`timeline Volkov` counts the
+        // quotes of "Dmitry Volkov", whose alias it is, as its article count does).
         let qdates: Vec<Option<String>> = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
-                 WHERE q.speaker_norm = ?1",
+                 WHERE q.id IN (
+                   SELECT id FROM quotes WHERE speaker_norm = ?1
+                   UNION
+                   SELECT q2.id FROM entity_clusters e
+                   JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
+                   WHERE e.norm = ?1 OR instr(lower(e.aliases), ?2) > 0)",
             )?
-            .query_map([&norm], |r| r.get(0))?
+            .query_map(params![norm, alias], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         let dates = dates.into_iter().map(opt_date);
         let qdates = qdates.into_iter().map(opt_date);

@@ -5,7 +5,7 @@
 //! that watermark: a crash between a SQLite commit and a tantivy commit loses nothing, and
 //! tantivy never holds a row SQLite rolled back (rows are indexed only after their commit).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -17,7 +17,6 @@ use tantivy::query::{
 use tantivy::schema::{
     DateOptions, Field, IndexRecordOption, Schema, Value, FAST, INDEXED, STORED, STRING, TEXT,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -335,48 +334,306 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// A snippet generator for `query` over the body field.
-    pub fn snippets(&self, query: &dyn Query) -> Result<SnippetGenerator> {
+    /// A [`Highlighter`] for `query`: its body/title words, weighted like tantivy's snippet
+    /// generator (rarer words weigh more), ready to be located in any number of hit texts.
+    pub fn highlighter(&self, query: &dyn Query) -> Result<Highlighter> {
         let searcher = self.reader.searcher();
-        let mut g = SnippetGenerator::create(&searcher, query, self.f.body)?;
-        g.set_max_num_chars(200);
-        Ok(g)
-    }
-
-    /// The body-field words of `query` (lower-cased), for highlighting every occurrence.
-    pub fn query_words(&self, query: &dyn Query) -> HashSet<String> {
-        let mut out = HashSet::new();
-        let body = self.f.body;
-        let title = self.f.title;
+        let (body, title) = (self.f.body, self.f.title);
+        let mut terms: Vec<Term> = Vec::new();
         query.query_terms(&mut |term, _| {
-            if term.field() == body || term.field() == title {
-                if let Some(s) = term.value().as_str() {
-                    out.insert(s.to_string());
-                }
+            if (term.field() == body || term.field() == title) && !terms.contains(term) {
+                terms.push(term.clone());
             }
         });
-        out
-    }
-
-    /// Byte ranges of the tokens of `text` that are among `words`.
-    pub fn match_ranges(&self, text: &str, words: &HashSet<String>) -> Result<Vec<(usize, usize)>> {
-        let mut out = Vec::new();
-        if words.is_empty() {
-            return Ok(out);
+        let mut words: HashMap<String, f32> = HashMap::new();
+        for t in &terms {
+            let value = t.value();
+            let Some(w) = value.as_str() else {
+                continue;
+            };
+            let weight = if t.field() == body {
+                let df = searcher.doc_freq(t)?;
+                if df > 0 {
+                    1.0 / (1.0 + df as f32)
+                } else {
+                    0.0
+                }
+            } else {
+                0.0
+            };
+            let e = words.entry(w.to_string()).or_insert(0.0);
+            *e = e.max(weight);
         }
-        let mut a = self.analyzer()?;
-        let mut ts = a.token_stream(text);
-        while ts.advance() {
-            let t = ts.token();
-            if words.contains(&t.text) {
-                out.push((t.offset_from, t.offset_to));
-            }
-        }
-        Ok(out)
+        Highlighter::new(words, self.analyzer()?)
     }
 
     /// Number of tantivy documents (articles + quotes) visible to searches.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+/// Longest snippet, in bytes (what tantivy's `SnippetGenerator::set_max_num_chars` counts).
+pub const SNIPPET_BYTES: usize = 200;
+
+/// A snippet chosen inside a text: byte range and highlighted byte ranges (relative to the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetRange {
+    /// Start of the snippet in the text (bytes).
+    pub start: usize,
+    /// End of the snippet in the text (bytes).
+    pub end: usize,
+    /// Matches inside the snippet, in text bytes.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// Finds a query's words in hit texts and picks a snippet, in one pass over each text.
+///
+/// tantivy's `SnippetGenerator` and a second tokenizer pass for the spans tokenised the whole
+/// text of every hit twice (lower-casing and hashing every token): that was most of the cost of
+/// a search. Here, when the query's words are ASCII (the usual case), the text is lower-cased
+/// byte for byte (ASCII only, so offsets are unchanged) and each word is found with a SIMD
+/// substring search; a match counts only where the index's tokenizer would have produced
+/// exactly that token (no letter or digit on either side). Queries with non-ASCII words fall
+/// back to the index's tokenizer, so the result is the same either way.
+pub struct Highlighter {
+    /// Lower-cased word -> snippet weight (`1 / (1 + doc_freq)` in the body field).
+    words: HashMap<String, f32>,
+    /// Substring finders of the ASCII words, with their weights.
+    finders: Vec<(memchr::memmem::Finder<'static>, f32)>,
+    analyzer: Option<TextAnalyzer>,
+}
+
+impl std::fmt::Debug for Highlighter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("words", &self.words)
+            .field("ascii", &self.analyzer.is_none())
+            .finish()
+    }
+}
+
+impl Highlighter {
+    /// A highlighter for lower-cased `words` and their weights; `analyzer` is the index's body
+    /// tokenizer (used only when a word is not ASCII).
+    pub fn new(words: HashMap<String, f32>, analyzer: TextAnalyzer) -> Result<Self> {
+        if words.keys().all(|w| w.is_ascii()) {
+            let finders = words
+                .iter()
+                .filter(|(w, _)| !w.is_empty())
+                .map(|(w, s)| (memchr::memmem::Finder::new(w.as_bytes()).into_owned(), *s))
+                .collect();
+            Ok(Self {
+                words,
+                finders,
+                analyzer: None,
+            })
+        } else {
+            Ok(Self {
+                words,
+                finders: Vec::new(),
+                analyzer: Some(analyzer),
+            })
+        }
+    }
+
+    /// Byte ranges (sorted, disjoint) of the tokens of `text` that are query words, with their
+    /// snippet weights.
+    pub fn matches(&self, text: &str) -> Vec<(usize, usize, f32)> {
+        let mut out = Vec::new();
+        if let Some(a) = &self.analyzer {
+            let mut a = a.clone();
+            let mut ts = a.token_stream(text);
+            while ts.advance() {
+                let t = ts.token();
+                if let Some(w) = self.words.get(&t.text) {
+                    out.push((t.offset_from, t.offset_to, *w));
+                }
+            }
+            return out;
+        }
+        if self.finders.is_empty() {
+            return out;
+        }
+        let lower = text.as_bytes().to_ascii_lowercase();
+        for (f, weight) in &self.finders {
+            let n = f.needle().len();
+            for s in f.find_iter(&lower) {
+                let e = s + n;
+                // Only whole tokens: tantivy's SimpleTokenizer cuts at every non-alphanumeric
+                // char, so a token is bounded by one (or by the ends of the text). The match is
+                // ASCII, so `s` and `e` are char boundaries.
+                let before = text[..s].chars().next_back();
+                let after = text[e..].chars().next();
+                if before.is_some_and(char::is_alphanumeric)
+                    || after.is_some_and(char::is_alphanumeric)
+                {
+                    continue;
+                }
+                out.push((s, e, *weight));
+            }
+        }
+        // Distinct words never match the same token: sorting by start keeps them disjoint.
+        out.sort_by_key(|m| m.0);
+        out
+    }
+
+    /// The snippet of `text` given its `matches` (from [`Highlighter::matches`]): the window
+    /// of at most [`SNIPPET_BYTES`] bytes whose matches weigh most (the earliest on ties),
+    /// widened to whole words around them. `None` without matches.
+    pub fn snippet(text: &str, matches: &[(usize, usize, f32)]) -> Option<SnippetRange> {
+        if matches.is_empty() {
+            return None;
+        }
+        // Best window starting at a match: two pointers over the sorted matches.
+        let (mut best, mut best_score, mut best_last) = (0usize, f32::MIN, 0usize);
+        let (mut j, mut score) = (0usize, 0f32);
+        for i in 0..matches.len() {
+            if j < i {
+                j = i;
+                score = 0.0;
+            }
+            let limit = matches[i].0 + SNIPPET_BYTES;
+            while j < matches.len() && matches[j].1 <= limit {
+                score += matches[j].2;
+                j += 1;
+            }
+            // A single match longer than the window still makes a snippet.
+            let (s, last) = if j > i {
+                (score, j - 1)
+            } else {
+                (matches[i].2, i)
+            };
+            if s > best_score {
+                (best, best_score, best_last) = (i, s, last);
+            }
+            if j > i {
+                score -= matches[i].2;
+            }
+        }
+        let (first_s, last_e) = (matches[best].0, matches[best_last].1);
+        let slack = SNIPPET_BYTES.saturating_sub(last_e - first_s);
+        // A third of the spare room before the first match, the rest after, at word edges.
+        let mut start = first_s.saturating_sub(slack / 3);
+        while start < first_s && !word_start(text, start) {
+            start += 1;
+        }
+        let mut end = (start + SNIPPET_BYTES).min(text.len()).max(last_e);
+        while end > last_e && !word_end(text, end) {
+            end -= 1;
+        }
+        while start < first_s && text[start..].starts_with(char::is_whitespace) {
+            start += text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        let highlights = matches
+            .iter()
+            .filter(|m| m.0 >= start && m.1 <= end)
+            .map(|m| (m.0, m.1))
+            .collect();
+        Some(SnippetRange {
+            start,
+            end,
+            highlights,
+        })
+    }
+}
+
+/// True if a word starts at byte `i` of `text` (a char boundary after a non-alphanumeric char).
+fn word_start(text: &str, i: usize) -> bool {
+    text.is_char_boundary(i)
+        && !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+        && text[i..].chars().next().is_some_and(|c| !c.is_whitespace())
+}
+
+/// True if a word ends at byte `i` of `text` (a char boundary before a non-alphanumeric char).
+fn word_end(text: &str, i: usize) -> bool {
+    text.is_char_boundary(i)
+        && !text[i..].chars().next().is_some_and(char::is_alphanumeric)
+        && text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::TokenizerManager;
+
+    fn analyzer() -> TextAnalyzer {
+        TokenizerManager::default()
+            .get("default")
+            .expect("default tokenizer")
+    }
+
+    fn hl(words: &[&str]) -> Highlighter {
+        let w = words.iter().map(|w| (w.to_string(), 0.5)).collect();
+        Highlighter::new(w, analyzer()).expect("highlighter")
+    }
+
+    /// What the index's tokenizer says the matches are.
+    fn by_tokenizer(words: &[&str], text: &str) -> Vec<(usize, usize)> {
+        let mut a = analyzer();
+        let mut ts = a.token_stream(text);
+        let mut out = Vec::new();
+        while ts.advance() {
+            let t = ts.token();
+            if words.contains(&t.text.as_str()) {
+                out.push((t.offset_from, t.offset_to));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ascii_matches_equal_the_tokenizer() {
+        let text = "President's speech: the PRESIDENT, vice-president (presidential) \
+                    président president2 «president» 🙂president x_president";
+        let words = ["president", "speech", "vice"];
+        let got: Vec<(usize, usize)> = hl(&words)
+            .matches(text)
+            .iter()
+            .map(|m| (m.0, m.1))
+            .collect();
+        assert_eq!(got, by_tokenizer(&words, text));
+        assert!(got.len() >= 5, "{got:?}");
+    }
+
+    #[test]
+    fn non_ascii_words_use_the_tokenizer() {
+        let text = "Selim Aydın met AYDIN and aydın in İzmir.";
+        let words = ["aydın"];
+        let h = hl(&words);
+        assert!(h.analyzer.is_some());
+        let got: Vec<(usize, usize)> = h.matches(text).iter().map(|m| (m.0, m.1)).collect();
+        assert_eq!(got, by_tokenizer(&words, text));
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn snippet_is_short_on_word_edges_and_holds_the_best_matches() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(20);
+        let text = format!(
+            "{filler}the harbour strike {filler}harbour workers and the harbour board {filler}"
+        );
+        let h = hl(&["harbour"]);
+        let m = h.matches(&text);
+        assert_eq!(m.len(), 3);
+        let s = Highlighter::snippet(&text, &m).expect("snippet");
+        assert!(s.end - s.start <= SNIPPET_BYTES);
+        assert_eq!(s.highlights.len(), 2, "the window with two matches wins");
+        for (a, b) in &s.highlights {
+            assert_eq!(&text[*a..*b], "harbour");
+        }
+        let snip = &text[s.start..s.end];
+        assert!(!snip.starts_with(' ') && !snip.ends_with(' '), "{snip:?}");
+        assert!(
+            word_start(&text, s.start) && word_end(&text, s.end),
+            "{snip:?}"
+        );
+        assert!(Highlighter::snippet(&text, &[]).is_none());
     }
 }

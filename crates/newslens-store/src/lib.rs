@@ -43,8 +43,14 @@ pub trait Store: Send + Sync {
     fn contains(&self, content_hash: &str) -> Result<bool>;
     /// A stored analysis by store id (`"42"`) or content hash.
     fn get(&self, key: &str) -> Result<Option<StoredDocument>>;
+    /// A stored document by store id or content hash, with its analysis JSON as stored (not
+    /// parsed): for answering with the article's JSON at the cost of a copy.
+    fn get_raw(&self, key: &str) -> Result<Option<RawDocument>>;
     /// Ranked full-text search over articles and quotes.
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>>;
+    /// The stored quotes of one document (by store id), in quotes-layer order. Quotes the store
+    /// does not keep (no content words) are absent.
+    fn document_quotes(&self, doc: i64) -> Result<Vec<DocumentQuote>>;
     /// Republication clusters with at least two documents, largest first.
     fn stories(&self, limit: usize) -> Result<Vec<Story>>;
     /// One story cluster by id (the store id of any member).

@@ -65,6 +65,59 @@ impl StoredDocument {
     }
 }
 
+/// A stored document as its parts, for answering with its JSON without parsing it:
+/// see [`crate::Store::get_raw`].
+#[derive(Debug, Clone)]
+pub struct RawDocument {
+    /// Store id (ingest order).
+    pub id: i64,
+    /// Story cluster id.
+    pub story: i64,
+    /// When it was stored (RFC 3339).
+    pub ingested_at: String,
+    /// Every source it was seen at.
+    pub sources: Vec<DocSource>,
+    /// The document text.
+    pub text: String,
+    /// The analysis JSON as stored: one JSON object, the analysis without its `text` member
+    /// (spans already carry code point offsets and their text).
+    pub analysis_json: Vec<u8>,
+}
+
+impl RawDocument {
+    /// The JSON of [`StoredDocument::to_json`] (with `extra` members added to the `store`
+    /// object), written by splicing `text` and `store` into the stored analysis JSON: no parse
+    /// and re-serialisation of the (large) analysis.
+    pub fn to_json_bytes(&self, extra: &[(&str, serde_json::Value)]) -> crate::Result<Vec<u8>> {
+        let json = |e: serde_json::Error| crate::StoreError::Json(e.to_string());
+        let mut store = serde_json::json!({
+            "id": self.id,
+            "story": self.story,
+            "ingested_at": self.ingested_at,
+            "sources": self.sources,
+        });
+        if let Some(o) = store.as_object_mut() {
+            for (k, v) in extra {
+                o.insert((*k).to_string(), v.clone());
+            }
+        }
+        let body = self.analysis_json.trim_ascii();
+        let rest = body.strip_prefix(b"{").ok_or_else(|| {
+            crate::StoreError::Json("stored analysis is not a JSON object".into())
+        })?;
+        let mut out = Vec::with_capacity(body.len() + self.text.len() + 256);
+        out.extend_from_slice(b"{\"text\":");
+        serde_json::to_writer(&mut out, &self.text).map_err(json)?;
+        out.extend_from_slice(b",\"store\":");
+        serde_json::to_writer(&mut out, &store).map_err(json)?;
+        if !rest.trim_ascii_start().starts_with(b"}") {
+            out.push(b',');
+        }
+        out.extend_from_slice(rest);
+        Ok(out)
+    }
+}
+
 /// A search request.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SearchQuery {
@@ -149,6 +202,18 @@ pub struct SearchHit {
     pub highlights: Vec<[usize; 2]>,
     /// Every matching term occurrence in the document (or quote) text, document offsets.
     pub spans: Vec<TextSpan>,
+}
+
+/// A quote of a stored article: its index in the article's quotes layer and its store ids
+/// (for the spread endpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentQuote {
+    /// The quote's `id` in the article's quotes layer.
+    pub idx: usize,
+    /// Store id of the quote.
+    pub quote: i64,
+    /// Its quote cluster id.
+    pub cluster: i64,
 }
 
 /// A member of a story cluster.

@@ -280,6 +280,47 @@ impl PgStore {
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
+    /// A stored document's row and sources, and its compressed analysis.
+    fn get_parts(&self, key: &str) -> Result<Option<(RawDocument, Vec<u8>)>> {
+        let mut c = self.client();
+        let sql = "SELECT id, story, to_char(ingested_at AT TIME ZONE 'UTC',
+                          'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), text, analysis
+                   FROM documents WHERE ";
+        let row = match key.parse::<i64>() {
+            Ok(id) => c.query_opt(&format!("{sql} id = $1"), &[&id]),
+            Err(_) => c.query_opt(&format!("{sql} content_hash = $1"), &[&key]),
+        }
+        .map_err(pg)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.get(0);
+        let sources = c
+            .query(
+                "SELECT source, outlet, dateline FROM document_sources WHERE doc = $1 ORDER BY source",
+                &[&id],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| DocSource {
+                source: r.get(0),
+                outlet: r.get(1),
+                dateline: r.get(2),
+            })
+            .collect();
+        Ok(Some((
+            RawDocument {
+                id,
+                story: row.get(1),
+                ingested_at: row.get(2),
+                sources,
+                text: row.get(3),
+                analysis_json: Vec::new(),
+            },
+            row.get::<_, Vec<u8>>(4),
+        )))
+    }
+
     fn occurrences(c: &mut Client, cluster: i64) -> Result<Vec<(QuoteOccurrence, String)>> {
         let rows = c
             .query(
@@ -842,40 +883,25 @@ impl Store for PgStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<StoredDocument>> {
-        let mut c = self.client();
-        let sql = "SELECT id, story, to_char(ingested_at AT TIME ZONE 'UTC',
-                          'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), text, analysis
-                   FROM documents WHERE ";
-        let row = match key.parse::<i64>() {
-            Ok(id) => c.query_opt(&format!("{sql} id = $1"), &[&id]),
-            Err(_) => c.query_opt(&format!("{sql} content_hash = $1"), &[&key]),
-        }
-        .map_err(pg)?;
-        let Some(row) = row else {
+        let Some((raw, blob)) = self.get_parts(key)? else {
             return Ok(None);
         };
-        let id: i64 = row.get(0);
-        let analysis = prepare::decompress_analysis(row.get::<_, &[u8]>(4), row.get(3))?;
-        let sources = c
-            .query(
-                "SELECT source, outlet, dateline FROM document_sources WHERE doc = $1 ORDER BY source",
-                &[&id],
-            )
-            .map_err(pg)?
-            .iter()
-            .map(|r| DocSource {
-                source: r.get(0),
-                outlet: r.get(1),
-                dateline: r.get(2),
-            })
-            .collect();
+        let analysis = prepare::decompress_analysis(&blob, &raw.text)?;
         Ok(Some(StoredDocument {
-            id,
-            story: row.get(1),
-            ingested_at: row.get(2),
-            sources,
+            id: raw.id,
+            story: raw.story,
+            ingested_at: raw.ingested_at,
+            sources: raw.sources,
             analysis,
         }))
+    }
+
+    fn get_raw(&self, key: &str) -> Result<Option<RawDocument>> {
+        let Some((mut raw, blob)) = self.get_parts(key)? else {
+            return Ok(None);
+        };
+        raw.analysis_json = prepare::decompress_json(&blob)?;
+        Ok(Some(raw))
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
@@ -1069,6 +1095,22 @@ impl Store for PgStore {
         Ok(out)
     }
 
+    fn document_quotes(&self, doc: i64) -> Result<Vec<DocumentQuote>> {
+        let mut c = self.client();
+        Ok(c.query(
+            "SELECT idx, id, cluster FROM quotes WHERE doc = $1 ORDER BY idx",
+            &[&doc],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(|r| DocumentQuote {
+            idx: r.get::<_, i32>(0).max(0) as usize,
+            quote: r.get(1),
+            cluster: r.get(2),
+        })
+        .collect())
+    }
+
     fn stories(&self, limit: usize) -> Result<Vec<Story>> {
         let mut c = self.client();
         let ids: Vec<i64> = c
@@ -1153,7 +1195,14 @@ impl Store for PgStore {
             let name: String = c.query_one(name_sql, &[&norm, &ty]).map_err(pg)?.get(0);
             let quotes: i64 = c
                 .query_one(
-                    "SELECT COUNT(*) FROM quotes WHERE speaker_norm = $1",
+                    // Named with the entity's name or attributed to one of its clusters (the
+                    // same rule as `timeline`).
+                    "SELECT COUNT(*) FROM (
+                       SELECT id FROM quotes WHERE speaker_norm = $1
+                       UNION
+                       SELECT q.id FROM entity_clusters e
+                       JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
+                       WHERE e.norm = $1) c",
                     &[&norm],
                 )
                 .map_err(pg)?
@@ -1207,9 +1256,16 @@ impl Store for PgStore {
             .collect();
         let qdates: Vec<Option<NaiveDate>> = c
             .query(
+                // Named with that name, or attributed to an entity cluster of the article
+                // that has that name or alias (as the article count matches aliases).
                 "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
-                 WHERE q.speaker_norm = $1",
-                &[&norm],
+                 WHERE q.id IN (
+                   SELECT id FROM quotes WHERE speaker_norm = $1
+                   UNION
+                   SELECT q2.id FROM entity_clusters e
+                   JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
+                   WHERE e.norm = $1 OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB)",
+                &[&norm, &alias],
             )
             .map_err(pg)?
             .iter()

@@ -114,10 +114,14 @@ pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
     Ok(lz4_flex::compress_prepend_size(&bytes))
 }
 
+/// The stored analysis JSON (without `text`), decompressed.
+pub fn decompress_json(blob: &[u8]) -> Result<Vec<u8>> {
+    lz4_flex::decompress_size_prepended(blob).map_err(|e| StoreError::Json(format!("lz4: {e}")))
+}
+
 /// Inverse of [`compress_analysis`].
 pub fn decompress_analysis(blob: &[u8], text: &str) -> Result<Analysis> {
-    let bytes = lz4_flex::decompress_size_prepended(blob)
-        .map_err(|e| StoreError::Json(format!("lz4: {e}")))?;
+    let bytes = decompress_json(blob)?;
     let mut v: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| StoreError::Json(e.to_string()))?;
     if let Some(o) = v.as_object_mut() {

@@ -26,6 +26,16 @@ fn analyses_round_trip_and_reingest_is_a_no_op() {
     let hash = newslens_store::prepare::content_hash(a.text());
     let got = store.get(&hash).unwrap().expect("stored");
     got.analysis.validate().unwrap();
+    // The raw JSON (stored analysis with `text` and `store` spliced in) is the same document
+    // as the parsed and re-serialised one, plus the extra `store` members.
+    let raw = store.get_raw(&got.id.to_string()).unwrap().expect("stored");
+    let extra = serde_json::json!([{"idx": 0}]);
+    let spliced: serde_json::Value =
+        serde_json::from_slice(&raw.to_json_bytes(&[("quotes", extra.clone())]).unwrap()).unwrap();
+    let mut expect = got.to_json().unwrap();
+    expect["store"]["quotes"] = extra;
+    assert_eq!(spliced, expect);
+    assert!(store.get_raw("no-such-hash").unwrap().is_none());
     assert_eq!(got.analysis.text(), a.text());
     assert_eq!(
         got.analysis.to_json_value().unwrap(),
@@ -212,6 +222,22 @@ fn entities_and_timeline() {
     assert_eq!(w.articles, expect);
     assert!(w.points.len() <= t.points.len());
     assert!(w.points.iter().all(|p| p.period.contains("-W")));
+    // Quotes: the timeline credits what `entities` credits, by name and by alias (issue 7:
+    // `timeline SURNAME` found the articles through the alias but 0 quotes).
+    assert!(top.quotes > 0);
+    assert_eq!(t.quotes, top.quotes);
+    assert_eq!(t.points.iter().map(|p| p.quotes).sum::<usize>(), top.quotes);
+    let surname = top.name.split(' ').next_back().unwrap();
+    let by_alias = store
+        .timeline(surname, newslens_store::Bucket::Day)
+        .unwrap();
+    assert!(by_alias.articles >= expect);
+    assert!(
+        by_alias.quotes > 0 && by_alias.quotes <= top.quotes,
+        "{surname}: {} quotes, {} by the full name",
+        by_alias.quotes,
+        top.quotes
+    );
     let quotes = store.quote_clusters(Some(&top.name), 100).unwrap();
     assert!(quotes
         .iter()
@@ -393,4 +419,84 @@ fn a_lost_index_is_rebuilt_from_the_database() {
         all.iter().filter(|h| h.kind == HitKind::Article).count(),
         docs.len()
     );
+}
+
+#[test]
+fn quote_hits_and_document_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, docs) = small_store(&dir.path().join("db"));
+    let d = docs
+        .iter()
+        .find(|d| d.quotes.len() >= 2)
+        .expect("a document with quotes");
+    let a = d.analysis();
+    let hash = newslens_store::prepare::content_hash(a.text());
+    let stored = store.get(&hash).unwrap().expect("stored");
+    // Every quote of the layer is listed, in layer order, with ids the spread endpoint knows.
+    let dq = store.document_quotes(stored.id).unwrap();
+    let layer: Vec<usize> = a
+        .quotes
+        .as_ref()
+        .unwrap()
+        .quotes
+        .iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(dq.iter().map(|q| q.idx).collect::<Vec<_>>(), layer);
+    for q in &dq {
+        let spread = store.quote_spread(q.quote).unwrap().expect("spread");
+        assert_eq!(spread.id, q.cluster);
+        assert!(spread
+            .occurrences
+            .iter()
+            .any(|o| o.quote == q.quote && o.doc == stored.id));
+    }
+    assert!(store.document_quotes(-1).unwrap().is_empty());
+
+    // Quote hits: spans and snippet located in the article text, inside the quote.
+    let (_, _, qt) = &d.quotes[0];
+    let word = qt
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() >= 4)
+        .unwrap()
+        .to_lowercase();
+    let hits = store
+        .search(&SearchQuery {
+            text: format!("kind:quote AND {word}"),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!hits.is_empty());
+    for h in &hits {
+        assert_eq!(h.kind, HitKind::Quote);
+        let doc = store.get(&h.doc.to_string()).unwrap().unwrap();
+        let chars: Vec<char> = doc.analysis.text().chars().collect();
+        let occ = store.quote_spread(h.quote.unwrap()).unwrap().unwrap();
+        let me = occ
+            .occurrences
+            .iter()
+            .find(|o| Some(o.quote) == h.quote)
+            .unwrap();
+        assert!(!h.spans.is_empty());
+        for s in &h.spans {
+            assert!(
+                s.start >= me.start && s.end <= me.end,
+                "span inside the quote"
+            );
+            let covered: String = chars[s.start..s.end].iter().collect();
+            assert_eq!(covered, s.text);
+            assert_eq!(covered.to_lowercase(), word);
+        }
+        let snip: Vec<char> = h.snippet.chars().collect();
+        let at: String = chars[h.snippet_start..h.snippet_start + snip.len()]
+            .iter()
+            .collect();
+        assert_eq!(at, h.snippet);
+        assert!(!h.highlights.is_empty());
+        for [s, e] in &h.highlights {
+            let m: String = snip[*s..*e].iter().collect();
+            assert_eq!(m.to_lowercase(), word);
+        }
+    }
 }

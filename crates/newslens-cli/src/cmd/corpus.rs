@@ -472,18 +472,27 @@ pub fn timeline(args: &TimelineArgs) -> Result<()> {
     let store = open_read(&args.list.db)?;
     let bucket = Bucket::parse(&args.by).map_err(|e| crate::UsageError(format!("--by: {e}")))?;
     let t = store.timeline(&args.entity, bucket)?;
+    // Written through a buffered writer: an error (a closed pipe, `| head`) ends the command
+    // with a message instead of a panic.
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.list.format() {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&t)?),
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &t)?;
+            writeln!(out)?;
+        }
         ListFormat::Jsonl => {
             for p in &t.points {
-                println!("{}", serde_json::to_string(p)?);
+                serde_json::to_writer(&mut out, p)?;
+                writeln!(out)?;
             }
         }
         ListFormat::Pretty => {
-            println!(
+            writeln!(
+                out,
                 "{}: {} articles, {} quotes (by {})",
                 t.entity, t.articles, t.quotes, args.by
-            );
+            )?;
             let max = t
                 .points
                 .iter()
@@ -493,13 +502,15 @@ pub fn timeline(args: &TimelineArgs) -> Result<()> {
                 .max(1);
             for p in &t.points {
                 let bar = "█".repeat((p.articles * 40).div_ceil(max));
-                println!(
+                writeln!(
+                    out,
                     "  {:<10} {:>5} {:>5}  {bar}",
                     p.period, p.articles, p.quotes
-                );
+                )?;
             }
         }
     }
+    out.flush()?;
     Ok(())
 }
 
