@@ -1,5 +1,10 @@
 //! Development helper: cross-validation of SI and TC with settings from the command line.
-use newslens_rhetoric::{data, si::SiConfig, tc::TcConfig, train};
+use newslens_rhetoric::{
+    data,
+    si::{DecodeConfig, SiConfig},
+    tc::TcConfig,
+    train,
+};
 
 fn main() {
     let root = data::shared_data_root();
@@ -14,23 +19,28 @@ fn main() {
     let t0 = std::time::Instant::now();
     if what == "si" {
         let cfg = SiConfig {
-            epochs: arg(2, 4.0) as usize,
-            lr: arg(3, 0.1),
-            pos_weight: arg(4, 1.0),
-            stack: arg(5, 1.0) > 0.5,
-            classes: arg(6, 0.0) as usize,
+            epochs: arg(2, 5.0) as usize,
+            lr: arg(3, 0.05),
+            bits: arg(4, 18.0) as u32,
             ..SiConfig::default()
         };
         let mut grid = Vec::new();
-        for t in [0.15, 0.2, 0.25] {
-            for pk in [0.35, 0.4, 0.45] {
-                grid.push((t, pk));
+        for t in [0.1, 0.15] {
+            for pk in [0.4, 0.45, 0.5] {
+                for cn in [0.5, 0.6, 0.7, 0.8, 2.0] {
+                    grid.push(DecodeConfig {
+                        threshold: t,
+                        min_peak: pk,
+                        chunk_level: 0.4,
+                        chunk_new: cn,
+                    });
+                }
             }
         }
-        for (t, s) in train::cv_si(&docs, &cfg, &grid) {
+        for (c, s) in train::cv_si(&docs, &cfg, &grid) {
             println!(
-                "t={:.2} peak={:.2} P={:.4} R={:.4} F1={:.4}",
-                t.0, t.1, s.precision, s.recall, s.f1
+                "t={:.2} peak={:.2} new={:.2} P={:.4} R={:.4} F1={:.4}",
+                c.threshold, c.min_peak, c.chunk_new, s.precision, s.recall, s.f1
             );
         }
     } else {

@@ -36,7 +36,7 @@ fn main() {
         }
     } else {
         let (docs, roles) = data::load_s25(&root).expect("data");
-        let (a, emr, mf) = train::cv_roles(&docs, &roles, e, lr);
-        println!("roles main {a:.4} emr {emr:.4} fine-micro {mf:.4}");
+        let r = train::cv_roles(&docs, &roles, e, lr);
+        println!("roles {r:?}");
     }
 }

@@ -33,8 +33,11 @@ pub struct Linear {
     pub bits: u32,
     /// Number of outputs.
     pub k: usize,
-    /// Weights, row-major: `w[row * k + class]`.
+    /// Weights, row-major: `w[row * k + class]` (empty once the model is [`Linear::compact`]).
     pub w: Vec<f32>,
+    /// The same weights as bfloat16, used for prediction by models read from a file: half the
+    /// memory, so the weight rows of all span models stay in the CPU cache.
+    pub half: Vec<u16>,
     /// Biases.
     pub b: Vec<f32>,
 }
@@ -46,6 +49,7 @@ impl Linear {
             bits,
             k,
             w: vec![0.0; (1usize << bits) * k],
+            half: Vec::new(),
             b: vec![0.0; k],
         }
     }
@@ -55,18 +59,62 @@ impl Linear {
         ((1u64 << self.bits) - 1) as u32
     }
 
+    /// Stores the weights as bfloat16 only (prediction only; see [`Linear::half`]).
+    pub fn compact(&mut self) {
+        if self.half.is_empty() {
+            self.half = self.w.iter().map(|&x| to_bf16(x)).collect();
+        }
+        self.w = Vec::new();
+    }
+
+    /// Weight `i` (row-major index).
+    #[inline]
+    pub fn weight(&self, i: usize) -> f32 {
+        if self.half.is_empty() {
+            self.w.get(i).copied().unwrap_or(0.0)
+        } else {
+            self.half.get(i).map_or(0.0, |&h| from_bf16(h))
+        }
+    }
+
+    /// Number of weights.
+    pub fn len(&self) -> usize {
+        (1usize << self.bits) * self.k
+    }
+
+    /// True when the model has no weights.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Raw scores (logits) of each output.
     pub fn scores(&self, feats: &[u32], scale: f32) -> Vec<f32> {
-        let mut out = self.b.clone();
+        let mut out = Vec::with_capacity(self.k);
+        self.scores_into(feats, scale, &mut out);
+        out
+    }
+
+    /// Raw scores into a reused buffer.
+    pub fn scores_into(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(&self.b);
         let m = self.mask();
         let k = self.k;
-        for &f in feats {
-            let row = (f & m) as usize * k;
-            for (o, w) in out.iter_mut().zip(&self.w[row..row + k]) {
-                *o += w * scale;
+        if self.half.is_empty() {
+            for &f in feats {
+                let row = (f & m) as usize * k;
+                for (o, w) in out.iter_mut().zip(&self.w[row..row + k]) {
+                    *o += w * scale;
+                }
+            }
+        } else {
+            for &f in feats {
+                let row = (f & m) as usize * k;
+                for (o, &w) in out.iter_mut().zip(&self.half[row..row + k]) {
+                    *o += from_bf16(w) * scale;
+                }
             }
         }
-        out
     }
 
     /// The contribution of `feats` to output `c` (no bias), used to rank evidence.
@@ -74,7 +122,7 @@ impl Linear {
         let m = self.mask();
         feats
             .iter()
-            .map(|&f| self.w[(f & m) as usize * self.k + c] * scale)
+            .map(|&f| self.weight((f & m) as usize * self.k + c) * scale)
             .sum()
     }
 }
@@ -349,12 +397,11 @@ pub fn write_models(header: &serde_json::Value, models: &[&Linear], prune: f32) 
         for b in &m.b {
             out.extend_from_slice(&b.to_le_bytes());
         }
-        let nz: Vec<(usize, u16)> =
-            m.w.iter()
-                .enumerate()
-                .filter(|(_, w)| w.abs() >= prune && to_bf16(**w) & 0x7fff != 0)
-                .map(|(i, w)| (i, to_bf16(*w)))
-                .collect();
+        let nz: Vec<(usize, u16)> = (0..m.len())
+            .map(|i| (i, m.weight(i)))
+            .filter(|(_, w)| w.abs() >= prune && to_bf16(*w) & 0x7fff != 0)
+            .map(|(i, w)| (i, to_bf16(w)))
+            .collect();
         out.extend_from_slice(&(nz.len() as u32).to_le_bytes());
         let mut last = 0usize;
         for (i, v) in nz {
@@ -383,7 +430,13 @@ pub fn read_models(bytes: &[u8]) -> Result<(serde_json::Value, Vec<Linear>), Rhe
         if bits > 26 || k == 0 || k > 4096 {
             return Err(RhetoricError::Model("implausible model shape".into()));
         }
-        let mut m = Linear::new(bits, k);
+        let mut m = Linear {
+            bits,
+            k,
+            w: Vec::new(),
+            half: vec![0; (1usize << bits) * k],
+            b: vec![0.0; k],
+        };
         for c in 0..k {
             m.b[c] = r.f32()?;
         }
@@ -393,9 +446,10 @@ pub fn read_models(bytes: &[u8]) -> Result<(serde_json::Value, Vec<Linear>), Rhe
             let d = r.varint()? as usize;
             idx = if j == 0 { d } else { idx + d };
             let s = r.take(2)?;
-            let v = from_bf16(u16::from_le_bytes([s[0], s[1]]));
-            *m.w.get_mut(idx)
-                .ok_or_else(|| RhetoricError::Model("weight index out of range".into()))? = v;
+            *m.half
+                .get_mut(idx)
+                .ok_or_else(|| RhetoricError::Model("weight index out of range".into()))? =
+                u16::from_le_bytes([s[0], s[1]]);
         }
         models.push(m);
     }

@@ -33,7 +33,7 @@ static EMBEDDED_DOC: &[u8] = include_bytes!("../../../models/rhetoric-doc.bin");
 static EMBEDDED_ROLES: &[u8] = include_bytes!("../../../models/rhetoric-roles.bin");
 
 /// Probability from which a span's second-best technique is also reported.
-pub const SECOND_LABEL: f32 = 0.3;
+pub const SECOND_LABEL: f32 = 0.25;
 
 /// All rhetoric models.
 #[derive(Debug, Clone)]
@@ -105,17 +105,14 @@ impl RhetoricModel {
         let lex: Lexicon = serde_json::from_value(h["lexicon"].clone())
             .map_err(|e| RhetoricError::Model(format!("lexicon: {e}")))?;
         let lin = take(&mut m)?;
-        let lin2 = if h["stacked"].as_bool().unwrap_or(false) {
-            Some(take(&mut m)?)
-        } else {
-            None
-        };
-        let si = SiModel {
+        let mut si = SiModel {
             lin,
             lex,
             threshold: f(&h["threshold"], 0.35),
             min_peak: f(&h["min_peak"], 0.0),
-            lin2,
+            chunk: None,
+            chunk_level: f(&h["chunk_level"], 1.1),
+            chunk_new: f(&h["chunk_new"], 1.1),
         };
         let tc = TcModel {
             lin: take(&mut m)?,
@@ -123,6 +120,9 @@ impl RhetoricModel {
             lin23: take(&mut m)?,
             labels23: strings(&h["labels23"]),
         };
+        if h["chunk"].as_bool().unwrap_or(false) {
+            si.chunk = Some(take(&mut m)?);
+        }
         let (h, m) = read_models(b[1])?;
         let mut m = m.into_iter();
         let para = ParaModel {
@@ -172,19 +172,19 @@ impl RhetoricModel {
 
     /// Serialises the four files (same order as [`FILES`]).
     pub fn to_bytes(&self) -> [Vec<u8>; 4] {
-        let mut span_models: Vec<&Linear> = vec![&self.si.lin];
-        if let Some(l2) = &self.si.lin2 {
-            span_models.push(l2);
+        let mut span_models: Vec<&Linear> = vec![&self.si.lin, &self.tc.lin, &self.tc.lin23];
+        if let Some(c) = &self.si.chunk {
+            span_models.push(c);
         }
-        span_models.push(&self.tc.lin);
-        span_models.push(&self.tc.lin23);
         let spans = write_models(
             &json!({
                 // Sorted, so the file is byte-identical across runs.
                 "lexicon": self.si.lex.iter().collect::<std::collections::BTreeMap<_, _>>(),
                 "threshold": self.si.threshold,
                 "min_peak": self.si.min_peak,
-                "stacked": self.si.lin2.is_some(),
+                "chunk": self.si.chunk.is_some(),
+                "chunk_level": self.si.chunk_level,
+                "chunk_new": self.si.chunk_new,
                 "labels": self.tc.labels,
                 "labels23": self.tc.labels23,
             }),
@@ -232,8 +232,7 @@ impl RhetoricModel {
     pub fn techniques(&self, p: &Prepared) -> Vec<(Span, String, String, f32, usize)> {
         let preds = self.si.predict(p);
         let spans: Vec<Span> = preds.iter().map(|x| x.span).collect();
-        let probs = self.tc.classify(p, &spans);
-        let probs23 = self.tc.classify23(p, &spans);
+        let (probs, probs23) = self.tc.classify_both(p, &spans);
         let mut out = Vec::with_capacity(preds.len());
         for ((sp, pr), p23) in preds.iter().zip(&probs).zip(&probs23) {
             let mut order: Vec<usize> = (0..pr.len()).collect();
@@ -252,8 +251,7 @@ impl RhetoricModel {
 
     /// Labels given spans in both taxonomies, with the 2020 label's probability.
     pub fn label_spans(&self, p: &Prepared, spans: &[Span]) -> Vec<(String, String, f32)> {
-        let probs = self.tc.classify(p, spans);
-        let probs23 = self.tc.classify23(p, spans);
+        let (probs, probs23) = self.tc.classify_both(p, spans);
         probs
             .iter()
             .zip(&probs23)

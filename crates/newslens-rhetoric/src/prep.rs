@@ -1,14 +1,16 @@
 //! A document prepared for the rhetoric models: sentences with the stage's tokens, word counts,
 //! and the per-sentence facts several feature sets share.
 
-use std::collections::HashMap;
-
 use newslens_core::Span;
 
 use crate::text::{tokenize, Kind, Tok};
 
 /// Word → rate at which the word lies inside a technique span in training (smoothed).
-pub type Lexicon = HashMap<String, f32>;
+pub type Lexicon = FxHashMap<String, f32>;
+
+/// Hash map with the fast (non-cryptographic) Fx hash: keys are our own words, lookups are per
+/// token.
+pub type FxHashMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// Bucket (0–9, or `u` for unknown) of a word's lexicon rate.
 pub fn lex_bucket(lex: &Lexicon, w: &str) -> &'static str {
@@ -42,13 +44,13 @@ pub struct Prepared<'a> {
     /// Sentences in text order.
     pub sents: Vec<Sent>,
     /// Lower-cased word counts over the whole document.
-    pub counts: HashMap<String, u32>,
+    pub counts: FxHashMap<String, u32>,
 }
 
 impl<'a> Prepared<'a> {
     /// Tokenizes the given sentences (`(span, is_title)`, in text order).
     pub fn new(text: &'a str, sentences: &[(Span, bool)]) -> Self {
-        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
         let mut sents = Vec::with_capacity(sentences.len());
         for (id, &(span, title)) in sentences.iter().enumerate() {
             let toks = tokenize(text, span);
@@ -62,7 +64,12 @@ impl<'a> Prepared<'a> {
                     in_quote.push(q);
                 }
                 if t.kind == Kind::Word {
-                    *counts.entry(t.lower.clone()).or_default() += 1;
+                    match counts.get_mut(t.lower.as_str()) {
+                        Some(c) => *c += 1,
+                        None => {
+                            counts.insert(t.lower.clone(), 1);
+                        }
+                    }
                 }
             }
             sents.push(Sent {

@@ -3,6 +3,7 @@
 
 use crate::linear::{fh, sigmoid, softmax, Linear};
 use crate::prep::Prepared;
+use crate::senti::valence;
 use crate::text::Kind;
 use newslens_core::Span;
 
@@ -88,6 +89,98 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
     }
     let rel = ["0", "1", "2", "3"][(si * 4 / p.sents.len().max(1)).min(3)];
     out.push(fh(13, &[rel]));
+    context_features(s, first, last, out);
+    // The entity's other occurrences in the article (same words): what is said around them.
+    let key: Vec<&str> = s.toks[first..=last.min(s.toks.len().saturating_sub(1))]
+        .iter()
+        .filter(|t| t.kind == Kind::Word)
+        .map(|t| t.lower.as_str())
+        .collect();
+    let mut occ = 0usize;
+    if !key.is_empty() {
+        for (j, o) in p.sents.iter().enumerate() {
+            let n = key.len();
+            if o.toks.len() < n {
+                continue;
+            }
+            for a in 0..=o.toks.len() - n {
+                if (j == si && a == first)
+                    || !o.toks[a..a + n]
+                        .iter()
+                        .zip(&key)
+                        .all(|(t, k)| t.lower == *k)
+                {
+                    continue;
+                }
+                occ += 1;
+                if occ <= 8 {
+                    context_features(o, a, a + n - 1, out);
+                }
+            }
+        }
+    }
+    out.push(fh(30, &[crate::text::count_bucket(occ)]));
+}
+
+/// Context of the tokens `first..=last` of sentence `s`: the predicate-ish words next to it
+/// (the verb after a subject, the verb or preposition before an object), its grammatical
+/// position, and the evaluative (VADER-valenced) words around it.
+fn context_features(s: &crate::prep::Sent, first: usize, last: usize, out: &mut Vec<u32>) {
+    let t = &s.toks;
+    // Subject-ish: the mention opens its clause and a word follows; object-ish otherwise.
+    let clause_start = first == 0
+        || t.get(first - 1).is_some_and(|x| {
+            x.kind != Kind::Word
+                || matches!(x.lower.as_str(), "the" | "and" | "but" | "that" | "which")
+        });
+    let role = if clause_start { "subj" } else { "obj" };
+    out.push(fh(20, &[role]));
+    // Up to three words after (subject) or before (object): the governing verb is there.
+    let mut k = 0;
+    if clause_start {
+        for x in t.iter().skip(last + 1) {
+            if x.kind != Kind::Word || k == 3 {
+                break;
+            }
+            out.push(fh(21, &[role, &x.lower]));
+            k += 1;
+        }
+    } else {
+        for x in t[..first].iter().rev() {
+            if x.kind != Kind::Word || k == 3 {
+                break;
+            }
+            out.push(fh(21, &[role, &x.lower]));
+            k += 1;
+        }
+    }
+    // Evaluative words within five tokens, by side and sign.
+    let (mut neg, mut pos) = (0usize, 0usize);
+    let lo = first.saturating_sub(5);
+    let hi = (last + 6).min(t.len());
+    for (j, x) in t.iter().enumerate().take(hi).skip(lo) {
+        if j >= first && j <= last {
+            continue;
+        }
+        if let Some(v) = valence(&x.lower) {
+            let side = if j < first { "l" } else { "r" };
+            let sign = if v < 0.0 { "-" } else { "+" };
+            out.push(fh(22, &[side, sign]));
+            out.push(fh(23, &[sign, &x.lower]));
+            if v < 0.0 {
+                neg += 1;
+            } else {
+                pos += 1;
+            }
+        }
+    }
+    out.push(fh(
+        24,
+        &[
+            crate::text::count_bucket(neg),
+            crate::text::count_bucket(pos),
+        ],
+    ));
 }
 
 /// The role model.

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use newslens_core::Span;
 
 use crate::linear::{fh, sigmoid, softmax, train, Dataset, Linear, Loss, TrainConfig};
-use crate::prep::{lex_bucket, Lexicon, Prepared, Sent};
-use crate::senti::{valence, valence_bucket};
+use crate::prep::{Lexicon, Prepared, Sent};
+use crate::senti::valence;
 use crate::text::{count_bucket, is_function_word, is_stop, len_bucket, Kind};
 
 /// The span identification model.
 #[derive(Debug, Clone)]
 pub struct SiModel {
-    /// Token classifier (`k = 1`).
+    /// Token classifier: softmax over "outside" and the techniques.
     pub lin: Linear,
     /// Word → in-span rate learned from the training spans.
     pub lex: Lexicon,
@@ -21,9 +21,142 @@ pub struct SiModel {
     pub threshold: f32,
     /// A span is kept only if one of its tokens reaches this probability.
     pub min_peak: f32,
-    /// Second pass (stacked on the first pass's probabilities of the neighbourhood), if trained.
-    pub lin2: Option<Linear>,
+    /// Phrase scorer: probability that a noun-phrase-like chunk lies inside a span.
+    pub chunk: Option<Linear>,
+    /// See [`SiConfig::chunk_level`].
+    pub chunk_level: f32,
+    /// See [`SiConfig::chunk_new`].
+    pub chunk_new: f32,
 }
+
+/// Token and phrase probabilities of a document, before decoding.
+#[derive(Debug, Clone, Default)]
+pub struct SiScores {
+    /// Per sentence, per token: probability of lying inside a span.
+    pub probs: Vec<Vec<f32>>,
+    /// Per sentence, per token: most likely technique (1-based).
+    pub classes: Vec<Vec<u8>>,
+    /// Phrase candidates `(sentence, first token, last token, probability)`.
+    pub chunks: Vec<(usize, usize, usize, f32)>,
+}
+
+/// Decoding settings.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeConfig {
+    /// Token threshold of a run.
+    pub threshold: f32,
+    /// Peak a run needs.
+    pub min_peak: f32,
+    /// Phrase level inside spans.
+    pub chunk_level: f32,
+    /// Phrase level outside spans.
+    pub chunk_new: f32,
+}
+
+fn is_content(t: &crate::text::Tok) -> bool {
+    t.kind == Kind::Word && !is_function_word(&t.lower)
+}
+
+/// Longest phrase candidate, in tokens.
+const MAX_CHUNK: usize = 8;
+
+/// Noun-phrase-like phrase candidates of a sentence (two or more content words): maximal runs
+/// of content words (modifiers and head, e.g. adjective + noun runs), also joined over a comma or
+/// "and"/"or" between content words (coordinated modifiers), and the pieces of a joined run.
+pub fn chunks(s: &Sent) -> Vec<(usize, usize)> {
+    let t = &s.toks;
+    let n = t.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !is_content(&t[i]) {
+            i += 1;
+            continue;
+        }
+        let mut pieces = vec![(i, i)];
+        let mut j = i;
+        loop {
+            if j + 1 < n && is_content(&t[j + 1]) {
+                j += 1;
+                if let Some(last) = pieces.last_mut() {
+                    last.1 = j;
+                }
+            } else if j + 2 < n
+                && matches!(t[j + 1].lower.as_str(), "," | "and" | "or")
+                && is_content(&t[j + 2])
+            {
+                j += 2;
+                pieces.push((j, j));
+            } else {
+                break;
+            }
+        }
+        if j - i < MAX_CHUNK && j > i {
+            out.push((i, j));
+        }
+        if pieces.len() > 1 {
+            out.extend(
+                pieces
+                    .into_iter()
+                    .filter(|(a, b)| b > a && b - a < MAX_CHUNK),
+            );
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Features of phrase candidate `a..=b` of sentence `s`.
+fn chunk_features(s: &Sent, f: &SentInfo, a: usize, b: usize, out: &mut Vec<u32>) {
+    out.clear();
+    out.push(fh(50, &[]));
+    let t = &s.toks;
+    let mut max_lex = -1.0f32;
+    let mut strong = 0usize;
+    let mut joined = false;
+    for (j, tok) in t.iter().enumerate().take(b + 1).skip(a) {
+        let w = tok.lower.as_str();
+        if tok.kind != Kind::Word {
+            joined = true;
+            continue;
+        }
+        out.push(fh(51, &[w]));
+        let v = f.val_b(j as isize);
+        out.push(fh(52, &[v]));
+        out.push(fh(53, &[f.lex_b(j as isize)]));
+        if let Some((suf, _)) = affixes(w) {
+            out.push(fh(54, &[suf]));
+        }
+        max_lex = max_lex.max(f.lex[j]);
+        strong += usize::from(f.val[j].abs() >= 1.5);
+    }
+    joined |= t[a..=b]
+        .iter()
+        .any(|x| matches!(x.lower.as_str(), "and" | "or"));
+    out.push(fh(55, &[&t[a].lower]));
+    out.push(fh(56, &[&t[b].lower]));
+    out.push(fh(57, &[&t[a].shape, &t[b].shape]));
+    out.push(fh(58, &[f.val_b(a as isize), &t[b].lower]));
+    out.push(fh(59, &[len_bucket(b - a + 1)]));
+    out.push(fh(60, &[if max_lex < 0.0 { "u" } else { b10(max_lex) }]));
+    out.push(fh(61, &[count_bucket(strong)]));
+    out.push(fh(62, &[word(s, a as isize - 1)]));
+    out.push(fh(63, &[word(s, b as isize + 1)]));
+    out.push(fh(64, &[word(s, a as isize - 1), &t[a].shape]));
+    if joined {
+        out.push(fh(65, &[]));
+    }
+    if s.in_quote[a] {
+        out.push(fh(66, &[]));
+    }
+    if s.title {
+        out.push(fh(67, &[]));
+    }
+    out.push(fh(68, &[f.max_lex]));
+}
+
+/// Share of a phrase's words inside gold spans from which it counts as inside a span.
+const CHUNK_INSIDE: f32 = 0.5;
 
 /// A predicted span.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +173,10 @@ pub struct SpanPred {
 
 const NONE: &str = "<none>";
 
+/// Mean token probability from which a phrase candidate inside a kept span is given as a
+/// nested span of its own.
+const PHRASE_FLOOR: f32 = 0.2;
+
 /// Step from `min_peak` to the second level of nested spans.
 const NESTED_STEP: f32 = 0.15;
 
@@ -51,8 +188,23 @@ fn word(s: &Sent, i: isize) -> &str {
     }
 }
 
-/// Sentence-level facts shared by its tokens.
-struct SentFacts {
+const B10: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+#[inline]
+fn b10(x: f32) -> &'static str {
+    B10[((x.max(0.0) * 10.0) as usize).min(9)]
+}
+
+/// Per-token facts looked up once per sentence (lexicon rate, valence, article count) and
+/// shared by every feature that needs them, so no token is hashed into a table twice.
+#[derive(Debug, Clone, Default)]
+pub struct SentInfo {
+    /// Lexicon rate (negative: unknown word).
+    pub lex: Vec<f32>,
+    /// VADER valence (0 when unlisted).
+    pub val: Vec<f32>,
+    /// Occurrences of the word in the article (0 for stop words and punctuation).
+    pub count: Vec<u32>,
     len: &'static str,
     excl: bool,
     quest: bool,
@@ -61,48 +213,106 @@ struct SentFacts {
     n_val: &'static str,
 }
 
-fn sent_facts(s: &Sent, lex: &Lexicon) -> SentFacts {
-    let mut best = -1.0f32;
-    let mut hi = 0;
-    for t in &s.toks {
-        if let Some(&r) = lex.get(&t.lower) {
-            if t.kind == Kind::Word && !is_stop(&t.lower) {
+impl SentInfo {
+    /// Looks up the tokens of `s`.
+    pub fn new(p: &Prepared, s: &Sent, lex: &Lexicon) -> Self {
+        let n = s.toks.len();
+        let mut info = SentInfo {
+            lex: Vec::with_capacity(n),
+            val: Vec::with_capacity(n),
+            count: Vec::with_capacity(n),
+            len: len_bucket(n),
+            ..SentInfo::default()
+        };
+        let mut best = -1.0f32;
+        let (mut hi, mut strong) = (0, 0);
+        for t in &s.toks {
+            let word = t.kind == Kind::Word;
+            let r = if word || t.lower.len() == 1 {
+                lex.get(&t.lower).copied().unwrap_or(-1.0)
+            } else {
+                -1.0
+            };
+            let v = if word {
+                valence(&t.lower).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            let content = word && !is_stop(&t.lower);
+            let c = if content {
+                p.counts.get(&t.lower).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            if content && r >= 0.0 {
                 best = best.max(r);
-                if r >= 0.5 {
-                    hi += 1;
-                }
+                hi += usize::from(r >= 0.5);
             }
+            strong += usize::from(v.abs() >= 1.5);
+            info.excl |= t.lower == "!";
+            info.quest |= t.lower == "?";
+            info.lex.push(r);
+            info.val.push(v);
+            info.count.push(c);
+        }
+        info.max_lex = if best < 0.0 { NONE } else { b10(best) };
+        info.n_lex_hi = count_bucket(hi);
+        info.n_val = count_bucket(strong);
+        info
+    }
+
+    fn lex_b(&self, i: isize) -> &'static str {
+        if i < 0 {
+            return "<s>";
+        }
+        match self.lex.get(i as usize) {
+            None => "</s>",
+            Some(r) if *r < 0.0 => "u",
+            Some(r) => b10(*r),
         }
     }
-    const B: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    SentFacts {
-        len: len_bucket(s.toks.len()),
-        excl: s.toks.iter().any(|t| t.lower == "!"),
-        quest: s.toks.iter().any(|t| t.lower == "?"),
-        max_lex: if best < 0.0 {
-            NONE
-        } else {
-            B[((best * 10.0) as usize).min(9)]
-        },
-        n_lex_hi: count_bucket(hi),
-        n_val: count_bucket(
-            s.toks
-                .iter()
-                .filter(|t| valence(&t.lower).is_some_and(|v| v.abs() >= 1.5))
-                .count(),
-        ),
+
+    fn val_b(&self, i: isize) -> &'static str {
+        if i < 0 {
+            return "-";
+        }
+        self.val.get(i as usize).map_or("-", |v| valence_class(*v))
     }
 }
 
-/// Features of token `i` of sentence `s`.
-fn token_features(
-    p: &Prepared,
-    s: &Sent,
-    f: &SentFacts,
-    i: usize,
-    lex: &Lexicon,
-    out: &mut Vec<u32>,
-) {
+/// Bucket of a valence (as [`crate::senti::valence_bucket`]).
+fn valence_class(v: f32) -> &'static str {
+    if v == 0.0 {
+        "-"
+    } else if v <= -2.0 {
+        "n2"
+    } else if v < 0.0 {
+        "n1"
+    } else if v >= 2.0 {
+        "p2"
+    } else {
+        "p1"
+    }
+}
+
+/// The last three characters of a word longer than four, and its first four.
+fn affixes(w: &str) -> Option<(&str, &str)> {
+    let mut it = w.char_indices();
+    let pre_end = it.nth(4)?.0;
+    let suf_start = w.char_indices().rev().nth(2).map_or(0, |x| x.0);
+    Some((&w[suf_start..], &w[..pre_end]))
+}
+
+fn shape_at(s: &Sent, i: isize) -> &str {
+    if i < 0 {
+        "<s>"
+    } else {
+        s.toks.get(i as usize).map_or("</s>", |t| t.shape.as_str())
+    }
+}
+
+/// Features of token `i` of sentence `s` (cleared into `out`).
+fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     out.clear();
     let ii = i as isize;
     let t = &s.toks[i];
@@ -113,9 +323,9 @@ fn token_features(
         word(s, ii - 2),
         word(s, ii + 2),
     );
-    let l0 = lex_bucket(lex, w0);
-    let lm1 = lex_bucket(lex, wm1);
-    let lp1 = lex_bucket(lex, wp1);
+    let l0 = f.lex_b(ii);
+    let lm1 = f.lex_b(ii - 1);
+    let lp1 = f.lex_b(ii + 1);
     out.push(fh(0, &[]));
     out.push(fh(1, &[w0]));
     out.push(fh(2, &[wm1]));
@@ -125,12 +335,12 @@ fn token_features(
     out.push(fh(6, &[wm1, w0]));
     out.push(fh(7, &[w0, wp1]));
     out.push(fh(8, &[&t.shape]));
-    let n = w0.chars().count();
-    if n > 4 {
-        let suf: String = w0.chars().skip(n - 3).collect();
-        let pre: String = w0.chars().take(4).collect();
-        out.push(fh(9, &[&suf]));
-        out.push(fh(10, &[&pre]));
+    let v0 = f.val_b(ii);
+    if let Some((suf, pre)) = affixes(w0) {
+        out.push(fh(9, &[suf]));
+        out.push(fh(10, &[pre]));
+        // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence.
+        out.push(fh(39, &[suf, v0]));
     }
     let q = if s.in_quote[i] { "q" } else { "nq" };
     out.push(fh(11, &[q]));
@@ -163,93 +373,51 @@ fn token_features(
     out.push(fh(25, &[f.max_lex, l0]));
     out.push(fh(26, &[f.n_lex_hi]));
     if t.kind == Kind::Word && !is_stop(w0) {
-        let c = p.counts.get(w0).copied().unwrap_or(0) as usize;
-        out.push(fh(27, &[count_bucket(c)]));
+        let c = count_bucket(f.count[i] as usize);
+        out.push(fh(27, &[c]));
         if s.title {
-            out.push(fh(28, &[count_bucket(c)]));
+            out.push(fh(28, &[c]));
         }
     }
     // Lexicon strength of the ±3 window: spans come in runs of loaded words.
+    let lo = i.saturating_sub(3);
+    let hi = (i + 4).min(s.toks.len());
     let mut win = 0.0f32;
-    for d in -3isize..=3 {
-        if d == 0 {
-            continue;
-        }
-        let j = ii + d;
-        if j >= 0 && (j as usize) < s.toks.len() {
-            win = win.max(*lex.get(&s.toks[j as usize].lower).unwrap_or(&0.0));
+    let mut strong = 0usize;
+    for j in lo..hi {
+        strong += usize::from(f.val[j].abs() >= 1.5);
+        if j != i {
+            win = win.max(f.lex[j]);
         }
     }
-    out.push(fh(
-        29,
-        &[
-            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][((win * 10.0) as usize).min(9)],
-            l0,
-        ],
-    ));
-    let cap = t.shape.starts_with('X') && i > 0;
-    if cap {
+    out.push(fh(29, &[b10(win), l0]));
+    if t.shape.starts_with('X') && i > 0 {
         out.push(fh(30, &[]));
     }
-    out.push(fh(31, &[&s.toks[i.saturating_sub(1)].shape, &t.shape]));
-    let v0 = valence_bucket(w0);
-    let vm1 = valence_bucket(wm1);
-    let vp1 = valence_bucket(wp1);
+    let sm1 = shape_at(s, ii - 1);
+    let sp1 = shape_at(s, ii + 1);
+    out.push(fh(31, &[if i == 0 { &t.shape } else { sm1 }, &t.shape]));
+    let vm1 = f.val_b(ii - 1);
+    let vp1 = f.val_b(ii + 1);
     out.push(fh(32, &[v0]));
     out.push(fh(33, &[vm1, v0, vp1]));
     out.push(fh(34, &[v0, l0]));
-    let strong = (ii - 3..=ii + 3)
-        .filter(|&j| j >= 0 && (j as usize) < s.toks.len())
-        .filter(|&j| valence(&s.toks[j as usize].lower).is_some_and(|v| v.abs() >= 1.5))
-        .count();
     out.push(fh(35, &[count_bucket(strong)]));
     out.push(fh(36, &[f.n_val]));
+    // Shape–word conjunctions generalise over names: "the American people" → "Korean people".
+    out.push(fh(37, &[&t.shape, wp1]));
+    out.push(fh(38, &[wm1, &t.shape]));
+    out.push(fh(40, &[sm1, &t.shape, sp1]));
+    out.push(fh(41, &[v0, wp1]));
+    out.push(fh(42, &[wm1, v0]));
 }
 
-const PB: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-
-fn pb(p: f32) -> &'static str {
-    PB[((p * 10.0) as usize).min(9)]
-}
-
-/// Second-pass features: the first pass's probabilities around token `i` and in its sentence.
-fn stack_features(s: &Sent, probs: &[f32], i: usize, out: &mut Vec<u32>) {
-    let n = probs.len();
-    let get = |j: isize| -> &'static str {
-        if j < 0 || j as usize >= n {
-            "x"
-        } else {
-            pb(probs[j as usize])
-        }
-    };
-    let ii = i as isize;
-    let w0 = s.toks[i].lower.as_str();
-    out.push(fh(100, &[get(ii)]));
-    out.push(fh(101, &[get(ii - 1)]));
-    out.push(fh(102, &[get(ii + 1)]));
-    out.push(fh(103, &[get(ii - 2)]));
-    out.push(fh(104, &[get(ii + 2)]));
-    out.push(fh(105, &[get(ii - 1), get(ii), get(ii + 1)]));
-    out.push(fh(106, &[get(ii), w0]));
-    let mx = probs.iter().cloned().fold(0.0f32, f32::max);
-    let mean = probs.iter().sum::<f32>() / n.max(1) as f32;
-    let hi = probs.iter().filter(|&&p| p >= 0.5).count();
-    out.push(fh(107, &[pb(mx)]));
-    out.push(fh(108, &[pb(mean)]));
-    out.push(fh(109, &[count_bucket(hi)]));
-    out.push(fh(110, &[pb(mx), get(ii)]));
-    // Distance to the nearest confident token on each side.
-    let left = (0..i).rev().find(|&j| probs[j] >= 0.5).map(|j| i - j);
-    let right = (i + 1..n).find(|&j| probs[j] >= 0.5).map(|j| j - i);
-    let d = |x: Option<usize>| x.map_or("none", |v| count_bucket(v));
-    out.push(fh(111, &[d(left)]));
-    out.push(fh(112, &[d(right)]));
-    out.push(fh(113, &[d(left), d(right)]));
-}
-
-/// Learns the in-span rate of every word seen at least twice.
+/// Learns the in-span rate of every word seen in the training documents, smoothed towards the
+/// rate of its valence class (so a rarely seen but strongly valenced word is not taken as
+/// neutral on the strength of two or three occurrences).
 pub fn learn_lexicon(examples: &[(&Prepared, &Vec<Span>)]) -> Lexicon {
     let mut tot: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut by_val: HashMap<&'static str, (u32, u32)> = HashMap::new();
     for (p, gold) in examples {
         for s in &p.sents {
             for t in &s.toks {
@@ -260,13 +428,33 @@ pub fn learn_lexicon(examples: &[(&Prepared, &Vec<Span>)]) -> Lexicon {
             }
         }
     }
-    let all: (u32, u32) = tot.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let prior = all.1 as f32 / all.0.max(1) as f32;
+    for (w, (n, k)) in &tot {
+        let e = by_val
+            .entry(valence_class(valence(w).unwrap_or(0.0)))
+            .or_default();
+        e.0 += n;
+        e.1 += k;
+    }
+    let prior = |w: &str| {
+        let (n, k) = by_val
+            .get(valence_class(valence(w).unwrap_or(0.0)))
+            .copied()
+            .unwrap_or((1, 0));
+        k as f32 / n.max(1) as f32
+    };
     tot.into_iter()
-        .filter(|(_, (n, _))| *n >= 2)
-        .map(|(w, (n, k))| (w, (k as f32 + 2.0 * prior) / (n as f32 + 2.0)))
+        .map(|(w, (n, k))| {
+            let r = (k as f32 + LEX_PRIOR * prior(&w)) / (n as f32 + LEX_PRIOR);
+            (w, r)
+        })
         .collect()
 }
+
+/// Parts of the training set for out-of-part lexicon rates.
+const LEX_PARTS: usize = 4;
+
+/// Pseudo-count of the lexicon's valence-class prior.
+const LEX_PRIOR: f32 = 3.0;
 
 /// Training settings for SI.
 #[derive(Debug, Clone, Copy)]
@@ -277,29 +465,29 @@ pub struct SiConfig {
     pub epochs: usize,
     /// Learning rate.
     pub lr: f32,
-    /// Positive weight.
-    pub pos_weight: f32,
     /// Threshold.
     pub threshold: f32,
     /// Minimum peak probability of a span.
     pub min_peak: f32,
-    /// Train a stacked second pass.
-    pub stack: bool,
-    /// 0: binary inside/outside; n: softmax over outside + n techniques.
+    /// Number of techniques: softmax over outside + `classes` techniques.
     pub classes: usize,
+    /// Phrase (chunk) probability from which a phrase inside a span is given on its own.
+    pub chunk_level: f32,
+    /// Phrase probability from which a phrase outside every span becomes a span.
+    pub chunk_new: f32,
 }
 
 impl Default for SiConfig {
     fn default() -> Self {
         Self {
-            bits: 20,
-            epochs: 4,
-            lr: 0.1,
-            pos_weight: 1.0,
-            threshold: 0.35,
-            min_peak: 0.0,
-            stack: false,
-            classes: 0,
+            bits: 18,
+            epochs: 5,
+            lr: 0.05,
+            threshold: 0.15,
+            min_peak: 0.4,
+            classes: 14,
+            chunk_level: 0.4,
+            chunk_new: 0.7,
         }
     }
 }
@@ -307,168 +495,157 @@ impl Default for SiConfig {
 /// Gold spans of one document with a class index (1-based technique index; 0 = unknown).
 pub type Gold = Vec<(Span, usize)>;
 
-fn train_pass1(examples: &[(&Prepared, &Gold)], cfg: &SiConfig) -> (Linear, Lexicon) {
+/// Trains on documents with their gold spans (bytes). The lexicon is learned from the same
+/// documents, so cross-validation folds learn their own.
+pub fn train_si(examples: &[(Prepared, Gold)], cfg: &SiConfig) -> SiModel {
     let spans: Vec<Vec<Span>> = examples
         .iter()
         .map(|(_, g)| g.iter().map(|x| x.0).collect())
         .collect();
     let pairs: Vec<(&Prepared, &Vec<Span>)> =
-        examples.iter().map(|x| x.0).zip(spans.iter()).collect();
+        examples.iter().map(|x| &x.0).zip(spans.iter()).collect();
     let lex = learn_lexicon(&pairs);
+    // The training tokens see lexicon rates learned on the other parts of the training set
+    // (as unseen documents will): in-sample rates would make the lexicon look far more
+    // reliable than it is.
+    let part_lex: Vec<Lexicon> = (0..LEX_PARTS)
+        .map(|j| {
+            let other: Vec<(&Prepared, &Vec<Span>)> = pairs
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| d % LEX_PARTS != j)
+                .map(|(_, x)| *x)
+                .collect();
+            learn_lexicon(&other)
+        })
+        .collect();
     let mut data = Dataset::new();
+    let mut cdata = Dataset::new();
     let mut buf = Vec::new();
-    for (p, gold) in examples {
+    let k = cfg.classes.max(1);
+    for (d, (p, gold)) in examples.iter().enumerate() {
+        let lex = &part_lex[d % LEX_PARTS];
         for s in &p.sents {
-            let facts = sent_facts(s, &lex);
+            let info = SentInfo::new(p, s, lex);
             for i in 0..s.toks.len() {
-                token_features(p, s, &facts, i, &lex, &mut buf);
+                token_features(s, &info, i, &mut buf);
                 let t = &s.toks[i];
                 // The shortest covering span names the token's technique.
                 let cover = gold
                     .iter()
                     .filter(|(g, _)| g.start < t.end && t.start < g.end)
                     .min_by_key(|(g, _)| g.len());
-                let labels = match (cover, cfg.classes) {
-                    (None, 0) => vec![],
-                    (Some(_), 0) => vec![0],
-                    (None, _) => vec![0],
-                    (Some((_, c)), k) => vec![(*c).clamp(1, k) as u16],
-                };
-                data.push(&buf, 1.0, labels, 1.0);
+                let label = cover.map_or(0, |(_, c)| (*c).clamp(1, k) as u16);
+                data.push(&buf, 1.0, vec![label], 1.0);
+            }
+            for (a, b) in chunks(s) {
+                chunk_features(s, &info, a, b, &mut buf);
+                let words: Vec<&crate::text::Tok> = s.toks[a..=b]
+                    .iter()
+                    .filter(|t| t.kind == Kind::Word)
+                    .collect();
+                let inside = words
+                    .iter()
+                    .filter(|t| gold.iter().any(|(g, _)| g.start < t.end && t.start < g.end))
+                    .count();
+                let pos = inside as f32 >= CHUNK_INSIDE * words.len() as f32;
+                cdata.push(&buf, 1.0, if pos { vec![0] } else { vec![] }, 1.0);
             }
         }
     }
-    let lin = if cfg.classes == 0 {
-        train(&data, 1, &tcfg(cfg, 7))
-    } else {
-        let mut c = tcfg(cfg, 7);
-        c.loss = Loss::Softmax;
-        train(&data, cfg.classes + 1, &c)
-    };
-    (lin, lex)
-}
-
-fn tcfg(cfg: &SiConfig, seed: u64) -> TrainConfig {
-    TrainConfig {
-        bits: cfg.bits,
-        epochs: cfg.epochs,
-        lr: cfg.lr,
-        loss: Loss::Sigmoid,
-        seed,
-        pos_weight: cfg.pos_weight,
-    }
-}
-
-/// Trains on documents with their gold spans (bytes). The lexicon is learned from the same
-/// documents, so cross-validation folds learn their own. With `cfg.stack`, a second pass is
-/// trained on out-of-fold first-pass probabilities (two halves of the training documents).
-pub fn train_si(examples: &[(Prepared, Gold)], cfg: &SiConfig) -> SiModel {
-    let all: Vec<(&Prepared, &Gold)> = examples.iter().map(|(p, g)| (p, g)).collect();
-    let (lin, lex) = train_pass1(&all, cfg);
-    let mut model = SiModel {
+    let lin = train(
+        &data,
+        k + 1,
+        &TrainConfig {
+            bits: cfg.bits,
+            epochs: cfg.epochs,
+            lr: cfg.lr,
+            loss: Loss::Softmax,
+            seed: 7,
+            pos_weight: 1.0,
+        },
+    );
+    let chunk = train(
+        &cdata,
+        1,
+        &TrainConfig {
+            bits: cfg.bits,
+            epochs: cfg.epochs,
+            lr: cfg.lr,
+            loss: Loss::Sigmoid,
+            seed: 19,
+            pos_weight: 1.0,
+        },
+    );
+    SiModel {
         lin,
         lex,
         threshold: cfg.threshold,
         min_peak: cfg.min_peak,
-        lin2: None,
-    };
-    if !cfg.stack {
-        return model;
+        chunk: Some(chunk),
+        chunk_level: cfg.chunk_level,
+        chunk_new: cfg.chunk_new,
     }
-    // Out-of-fold first-pass probabilities for every training token.
-    let halves: Vec<(Linear, Lexicon)> = (0..2)
-        .map(|h| {
-            let part: Vec<(&Prepared, &Gold)> = all
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % 2 != h)
-                .map(|(_, x)| *x)
-                .collect();
-            train_pass1(&part, cfg)
-        })
-        .collect();
-    let mut data = Dataset::new();
-    let mut buf = Vec::new();
-    for (i, (p, gold)) in all.iter().enumerate() {
-        let (l1, lx) = &halves[i % 2];
-        let m1 = SiModel {
-            lin: l1.clone(),
-            lex: lx.clone(),
-            threshold: cfg.threshold,
-            min_peak: cfg.min_peak,
-            lin2: None,
-        };
-        let probs = m1.pass1_probs(p);
-        for (s, pr) in p.sents.iter().zip(&probs) {
-            let facts = sent_facts(s, &model.lex);
-            for i in 0..s.toks.len() {
-                token_features(p, s, &facts, i, &model.lex, &mut buf);
-                stack_features(s, pr, i, &mut buf);
-                let t = &s.toks[i];
-                let inside = gold.iter().any(|(g, _)| g.start < t.end && t.start < g.end);
-                data.push(&buf, 1.0, if inside { vec![0] } else { vec![] }, 1.0);
-            }
-        }
-    }
-    model.lin2 = Some(train(&data, 1, &tcfg(cfg, 13)));
-    model
 }
 
 impl SiModel {
-    /// Token probabilities per sentence (both passes).
+    /// Token probabilities per sentence.
     pub fn token_probs(&self, p: &Prepared) -> Vec<Vec<f32>> {
-        let probs = self.pass1_probs(p);
-        let Some(lin2) = &self.lin2 else {
-            return probs;
-        };
-        let mut buf = Vec::new();
-        p.sents
-            .iter()
-            .zip(&probs)
-            .map(|(s, pr)| {
-                let facts = sent_facts(s, &self.lex);
-                (0..s.toks.len())
-                    .map(|i| {
-                        token_features(p, s, &facts, i, &self.lex, &mut buf);
-                        stack_features(s, pr, i, &mut buf);
-                        sigmoid(lin2.scores(&buf, 1.0)[0])
-                    })
-                    .collect()
-            })
-            .collect()
+        self.scores(p).probs
     }
 
-    /// First-pass token probabilities per sentence.
-    pub fn pass1_probs(&self, p: &Prepared) -> Vec<Vec<f32>> {
-        self.pass1(p).0
-    }
-
-    /// First-pass token probabilities and, for a multi-class model, each token's most likely
-    /// technique (1-based; 0 for a binary model).
+    /// Token probabilities and most likely techniques per sentence.
     pub fn pass1(&self, p: &Prepared) -> (Vec<Vec<f32>>, Vec<Vec<u8>>) {
-        let mut buf = Vec::new();
-        p.sents
-            .iter()
-            .map(|s| {
-                let facts = sent_facts(s, &self.lex);
-                (0..s.toks.len())
-                    .map(|i| {
-                        token_features(p, s, &facts, i, &self.lex, &mut buf);
-                        let mut v = self.lin.scores(&buf, 1.0);
-                        if v.len() == 1 {
-                            (sigmoid(v[0]), 0u8)
-                        } else {
-                            // Softmax over "outside" + techniques: inside = 1 − P(outside).
-                            softmax(&mut v);
-                            let best = (1..v.len())
-                                .max_by(|a, b| v[*a].total_cmp(&v[*b]))
-                                .unwrap_or(0);
-                            (1.0 - v[0], best as u8)
-                        }
-                    })
-                    .unzip::<f32, u8, Vec<f32>, Vec<u8>>()
-            })
-            .unzip()
+        let s = self.scores(p);
+        (s.probs, s.classes)
+    }
+
+    /// Token probabilities of being inside a span, each token's most likely technique
+    /// (1-based), and the phrase candidates' probabilities.
+    pub fn scores(&self, p: &Prepared) -> SiScores {
+        let mut buf = Vec::with_capacity(64);
+        let mut v = Vec::with_capacity(self.lin.k);
+        let mut out = SiScores {
+            probs: Vec::with_capacity(p.sents.len()),
+            classes: Vec::with_capacity(p.sents.len()),
+            chunks: Vec::new(),
+        };
+        for (si, s) in p.sents.iter().enumerate() {
+            let info = SentInfo::new(p, s, &self.lex);
+            let mut pr = Vec::with_capacity(s.toks.len());
+            let mut cl = Vec::with_capacity(s.toks.len());
+            for i in 0..s.toks.len() {
+                token_features(s, &info, i, &mut buf);
+                self.lin.scores_into(&buf, 1.0, &mut v);
+                // Softmax over "outside" + techniques: inside = 1 − P(outside).
+                softmax(&mut v);
+                let best = (1..v.len())
+                    .max_by(|a, b| v[*a].total_cmp(&v[*b]))
+                    .unwrap_or(0);
+                pr.push(1.0 - v[0]);
+                cl.push(best as u8);
+            }
+            if let Some(ch) = &self.chunk {
+                for (a, b) in chunks(s) {
+                    chunk_features(s, &info, a, b, &mut buf);
+                    ch.scores_into(&buf, 1.0, &mut v);
+                    out.chunks.push((si, a, b, sigmoid(v[0])));
+                }
+            }
+            out.probs.push(pr);
+            out.classes.push(cl);
+        }
+        out
+    }
+
+    /// The model's decoding settings.
+    pub fn decode_config(&self) -> DecodeConfig {
+        DecodeConfig {
+            threshold: self.threshold,
+            min_peak: self.min_peak,
+            chunk_level: self.chunk_level,
+            chunk_new: self.chunk_new,
+        }
     }
 
     /// Token runs `(first, last)` of a sentence at `threshold`, bridging one token of at least
@@ -510,53 +687,75 @@ impl SiModel {
         out
     }
 
-    /// Spans from token probabilities: runs at `threshold` (hysteresis: kept only if a token
-    /// reaches `min_peak`), plus, inside a run, the shorter runs of tokens at `min_peak` or more
-    /// (flagged `nested`), so a long stretch also yields its most loaded phrases.
-    pub fn decode(
-        p: &Prepared,
-        probs: &[Vec<f32>],
-        classes: Option<&[Vec<u8>]>,
-        threshold: f32,
-        min_peak: f32,
-    ) -> Vec<SpanPred> {
+    /// Spans from token and phrase probabilities: runs at `threshold` (hysteresis: kept only
+    /// if a token reaches `min_peak`); inside a run, the shorter runs of tokens at `min_peak` or
+    /// more and of confident tokens sharing their technique, and the phrase candidates at
+    /// `chunk_level` or more (all flagged `nested`), so a long stretch also yields its most
+    /// loaded phrases with their own boundaries; outside the runs, phrase candidates at
+    /// `chunk_new` or more.
+    pub fn decode(p: &Prepared, sc: &SiScores, c: &DecodeConfig) -> Vec<SpanPred> {
         let mut out = Vec::new();
-        for (si, (s, pr)) in p.sents.iter().zip(probs).enumerate() {
-            for (a, b) in Self::runs(s, pr, threshold) {
-                let peak = pr[a..=b].iter().cloned().fold(0.0f32, f32::max);
-                if peak < min_peak {
-                    continue;
-                }
-                let mean = |a: usize, b: usize| pr[a..=b].iter().sum::<f32>() / (b - a + 1) as f32;
+        let mut ci = 0;
+        for (si, (s, pr)) in p.sents.iter().zip(&sc.probs).enumerate() {
+            let mean = |a: usize, b: usize| pr[a..=b].iter().sum::<f32>() / (b - a + 1) as f32;
+            let push = |out: &mut Vec<SpanPred>, a: usize, b: usize, score: f32, nested: bool| {
                 out.push(SpanPred {
                     span: Span::new(s.toks[a].start, s.toks[b].end),
-                    score: mean(a, b),
+                    score,
                     sent: si,
-                    nested: false,
-                });
-                if min_peak > threshold {
-                    // Two levels: the phrases at `min_peak`, and the cores well above it.
-                    let mut seen = vec![(a, b)];
-                    let mut cands = Self::runs(s, pr, min_peak);
-                    match classes.and_then(|c| c.get(si)) {
-                        // Within the confident tokens, a change of the tokens' most likely
-                        // technique starts a new phrase.
-                        Some(cl) => cands.extend(Self::class_runs(s, pr, cl, min_peak)),
-                        None => cands.extend(Self::runs(s, pr, min_peak + NESTED_STEP)),
+                    nested,
+                })
+            };
+            while ci < sc.chunks.len() && sc.chunks[ci].0 < si {
+                ci += 1;
+            }
+            let mut cj = ci;
+            while cj < sc.chunks.len() && sc.chunks[cj].0 == si {
+                cj += 1;
+            }
+            let sent_chunks = &sc.chunks[ci..cj];
+            let mut kept: Vec<(usize, usize)> = Vec::new();
+            let mut seen: Vec<(usize, usize)> = Vec::new();
+            for (a, b) in Self::runs(s, pr, c.threshold) {
+                let peak = pr[a..=b].iter().cloned().fold(0.0f32, f32::max);
+                if peak < c.min_peak {
+                    continue;
+                }
+                kept.push((a, b));
+                seen.push((a, b));
+                push(&mut out, a, b, mean(a, b), false);
+                if c.min_peak <= c.threshold {
+                    continue;
+                }
+                // Two levels: the phrases at `min_peak`, and the cores well above it.
+                let mut cands = Self::runs(s, pr, c.min_peak);
+                match sc.classes.get(si) {
+                    // Within the confident tokens, a change of the tokens' most likely
+                    // technique starts a new phrase.
+                    Some(cl) if !cl.is_empty() => {
+                        cands.extend(Self::class_runs(s, pr, cl, c.min_peak))
                     }
-                    {
-                        for (c, d) in cands {
-                            if c >= a && d <= b && !seen.contains(&(c, d)) {
-                                seen.push((c, d));
-                                out.push(SpanPred {
-                                    span: Span::new(s.toks[c].start, s.toks[d].end),
-                                    score: mean(c, d),
-                                    sent: si,
-                                    nested: true,
-                                });
-                            }
-                        }
+                    _ => cands.extend(Self::runs(s, pr, c.min_peak + NESTED_STEP)),
+                }
+                // The run's noun-phrase-like phrases: likely ones by the phrase scorer, and
+                // those whose words are loaded on average (a long run is split into phrases).
+                for &(_, x, y, q) in sent_chunks {
+                    if q >= c.chunk_level || (x >= a && y <= b && mean(x, y) >= PHRASE_FLOOR) {
+                        cands.push((x, y));
                     }
+                }
+                for (x, y) in cands {
+                    if x >= a && y <= b && !seen.contains(&(x, y)) {
+                        seen.push((x, y));
+                        push(&mut out, x, y, mean(x, y), true);
+                    }
+                }
+            }
+            for &(_, x, y, q) in sent_chunks {
+                let covered = kept.iter().any(|(a, b)| x <= *b && *a <= y);
+                if !covered && q >= c.chunk_new {
+                    kept.push((x, y));
+                    push(&mut out, x, y, q, false);
                 }
             }
         }
@@ -565,11 +764,7 @@ impl SiModel {
 
     /// Predicted spans.
     pub fn predict(&self, p: &Prepared) -> Vec<SpanPred> {
-        if self.lin2.is_some() {
-            return Self::decode(p, &self.token_probs(p), None, self.threshold, self.min_peak);
-        }
-        let (probs, classes) = self.pass1(p);
-        Self::decode(p, &probs, Some(&classes), self.threshold, self.min_peak)
+        Self::decode(p, &self.scores(p), &self.decode_config())
     }
 
     /// Maximal runs of tokens at `level` or more sharing their most likely technique (content

@@ -63,11 +63,14 @@ pub fn span_features(p: &Prepared, ctx: &SpanContext, span: Span, out: &mut Vec<
     }
     for w in inside.windows(2) {
         out.push(fh(2, &[&w[0].lower, &w[1].lower]));
+        // Shape–word pairs generalise over names ("the American people" → "Korean people").
+        out.push(fh(34, &[&w[0].shape, &w[1].lower]));
     }
     if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
         out.push(fh(3, &[&f.lower]));
         out.push(fh(4, &[&l.lower]));
         out.push(fh(5, &[&f.shape]));
+        out.push(fh(35, &[crate::senti::valence_bucket(&f.lower), &l.lower]));
     }
     let nw = words.len();
     out.push(fh(6, &[len_bucket(nw)]));
@@ -246,34 +249,49 @@ pub fn train_tc(docs: &[Prepared], examples: &[TcExample], k: usize, cfg: &TcCon
 }
 
 impl TcModel {
-    /// Probabilities over the 2020 labels for each span (spans classified together share the
-    /// repetition context).
-    pub fn classify(&self, p: &Prepared, spans: &[Span]) -> Vec<Vec<f32>> {
+    fn probs_of(lin: &Linear, p: &Prepared, spans: &[Span]) -> Vec<Vec<f32>> {
         let ctx = SpanContext::new(p, spans);
         let mut buf = Vec::new();
         spans
             .iter()
             .map(|&s| {
                 span_features(p, &ctx, s, &mut buf);
-                let mut v = self.lin.scores(&buf, 1.0);
+                let mut v = Vec::with_capacity(lin.k);
+                lin.scores_into(&buf, 1.0, &mut v);
                 softmax(&mut v);
                 v
             })
             .collect()
     }
 
+    /// Probabilities over the 2020 labels for each span (spans classified together share the
+    /// repetition context).
+    pub fn classify(&self, p: &Prepared, spans: &[Span]) -> Vec<Vec<f32>> {
+        Self::probs_of(&self.lin, p, spans)
+    }
+
     /// Probabilities over the 2023 labels.
     pub fn classify23(&self, p: &Prepared, spans: &[Span]) -> Vec<Vec<f32>> {
+        Self::probs_of(&self.lin23, p, spans)
+    }
+
+    /// Probabilities over the 2020 and the 2023 labels, the span features computed once.
+    pub fn classify_both(&self, p: &Prepared, spans: &[Span]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         let ctx = SpanContext::new(p, spans);
         let mut buf = Vec::new();
-        spans
-            .iter()
-            .map(|&s| {
-                span_features(p, &ctx, s, &mut buf);
-                let mut v = self.lin23.scores(&buf, 1.0);
-                softmax(&mut v);
-                v
-            })
-            .collect()
+        let mut a = Vec::with_capacity(spans.len());
+        let mut b = Vec::with_capacity(spans.len());
+        for &s in spans {
+            span_features(p, &ctx, s, &mut buf);
+            let mut v = Vec::with_capacity(self.lin.k);
+            self.lin.scores_into(&buf, 1.0, &mut v);
+            softmax(&mut v);
+            a.push(v);
+            let mut v = Vec::with_capacity(self.lin23.k);
+            self.lin23.scores_into(&buf, 1.0, &mut v);
+            softmax(&mut v);
+            b.push(v);
+        }
+        (a, b)
     }
 }
