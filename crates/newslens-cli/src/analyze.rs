@@ -22,6 +22,9 @@ pub enum Format {
     Json,
     /// One JSON object per line, streamed (default when piped with several inputs).
     Jsonl,
+    /// The Spark driver's flat tables: one JSON line per table row, tagged with its table,
+    /// streamed (see `rows.rs`).
+    Rows,
 }
 
 /// `newslens analyze`
@@ -151,15 +154,33 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let chunk_size = 32 * pool.current_num_threads().max(1);
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut json_items: Vec<String> = Vec::new();
+    // Position of the chunk's first record in the input (`--format rows` numbers records).
+    let mut base = 0i64;
     loop {
         let chunk: Vec<_> = docs.by_ref().take(chunk_size).collect();
         if chunk.is_empty() {
             break;
         }
+        let chunk_base = base;
+        base += chunk.len() as i64;
         let rendered: Vec<Rendered> = pool.install(|| {
             chunk
                 .into_par_iter()
-                .map(|r| match r {
+                .enumerate()
+                .map(|(k, r)| match r {
+                    Err(e) if format == Format::Rows => {
+                        let mut row = String::new();
+                        let msg = e.to_string();
+                        crate::rows::error_row(
+                            chunk_base + k as i64,
+                            e.path(),
+                            e.kind(),
+                            &msg,
+                            e.line(),
+                            &mut row,
+                        );
+                        Rendered::Err(msg, row)
+                    }
                     Err(e) => Rendered::Err(e.to_string(), error_record(&e)),
                     Ok(doc) => {
                         let source = doc.source.clone().unwrap_or_default();
@@ -168,10 +189,33 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
                                 Format::Pretty => Ok(crate::report::render(&a, color)),
                                 Format::Json => render_json(&a, true, args.no_tokens),
                                 Format::Jsonl => render_json(&a, false, args.no_tokens),
+                                Format::Rows => {
+                                    let json = render_json(&a, false, args.no_tokens)?;
+                                    let mut rows = String::with_capacity(json.len() * 3 / 2);
+                                    crate::rows::analysis_rows(
+                                        chunk_base + k as i64,
+                                        &json,
+                                        &mut rows,
+                                    )?;
+                                    Ok(rows)
+                                }
                             },
                         );
                         match analysed {
                             Ok(s) => Rendered::Ok(s),
+                            Err(e) if format == Format::Rows => {
+                                let msg = format!("{source}: {e:#}");
+                                let mut row = String::new();
+                                crate::rows::error_row(
+                                    chunk_base + k as i64,
+                                    &source,
+                                    "stage",
+                                    &msg,
+                                    None,
+                                    &mut row,
+                                );
+                                Rendered::Err(msg, row)
+                            }
                             Err(e) => {
                                 let msg = format!("{source}: {e:#}");
                                 let rec = serde_json::json!({
@@ -195,6 +239,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
                         Format::Json => json_items.push(s),
                         Format::Jsonl => writeln!(out, "{s}")?,
                         Format::Pretty => writeln!(out, "{s}")?,
+                        // Rows end in newlines already.
+                        Format::Rows => out.write_all(s.as_bytes())?,
                     }
                 }
                 Rendered::Err(msg, record) => {
@@ -202,11 +248,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
                     progress.suspend(|| eprintln!("warning: {msg}"));
                     if format == Format::Jsonl {
                         writeln!(out, "{record}")?;
+                    } else if format == Format::Rows {
+                        out.write_all(record.as_bytes())?;
                     }
                 }
             }
         }
-        if format == Format::Jsonl {
+        if matches!(format, Format::Jsonl | Format::Rows) {
             out.flush()?;
         }
     }

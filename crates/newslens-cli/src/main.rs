@@ -6,6 +6,7 @@ mod analyze;
 mod bench;
 mod cmd;
 mod report;
+mod rows;
 
 use clap::{Parser, Subcommand};
 

@@ -8,7 +8,10 @@ files), reads the Parquet tables back, and checks that
 * each document's analysis equals what ``newslens analyze --format jsonl`` prints locally for
   the same line (only ``source``, the provenance the driver rewrites, may differ);
 * error records sit where the local run has them, with the same kind;
-* the per-layer tables hold exactly the rows the analyses imply, with signed integer columns;
+* the per-layer tables hold exactly the rows the analyses imply, with signed integer columns:
+  every table, column by column, equals what ``reference_rows.flatten`` (an independent Python
+  flattening of the local JSONL analysis) gives — the binary's ``--format rows`` and the driver
+  must agree with it;
 * text files give the annotations ``newslens analyze FILE`` gives.
 
 usage: spark_e2e.py --master MASTER --bin NEWSLENS --corpus C.jsonl --text-dir DIR --work DIR
@@ -16,8 +19,11 @@ Prints one JSON line of timings; exits 1 on the first failed check.
 """
 
 import argparse
+import datetime
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -26,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import newslens_spark as ns  # noqa: E402
+import reference_rows  # noqa: E402
 
 
 def fail(msg):
@@ -62,7 +69,8 @@ def check_tables(spark, out, expect_docs):
             if kind == "long" and not isinstance(got[name], T.LongType):
                 fail(f"{table}.{name} is {got[name]}, expected a signed int64")
     docs = spark.read.parquet(os.path.join(out, "documents")).select(
-        "input_index", "analysis", "mentions", "quotes", "techniques", "events").collect()
+        "input_index", "analysis", "mentions", "quotes", "techniques", "events",
+        "input_file").collect()
     docs.sort(key=lambda r: r[0])
     if len(docs) != expect_docs:
         fail(f"documents table has {len(docs)} rows, expected {expect_docs}")
@@ -77,12 +85,68 @@ def check_tables(spark, out, expect_docs):
     return docs, errors
 
 
+def _norm(kind, v):
+    if v is None:
+        return None
+    if kind == "float":  # a float32 column: compare at float32 precision
+        return struct.unpack("f", struct.pack("f", v))[0]
+    if kind == "double":
+        return float(v)
+    if kind == "date" and isinstance(v, datetime.date):
+        return v.isoformat()
+    return v
+
+
+def compare_tables(spark, out, pairs, what):
+    """Every table, column by column, against ``reference_rows.flatten`` of the local analyses.
+
+    ``pairs``: ``(input_index, input_file, spark analysis, local analysis)`` per document.
+    """
+    want = {t: [] for t in ns.TABLES}
+    for idx, input_file, got, ref in pairs:
+        ref = dict(ref)
+        ref["source"] = got.get("source")  # the provenance the driver rewrites
+        for table, row in reference_rows.flatten(idx, input_file, ref):
+            want[table].append(row)
+    n = 0
+    for table, cols in ns.TABLES.items():
+        if table == "errors":
+            continue
+        kinds = [k for _, k in cols]
+        names = [c for c, _ in cols]
+        got_rows = spark.read.parquet(os.path.join(out, table)).select(*names).collect()
+
+        def key(r):
+            return (r[0], r[3])  # input_index, then the row's own id (doc: content hash)
+
+        def norm(r):
+            vals = [_norm(k, v) for k, v in zip(kinds, r)]
+            if table == "documents":  # compare the analysis as JSON, not as text
+                vals[-1] = json.loads(vals[-1]) if vals[-1] is not None else None
+            return vals
+
+        g = sorted((norm(r) for r in got_rows), key=key)
+        w = sorted((norm(r) for r in want[table]), key=key)
+        if len(g) != len(w):
+            fail(f"{what}: {table} has {len(g)} rows, the reference flattening {len(w)}")
+        for a, b in zip(g, w):
+            for name, x, y in zip(names, a, b):
+                same = x == y or (isinstance(x, float) and isinstance(y, float)
+                                  and math.isclose(x, y, rel_tol=1e-12))
+                if not same:
+                    fail(f"{what}: {table} row (input_index {a[0]}) column {name}: "
+                         f"Spark {str(x)[:80]!r} != reference {str(y)[:80]!r}")
+        n += len(g)
+    return n
+
+
 def compare(docs, errors, reference, what):
     merged = sorted([(r["input_index"], "doc", json.loads(r["analysis"])) for r in docs]
                     + [(e["input_index"], "err", e) for e in errors], key=lambda x: x[0])
     if len(merged) != len(reference):
         fail(f"{what}: Spark produced {len(merged)} records, local newslens {len(reference)}")
     seen = set()
+    pairs = []
     for k, ((idx, kind, rec), ref) in enumerate(zip(merged, reference)):
         if idx in seen:
             fail(f"{what}: input_index {idx} appears twice")
@@ -92,6 +156,8 @@ def compare(docs, errors, reference, what):
                 fail(f"{what}: record {k}: local run reports an error, Spark a document")
             if rec["kind"] != ref["error"]["kind"]:
                 fail(f"{what}: record {k}: error kind {rec['kind']} != {ref['error']['kind']}")
+            if not rec["raw"]:
+                fail(f"{what}: record {k}: the errors row does not keep the raw input line")
             continue
         if kind != "doc":
             fail(f"{what}: record {k} ({ref.get('id')}): Spark reports an error: {rec}")
@@ -99,7 +165,8 @@ def compare(docs, errors, reference, what):
             a, b = strip(rec), strip(ref)
             keys = sorted(k2 for k2 in set(a) | set(b) if a.get(k2) != b.get(k2))
             fail(f"{what}: record {k} ({ref.get('id')}) differs from the local run in {keys}")
-    return len(merged)
+        pairs.append((idx, rec, ref))
+    return len(merged), pairs
 
 
 def main():
@@ -134,7 +201,10 @@ def main():
         out = os.path.join(args.work, "jsonl")
         res = ns.run(spark, [args.corpus], out, args.bin, partitions=args.partitions)
         docs, errors = check_tables(spark, out, n_ref_docs)
-        n = compare(docs, errors, reference, f"{args.master} JSON Lines")
+        n, pairs = compare(docs, errors, reference, f"{args.master} JSON Lines")
+        files = {r["input_index"]: r["input_file"] for r in docs}
+        n_rows = compare_tables(spark, out, [(i, files[i], got, ref) for i, got, ref in pairs],
+                                f"{args.master} JSON Lines")
         if res["tables"]["errors"] != n_ref_err:
             fail(f"errors table has {res['tables']['errors']} rows, expected {n_ref_err}")
 
@@ -165,7 +235,8 @@ def main():
                 fail(f"text file {ref['id']}: Spark output differs from the local run")
             if not str(got.get("source", "")).endswith(ref["id"] + ".txt"):
                 fail(f"text file {ref['id']}: source {got.get('source')} is not the input path")
-        print(json.dumps({"master": args.master, "records": n, "documents": n_ref_docs,
+        print(json.dumps({"master": args.master, "records": n, "table_rows": n_rows,
+                          "documents": n_ref_docs,
                           "errors": n_ref_err, "spark_job_seconds": res["seconds"],
                           "local_seconds": round(t_local, 3), "text_files": len(by_id)}))
     finally:
