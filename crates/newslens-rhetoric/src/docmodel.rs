@@ -1,7 +1,7 @@
 //! Article-level labels: frames (multi-label), genre (one of three), narratives (multi-label),
 //! over the article's words and bigrams; evidence paragraphs are those contributing most.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::linear::{fh, sigmoid, softmax, Linear};
 use crate::text::{Kind, Tok};
@@ -10,7 +10,7 @@ use crate::text::{Kind, Tok};
 pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
     out.clear();
     out.push(fh(0, &[]));
-    let mut seen: HashSet<(u32, &str, &str)> = HashSet::new();
+    let mut seen: HashSet<(u32, &str, &str)> = HashSet::default();
     for t in title {
         if t.kind == Kind::Word && seen.insert((1, &t.lower, "")) {
             out.push(fh(1, &[&t.lower]));
@@ -64,7 +64,7 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
 /// [`doc_features`]).
 pub fn para_evidence_features(para: &[Tok], out: &mut Vec<u32>) {
     out.clear();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (i, t) in para.iter().enumerate() {
         if t.kind != Kind::Word {
             continue;
