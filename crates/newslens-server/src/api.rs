@@ -384,47 +384,16 @@ async fn search(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Json<SearchResponse>> {
     let q = search_query(&p)?;
-    let hits = state.read(move |s| Ok(s.search(&q)?)).await?;
+    let hits = state.read_fast(move |s| Ok(s.search(&q)?)).await?;
     let facets = facets_of(&hits);
     Ok(Json(SearchResponse { hits, facets }))
 }
 
-/// Quote links of a stored article: its quotes' store ids, found through the index (every
-/// quote is indexed with its article's store id).
-fn quote_links(
-    store: &dyn Store,
-    doc: i64,
-    analysis: &Analysis,
-) -> AppResult<Vec<serde_json::Value>> {
-    let Some(layer) = &analysis.quotes else {
-        return Ok(Vec::new());
-    };
-    if layer.quotes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let hits = store.search(&SearchQuery {
-        text: format!("doc:{doc} AND kind:quote"),
-        limit: MAX_LIMIT * 5,
-        ..SearchQuery::default()
-    })?;
-    let map = newslens_core::OffsetMap::new(analysis.text());
-    let by_start: HashMap<usize, (i64, Option<i64>)> = hits
-        .iter()
-        .filter(|h| h.doc == doc)
-        .filter_map(|h| h.quote.map(|q| (h.snippet_start, (q, h.quote_cluster))))
-        .collect();
-    Ok(layer
-        .quotes
-        .iter()
-        .filter_map(|q| {
-            let start = q.content.iter().map(|s| s.start).min()?;
-            let (quote, cluster) = by_start.get(&map.to_char(start))?;
-            Some(serde_json::json!({"idx": q.id, "quote": quote, "cluster": cluster}))
-        })
-        .collect())
-}
-
 /// A stored article with every layer and a `store` object (id, story, sources, quote ids).
+///
+/// The answer is the stored analysis JSON with `text` and `store` spliced in (see
+/// [`newslens_store::RawDocument::to_json_bytes`]): parsing and re-serialising the analysis
+/// (tokens and all) cost milliseconds per article.
 #[utoipa::path(
     get, path = "/api/articles/{id}",
     params(("id" = String, Path, description = "Store id or content hash")),
@@ -433,21 +402,22 @@ fn quote_links(
         (status = 404, body = schema::ErrorBody)
     )
 )]
-async fn article(State(state): St, Path(id): Path<String>) -> AppResult<Json<serde_json::Value>> {
-    let v = state
-        .read(move |s| {
+async fn article(State(state): St, Path(id): Path<String>) -> AppResult<Response> {
+    let body = state
+        .read_fast(move |s| {
             let doc = s
-                .get(&id)?
+                .get_raw(&id)?
                 .ok_or_else(|| ApiError::NotFound(format!("no article {id}")))?;
-            let mut v = doc.to_json()?;
-            let links = quote_links(s, doc.id, &doc.analysis)?;
-            if let Some(store) = v.get_mut("store").and_then(|s| s.as_object_mut()) {
-                store.insert("quotes".into(), serde_json::Value::Array(links));
-            }
-            Ok(v)
+            // Quote links: the store ids of the article's quotes, by quote index.
+            let links: Vec<serde_json::Value> = s
+                .document_quotes(doc.id)?
+                .into_iter()
+                .map(|q| serde_json::json!({"idx": q.idx, "quote": q.quote, "cluster": q.cluster}))
+                .collect();
+            Ok(doc.to_json_bytes(&[("quotes", serde_json::Value::Array(links))])?)
         })
         .await?;
-    Ok(Json(v))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `limit` of listing endpoints.

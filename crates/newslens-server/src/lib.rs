@@ -70,6 +70,18 @@ struct ReadPool {
     permits: Semaphore,
 }
 
+impl ReadPool {
+    /// Takes a free handle's index (the caller holds a permit).
+    fn take(&self) -> Option<usize> {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    /// Returns a handle's index.
+    fn put(&self, i: usize) {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).push(i);
+    }
+}
+
 /// Shared state of all handlers.
 pub struct AppState {
     db: String,
@@ -78,6 +90,9 @@ pub struct AppState {
     token: Option<String>,
     /// Host header values accepted (loopback binding only; `None` accepts any host).
     allowed_hosts: Option<Vec<String>>,
+    /// Short reads may run on the calling worker thread (embedded store; not PostgreSQL, whose
+    /// synchronous client runs a runtime of its own).
+    inline_reads: bool,
     /// Bounds concurrent analyses (CPU-bound) to the number of cores.
     analyze_permits: Semaphore,
     /// One `/api/ingest` at a time in this process.
@@ -137,12 +152,44 @@ impl AppState {
             },
             pipeline,
             token: config.token.clone(),
+            inline_reads: !postgres,
             allowed_hosts: security::allowed_hosts(&config.addr),
             analyze_permits: Semaphore::new(cores),
             ingest_lock: tokio::sync::Mutex::new(()),
             body_limit: config.body_limit,
             timeout: config.timeout,
         })
+    }
+
+    /// Runs a short store call (a search, one article: well under a millisecond of CPU) with a
+    /// free read handle right on the calling worker thread, and falls back to [`Self::read`]
+    /// when every handle is busy. Handing each request to the blocking pool cost two thread
+    /// switches per request, a large share of a search's time on two cores.
+    pub(crate) async fn read_fast<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        // The PostgreSQL client blocks on its own runtime: never on a tokio worker thread.
+        if !self.inline_reads {
+            return self.read(f).await;
+        }
+        let Ok(_permit) = self.pool.permits.try_acquire() else {
+            return self.read(f).await;
+        };
+        // A permit guarantees a free index.
+        let Some(i) = self.pool.take() else {
+            return Err(ApiError::Internal("read pool exhausted".into()));
+        };
+        // Give the handle back even if `f` panics.
+        struct Back<'a>(&'a ReadPool, usize);
+        impl Drop for Back<'_> {
+            fn drop(&mut self) {
+                self.0.put(self.1);
+            }
+        }
+        let _back = Back(&self.pool, i);
+        f(self.pool.stores[i].as_ref())
     }
 
     /// Runs `f` with a free read handle on the blocking pool.
@@ -162,18 +209,10 @@ impl AppState {
             // A permit guarantees a free index.
             let i = state
                 .pool
-                .free
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop()
+                .take()
                 .ok_or_else(|| ApiError::Internal("read pool exhausted".into()))?;
             let out = f(state.pool.stores[i].as_ref());
-            state
-                .pool
-                .free
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(i);
+            state.pool.put(i);
             out
         })
         .await
