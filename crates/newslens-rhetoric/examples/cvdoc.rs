@@ -29,10 +29,10 @@ fn main() {
         let ptc = train::load_ptc(&root).expect("data");
         let mut rows = train::para_rows(&raw);
         train::oof_evidence(&ptc, &sp, &raw, &mut rows, &train::Tuned::default());
-        for (t, mi, ma) in
-            train::cv_para(&raw, &rows, &sp, &[0.1, 0.15, 0.2, 0.25, 0.3, 0.35], e, lr)
-        {
-            println!("para t={t} micro {mi:.4} macro {ma:.4}");
+        for (e, lr) in [(e, lr), (3, 0.1), (5, 0.05), (5, 0.1), (8, 0.05), (2, 0.05)] {
+            for (t, mi, ma) in train::cv_para(&raw, &rows, &sp, &[0.15, 0.2, 0.25], e, lr) {
+                println!("para e={e} lr={lr} t={t} micro {mi:.4} macro {ma:.4}");
+            }
         }
     } else {
         let (docs, roles) = data::load_s25(&root).expect("data");
