@@ -144,7 +144,6 @@ GROUPS_DDL = "table string, n long, payload string, analysis string"
 _ANALYSIS = ',"analysis":'
 
 
-
 def payload_schema(table: str):
     """Schema of one ``payload``: ``i`` (input_index), ``f`` (input_file), ``rows``."""
     from pyspark.sql import types as T
@@ -156,12 +155,12 @@ def payload_schema(table: str):
                          T.StructField("rows", T.ArrayType(row, False), True)])
 
 
-def _js(s: str) -> str:
+def _js(s: str | None) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
 def _head(idx: int, f: str | None) -> str:
-    return f'{{"i":{idx},"f":{json.dumps(f, ensure_ascii=False)},"rows":['
+    return f'{{"i":{idx},"f":{_js(f)},"rows":['
 
 
 def error_group(input_index, input_file, kind, message, line=None, raw=None):
@@ -348,7 +347,7 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
                 continue
             src = new_src.get(f)
             if src is None:
-                src = new_src[f] = '"source":' + json.dumps(f or "", ensure_ascii=False)
+                src = new_src[f] = '"source":' + _js(f or "")
             rec = _Record(idx, f, row, f'"source":"-:{n}"', src)
         if rec is not None:
             yield from rec.groups()
