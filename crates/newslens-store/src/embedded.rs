@@ -1,15 +1,15 @@
 //! The embedded store: a directory holding `newslens.sqlite` (source of truth), `index/` (tantivy,
 //! derived) and `newslens.lock` (one writer at a time).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
 use fs4::fs_std::FileExt;
-use newslens_core::Analysis;
+use newslens_core::{Analysis, OffsetMap};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tantivy::IndexWriter;
 
@@ -75,11 +75,30 @@ struct WriteState {
     indexed_upto: i64,
 }
 
+/// Bytes of document text a store handle keeps for search hits (first in, first out).
+const TEXT_CACHE_BYTES: usize = 32 << 20;
+
+/// A cached document text with its offset map (quote hits convert code points to bytes).
+struct CachedText {
+    text: String,
+    map: OffsetMap,
+}
+
+/// Recently searched document texts, bounded by [`TEXT_CACHE_BYTES`].
+#[derive(Default)]
+struct TextCache {
+    map: HashMap<i64, Arc<CachedText>>,
+    order: VecDeque<i64>,
+    bytes: usize,
+}
+
 /// SQLite + tantivy store in a directory.
 pub struct EmbeddedStore {
     dir: PathBuf,
     conn: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// Texts of recently searched documents (search hits need the whole text for their spans).
+    texts: Mutex<TextCache>,
     index: SearchIndex,
     write: Option<Mutex<WriteState>>,
     _lock: Option<File>,
@@ -357,6 +376,7 @@ impl EmbeddedStore {
         let mut store = Self {
             dir: dir.clone(),
             reader: Mutex::new(open_reader(&db)?),
+            texts: Mutex::default(),
             conn: Mutex::new(conn),
             index,
             write: None,
@@ -403,6 +423,7 @@ impl EmbeddedStore {
         Ok(Self {
             dir: dir.to_path_buf(),
             reader: Mutex::new(open_reader(&db)?),
+            texts: Mutex::default(),
             conn: Mutex::new(conn),
             index,
             write: None,
@@ -620,6 +641,40 @@ impl EmbeddedStore {
             + du(&self.dir.join(format!("{DB_FILE}-wal")))
             + du(&self.dir.join(format!("{DB_FILE}-shm")));
         (db, du(&self.dir.join(INDEX_DIR)))
+    }
+
+    /// A document's text and offset map, from the cache of recently searched texts or from
+    /// SQLite. Stored texts never change (the content hash is their identity), so cached
+    /// entries never go stale. `None` if there is no such document.
+    fn cached_text(&self, conn: &Connection, doc: i64) -> Result<Option<Arc<CachedText>>> {
+        let mut cache = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = cache.map.get(&doc) {
+            return Ok(Some(Arc::clone(t)));
+        }
+        let text: Option<String> = conn
+            .prepare_cached("SELECT text FROM documents WHERE id = ?1")?
+            .query_row([doc], |r| r.get(0))
+            .optional()?;
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let t = Arc::new(CachedText {
+            map: OffsetMap::new(&text),
+            text,
+        });
+        // Counted twice: the offset map keeps a copy of non-ASCII texts.
+        cache.bytes += 2 * t.text.len();
+        cache.map.insert(doc, Arc::clone(&t));
+        cache.order.push_back(doc);
+        while cache.bytes > TEXT_CACHE_BYTES {
+            let Some(old) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some(o) = cache.map.remove(&old) {
+                cache.bytes -= 2 * o.text.len();
+            }
+        }
+        Ok(Some(t))
     }
 
     /// A stored document's row and sources, and its compressed analysis (not yet in
@@ -1152,42 +1207,44 @@ impl Store for EmbeddedStore {
         // WAL locks once instead of once per statement. Read-only: dropping it ends it.
         let _snapshot = conn.unchecked_transaction()?;
         let mut doc_st = conn.prepare_cached(
-            "SELECT doc_id, content_hash, title, outlet, dateline, text FROM documents WHERE id = ?1",
+            "SELECT doc_id, content_hash, title, outlet, dateline FROM documents WHERE id = ?1",
         )?;
-        // A quote hit needs only the quote's own stretch of the article (SQLite's substr counts
-        // code points, like the stored offsets).
         let mut q_st = conn.prepare_cached(
             "SELECT d.doc_id, d.content_hash, d.title, d.outlet, d.dateline,
-                    substr(d.text, q.start + 1, q.end - q.start), q.start, q.speaker, q.cluster
+                    q.start, q.end, q.speaker, q.cluster
              FROM quotes q JOIN documents d ON d.id = q.doc WHERE q.id = ?1 AND q.doc = ?2",
         )?;
         let mut out = Vec::with_capacity(raw.len());
         for h in raw {
-            let quote_row = match h.quote {
-                Some(qid) => {
-                    let mut rows = q_st.query(params![qid, h.doc])?;
-                    match rows.next()? {
-                        Some(r) => {
-                            let region = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
-                            let meta = HitMeta::of(r)?;
-                            let start = r.get::<_, i64>(6)?.max(0) as usize;
-                            out.push(hit(&hl, h, meta, region, start, r.get(7)?, r.get(8)?));
-                            true
-                        }
-                        None => false,
-                    }
+            if let Some(qid) = h.quote {
+                let row = q_st
+                    .query_row(params![qid, h.doc], |r| {
+                        Ok((
+                            HitMeta::of(r)?,
+                            r.get::<_, i64>(5)?.max(0) as usize,
+                            r.get::<_, i64>(6)?.max(0) as usize,
+                            r.get::<_, Option<String>>(7)?,
+                            r.get::<_, i64>(8)?,
+                        ))
+                    })
+                    .optional()?;
+                if let Some((meta, start, end, speaker, cluster)) = row {
+                    let Some(t) = self.cached_text(&conn, h.doc)? else {
+                        continue;
+                    };
+                    let (a, b) = (t.map.to_byte(start), t.map.to_byte(end.max(start)));
+                    let region = t.text.get(a..b).unwrap_or("");
+                    out.push(hit(&hl, h, meta, region, start, speaker, Some(cluster)));
+                    continue;
                 }
-                None => false,
-            };
-            if quote_row {
+            }
+            let Some(meta) = doc_st.query_row([h.doc], HitMeta::of).optional()? else {
                 continue;
-            }
-            let mut rows = doc_st.query([h.doc])?;
-            if let Some(r) = rows.next()? {
-                let text = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
-                let meta = HitMeta::of(r)?;
-                out.push(hit(&hl, h, meta, text, 0, None, None));
-            }
+            };
+            let Some(t) = self.cached_text(&conn, h.doc)? else {
+                continue;
+            };
+            out.push(hit(&hl, h, meta, &t.text, 0, None, None));
         }
         Ok(out)
     }

@@ -861,6 +861,39 @@ struct RawPgHit {
     quote: Option<i64>,
 }
 
+/// Splits the `kind:article` / `kind:quote` clause the server adds to a query (tantivy syntax,
+/// which PostgreSQL's web search syntax lacks: it would search for the words) from the rest:
+/// `kind:quote`, `(words) AND kind:article`, `kind:quote AND words`.
+fn kind_filter(text: &str) -> (String, Option<HitKind>) {
+    let kind_of = |s: &str| match s.trim() {
+        "kind:article" => Some(HitKind::Article),
+        "kind:quote" => Some(HitKind::Quote),
+        _ => None,
+    };
+    let unwrap = |s: &str| {
+        let s = s.trim();
+        s.strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or(s)
+            .trim()
+            .to_string()
+    };
+    if let Some(k) = kind_of(text) {
+        return (String::new(), Some(k));
+    }
+    if let Some((rest, tail)) = text.rsplit_once(" AND ") {
+        if let Some(k) = kind_of(tail) {
+            return (unwrap(rest), Some(k));
+        }
+    }
+    if let Some((head, rest)) = text.split_once(" AND ") {
+        if let Some(k) = kind_of(head) {
+            return (unwrap(rest), Some(k));
+        }
+    }
+    (text.to_string(), None)
+}
+
 impl Store for PgStore {
     fn put(&self, batch: Vec<Analysis>) -> Result<Vec<PutOutcome>> {
         use rayon::prelude::*;
@@ -906,7 +939,7 @@ impl Store for PgStore {
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         let mut c = self.client();
-        let text = q.text.trim().to_string();
+        let (text, kind) = kind_filter(q.text.trim());
         let limit = q.limit.max(1) as i64;
         let entity = q.entity.as_ref().map(|s| s.trim().to_lowercase());
         let alias = entity
@@ -928,7 +961,7 @@ impl Store for PgStore {
         let params: [&(dyn postgres::types::ToSql + Sync); 8] = [
             &text, &entity, &alias, &technique, &q.from, &q.to, &outlet, &limit,
         ];
-        if speaker.is_none() {
+        if speaker.is_none() && kind != Some(HitKind::Quote) {
             let sql = if text.is_empty() {
                 format!(
                     "SELECT d.id, 0::REAL FROM documents d WHERE $1 = '' AND {filters}
@@ -968,7 +1001,9 @@ impl Store for PgStore {
             );
             let mut p: Vec<&(dyn postgres::types::ToSql + Sync)> = params.to_vec();
             p.push(&speaker);
-            if speaker.is_some() || !text.is_empty() {
+            let wanted = kind != Some(HitKind::Article)
+                && (speaker.is_some() || !text.is_empty() || kind == Some(HitKind::Quote));
+            if wanted {
                 for r in c.query(&sql, &p).map_err(pg)? {
                     raw.push(RawPgHit {
                         kind: HitKind::Quote,
@@ -1457,6 +1492,26 @@ mod tests {
             Some(vec![(3, 7), (11, 14)])
         );
         assert_eq!(parse_marked(&s, "Le cafe et the."), None);
+    }
+
+    #[test]
+    fn kind_clauses_become_filters() {
+        assert_eq!(
+            kind_filter("kind:article"),
+            (String::new(), Some(HitKind::Article))
+        );
+        assert_eq!(
+            kind_filter("(grain corridor) AND kind:quote"),
+            ("grain corridor".to_string(), Some(HitKind::Quote))
+        );
+        assert_eq!(
+            kind_filter("kind:quote AND harbour"),
+            ("harbour".to_string(), Some(HitKind::Quote))
+        );
+        assert_eq!(
+            kind_filter("grain AND corn"),
+            ("grain AND corn".to_string(), None)
+        );
     }
 
     #[test]
