@@ -72,6 +72,9 @@ pub struct TrainArgs {
     /// Also run 5-fold cross-validation on train and print the figures.
     #[arg(long)]
     pub cv: bool,
+    /// Cross-validate alternative head settings (the tuning grid) and stop.
+    #[arg(long)]
+    pub grid: bool,
     /// Embedding cache file (embedding the training data takes minutes; kept across runs).
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -94,6 +97,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let ts = build_train_set(&args.data, &enc, &mut cache)
         .with_context(|| format!("building the training set from {}", args.data.display()))?;
     let tuned = AccurateTuned::default();
+    if args.grid {
+        print!("{}", newslens_rhetoric::accurate::grid(&ts));
+        return Ok(());
+    }
     if args.cv {
         let t1 = Instant::now();
         print!("{}", cross_validate(&ts, &tuned));
