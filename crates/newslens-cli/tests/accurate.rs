@@ -26,7 +26,14 @@ fn accurate_without_weights_fails_with_the_setup_command() {
     let dir = write_article();
     let missing = dir.path().join("no-model-here");
     let out = Command::new(BIN)
-        .args(["analyze", "--accurate", "--only", "rhetoric", "--format", "json"])
+        .args([
+            "analyze",
+            "--accurate",
+            "--only",
+            "rhetoric",
+            "--format",
+            "json",
+        ])
         .arg(dir.path().join("article.txt"))
         .env("NEWSLENS_MINILM", &missing)
         .output()
@@ -53,12 +60,23 @@ fn accurate_rhetoric_layer_with_weights() {
     let dir = write_article();
     let run = |accurate: bool| {
         let mut c = Command::new(BIN);
-        c.args(["analyze", "--only", "rhetoric", "--format", "json", "--no-tokens"]);
+        c.args([
+            "analyze",
+            "--only",
+            "rhetoric",
+            "--format",
+            "json",
+            "--no-tokens",
+        ]);
         if accurate {
             c.arg("--accurate");
         }
         let out = c.arg(dir.path().join("article.txt")).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let fast = run(false);
