@@ -1769,6 +1769,126 @@ pub fn cross_validate(ts: &TrainSet, t: &AccurateTuned) -> String {
     report
 }
 
+/// Entity main roles (SemEval-2025 Task 10), cross-validation only (an experiment, not
+/// shipped): a softmax head over the mention's vector in its line (±400 bytes), the line's
+/// vector and the fast role model's out-of-fold main-role probabilities, against the fast model
+/// alone (folds by document index, as `train::cv_roles`).
+pub fn roles_cv(
+    root: &Path,
+    enc: &dyn Encoder,
+    cache: &mut Cache,
+) -> Result<String, AccurateError> {
+    use crate::roles::{mention_features, ROLE_TAXONOMY};
+    let (docs, ex) = data::load_s25(root)?;
+    let preps: Vec<Prepared> = docs
+        .iter()
+        .map(|d| Prepared::new(&d.text, &line_sentences(&d.text)))
+        .collect();
+    let t = Tuned::default();
+    let mains: Vec<&str> = ROLE_TAXONOMY.iter().map(|x| x.0).collect();
+    // Fast out-of-fold main-role probabilities.
+    let mut fast = vec![Vec::new(); ex.len()];
+    for f in 0..FOLDS {
+        let tr: Vec<&data::RoleExample> = ex.iter().filter(|e| e.doc % FOLDS != f).collect();
+        let m = crate::train::train_roles(&preps, &tr, t.roles.0, t.roles.1);
+        for (i, e) in ex.iter().enumerate().filter(|(_, e)| e.doc % FOLDS == f) {
+            let mut buf = Vec::new();
+            mention_features(&preps[e.doc], e.span, &mut buf);
+            let mut p = m.main.scores(&buf, 1.0);
+            softmax(&mut p);
+            fast[i] = p;
+        }
+    }
+    // Mentions in a window of their line.
+    let window = |text: &str, sp: Span| -> Span {
+        let c = context_of(text, sp);
+        let mut s = c.start.max(sp.start.saturating_sub(400));
+        let mut e = c.end.min(sp.end + 400).max(sp.end);
+        while !text.is_char_boundary(s) {
+            s -= 1;
+        }
+        while e < text.len() && !text.is_char_boundary(e) {
+            e += 1;
+        }
+        Span::new(s, e.min(text.len()))
+    };
+    let ctx: Vec<Span> = ex
+        .iter()
+        .map(|e| window(&docs[e.doc].text, e.span))
+        .collect();
+    let items: Vec<(&str, Vec<(usize, usize)>)> = ex
+        .iter()
+        .zip(&ctx)
+        .map(|(e, c)| {
+            (
+                c.text(&docs[e.doc].text),
+                vec![(e.span.start - c.start, e.span.end.min(c.end) - c.start)],
+            )
+        })
+        .collect();
+    let vecs = cache.encode(enc, &items, "entity mentions")?;
+    cache.save()?;
+    let rows: Vec<Row> = ex
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let y = mains
+                .iter()
+                .position(|m| *m == e.main)
+                .map_or(vec![], |c| vec![c]);
+            let sv = vecs[i]
+                .1
+                .first()
+                .cloned()
+                .unwrap_or_else(|| vecs[i].0.clone());
+            (
+                [sv.as_slice(), &vecs[i].0, &fast[i]].concat(),
+                y,
+                e.doc % FOLDS,
+            )
+        })
+        .collect();
+    let labels = labels_of(&mains);
+    let acc = |probs: &[Vec<f32>]| {
+        let ok = rows
+            .iter()
+            .zip(probs)
+            .filter(|(r, p)| r.1.first() == Some(&argmax(p)))
+            .count();
+        ok as f64 / rows.len().max(1) as f64
+    };
+    let mut report = format!(
+        "roles main-role accuracy: fast OOF {:.4}, majority {:.4}\n",
+        acc(&fast),
+        {
+            let mut c = vec![0usize; mains.len()];
+            for r in &rows {
+                if let Some(&y) = r.1.first() {
+                    c[y] += 1;
+                }
+            }
+            *c.iter().max().unwrap_or(&0) as f64 / rows.len().max(1) as f64
+        }
+    );
+    for (hidden, epochs, lr) in [(0usize, 40usize, 3e-3f32), (128, 10, 1e-3), (256, 10, 5e-4)] {
+        let cfg = HeadConfig {
+            hidden,
+            epochs,
+            lr,
+            l2: 1e-4,
+            batch: 32,
+            seed: 59,
+        };
+        let probs = oof_head(&rows, &labels, false, &cfg, &[]);
+        report.push_str(&format!(
+            "roles head hidden={hidden} epochs={epochs} lr={lr} -> main-role accuracy {:.4}\n",
+            acc(&probs)
+        ));
+    }
+    eprint!("{report}");
+    Ok(report)
+}
+
 /// Trains the final heads on all the training data.
 pub fn train_heads(ts: &TrainSet, t: &AccurateTuned) -> AccurateModel {
     let fit =

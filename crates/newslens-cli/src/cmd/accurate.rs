@@ -94,6 +94,13 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             .join("embeddings.bin")
     });
     let mut cache = Cache::open(&cache_path)?;
+    if args.grid && std::env::var_os("NEWSLENS_GRID_ROLES").is_some() {
+        print!(
+            "{}",
+            newslens_rhetoric::accurate::roles_cv(&args.data, &enc, &mut cache)?
+        );
+        return Ok(());
+    }
     let ts = build_train_set(&args.data, &enc, &mut cache)
         .with_context(|| format!("building the training set from {}", args.data.display()))?;
     let tuned = AccurateTuned::default();
