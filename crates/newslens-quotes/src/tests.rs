@@ -191,7 +191,10 @@ fn headline_place_prefix_is_not_a_speaker() {
     use MentionKind::*;
     a.entities = Some(entities(
         text,
-        &[("Ankara", Location, Name, 0), ("Paul Ryan", Person, Name, 1)],
+        &[
+            ("Ankara", Location, Name, 0),
+            ("Paul Ryan", Person, Name, 1),
+        ],
         &[("Ankara", Location), ("Paul Ryan", Person)],
     ));
     QuoteStage::new().annotate(&mut a).unwrap();
