@@ -88,6 +88,9 @@ impl EntityStage {
                 b.add_name(off + s, off + e, t, 0.9);
             }
         }
+        if let Some(title) = a.document.title_span {
+            b.drop_headline_guesses(title);
+        }
         b.finish(a.text())
     }
 }
@@ -219,6 +222,37 @@ impl<'a> Builder<'a> {
             canon,
             nominal: None,
             cluster: usize::MAX,
+        });
+    }
+
+    /// In a Title-Case headline every word is capitalised, so the model's main cue is gone and
+    /// it tags words like "Says" or "Grain Corridor Deal Within Reach" as names. There, a model
+    /// name is kept only if the gazetteer knows it or one of its words also appears, capitalised
+    /// the same way and not first in its sentence, in the body ("Ankara Talks: …" keeps Ankara
+    /// when the body mentions it).
+    fn drop_headline_guesses(&mut self, title: Span) {
+        let toks = &self.dt.toks;
+        let in_title =
+            |i: usize| toks[i].span.start >= title.start && toks[i].span.end <= title.end;
+        let title_words: Vec<&str> = (0..toks.len())
+            .filter(|&i| in_title(i))
+            .map(|i| toks[i].word.as_str())
+            .filter(|w| w.chars().count() > 3)
+            .collect();
+        let capitalised = title_words.iter().filter(|w| is_cap(w)).count();
+        if title_words.len() < 3 || capitalised * 10 < title_words.len() * 8 {
+            return;
+        }
+        // Sentence-initial words are capitalised whatever they are.
+        let initial = |i: usize| i == 0 || toks[i - 1].sentence != toks[i].sentence;
+        let body: std::collections::HashSet<&str> = (0..toks.len())
+            .filter(|&i| !in_title(i) && !initial(i) && is_cap(&toks[i].word))
+            .map(|i| toks[i].word.as_str())
+            .collect();
+        self.men.retain(|m| {
+            !(m.a..m.b).all(in_title)
+                || m.canon.is_some()
+                || (m.a..m.b).any(|i| body.contains(toks[i].word.as_str()))
         });
     }
 

@@ -238,3 +238,32 @@ fn gazetteer_name_split_by_the_model_is_rejoined() {
     assert_eq!(full.id, nk.id);
     assert!(cluster_of(&e, a.text(), "Democratic People").is_none());
 }
+
+#[test]
+fn title_case_headline_keeps_only_names_the_body_confirms() {
+    let title = "Ankara Talks: Fishing Accord Within Reach, Envoy Says";
+    let text = format!(
+        "{title}\n\nTurkish envoy Selim Aydın said on Monday that talks in Ankara were going well. \
+         Fishing quotas remain the main obstacle, officials said."
+    );
+    let mut a = Analysis::new(Document::from_text("t", &text));
+    a.document.title_span = Some(newslens_core::Span::new(0, title.len()));
+    newslens_text::segment(&mut a);
+    EntityStage::new().unwrap().annotate(&mut a).unwrap();
+    a.validate().unwrap();
+    let e = a.entities.as_ref().unwrap();
+    let in_title: Vec<&str> = e
+        .mentions
+        .iter()
+        .filter(|m| m.span.end <= title.len())
+        .map(|m| m.span.text(a.text()))
+        .collect();
+    assert!(in_title.contains(&"Ankara"), "{in_title:?}");
+    // "Fishing" opens a body sentence: that capital confirms nothing.
+    assert!(
+        in_title
+            .iter()
+            .all(|m| !m.contains("Says") && !m.contains("Accord")),
+        "{in_title:?}"
+    );
+}
