@@ -865,37 +865,17 @@ impl Annotator for AccurateStage {
     }
 }
 
-/// Sentences `(span, is_title)`, their ids, and paragraph spans — the same units as the fast
-/// stage reads (text layer, or lines without one).
-fn units(analysis: &Analysis) -> (Vec<(Span, bool)>, Vec<usize>, Vec<Span>) {
-    let text = analysis.text();
-    if !analysis.sentences.is_empty() {
-        let sents = analysis
-            .sentences
-            .iter()
-            .map(|s| {
-                let title = s.paragraph.is_none()
-                    && analysis
-                        .document
-                        .title_span
-                        .is_none_or(|t| t.overlaps(&s.span));
-                (s.span, title)
-            })
-            .collect();
-        let ids = analysis.sentences.iter().map(|s| s.id).collect();
-        let paras = analysis.paragraphs.iter().map(|p| p.span).collect();
-        return (sents, ids, paras);
+/// Puts per-fold `(index, value)` results back in index order (the out-of-fold predictions).
+fn scatter<T: Clone + Default>(n: usize, per: Vec<Vec<(usize, T)>>) -> Vec<T> {
+    let mut out = vec![T::default(); n];
+    for (i, p) in per.into_iter().flatten() {
+        out[i] = p;
     }
-    let title_span = analysis.document.title_span;
-    let sents: Vec<(Span, bool)> = lines(text)
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (*s, title_span.map_or(i == 0, |t| t.overlaps(s))))
-        .collect();
-    let paras = sents.iter().filter(|(_, t)| !t).map(|(s, _)| *s).collect();
-    let ids = (0..sents.len()).collect();
-    (sents, ids, paras)
+    out
 }
+
+/// The same units as the fast stage reads (text layer, or lines without one).
+use crate::stage::units;
 
 // ---------------------------------------------------------------------------------------------
 // Evaluation commands (same file formats as `evaluate`).
@@ -1271,11 +1251,7 @@ fn fast_oof_tc(docs: &[SpanDoc], t: &Tuned) -> Vec<Vec<Vec<f32>>> {
                 .collect()
         })
         .collect();
-    let mut out = vec![Vec::new(); docs.len()];
-    for (d, p) in per.into_iter().flatten() {
-        out[d] = p;
-    }
-    out
+    scatter(docs.len(), per)
 }
 
 /// Fast out-of-fold paragraph probabilities (rows' evidence already out of fold).
@@ -1308,11 +1284,7 @@ fn fast_oof_para(
                 .collect()
         })
         .collect();
-    let mut out = vec![Vec::new(); rows.len()];
-    for (i, p) in per.into_iter().flatten() {
-        out[i] = p;
-    }
-    out
+    scatter(rows.len(), per)
 }
 
 /// Fast out-of-fold document probabilities (folds by index, as `train::cv_doc`).
@@ -1349,11 +1321,7 @@ fn fast_oof_doc(
                 .collect()
         })
         .collect();
-    let mut out = vec![Vec::new(); docs.len()];
-    for (i, p) in per.into_iter().flatten() {
-        out[i] = p;
-    }
-    out
+    scatter(docs.len(), per)
 }
 
 fn doc_rows(
@@ -1534,11 +1502,7 @@ fn oof_head(
                 .collect()
         })
         .collect();
-    let mut out = vec![Vec::new(); rows.len()];
-    for (i, p) in per.into_iter().flatten() {
-        out[i] = p;
-    }
-    out
+    scatter(rows.len(), per)
 }
 
 /// Class-balancing weights (square root of the inverse frequency, as the fast genre model).

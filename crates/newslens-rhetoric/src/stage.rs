@@ -59,7 +59,7 @@ impl RhetoricStage {
 
 /// Sentences `(span, is_title)` and their ids, and paragraph spans, from the text layer or
 /// (without one) from the lines of the text.
-fn units(analysis: &Analysis) -> (Vec<(Span, bool)>, Vec<usize>, Vec<Span>) {
+pub(crate) fn units(analysis: &Analysis) -> (Vec<(Span, bool)>, Vec<usize>, Vec<Span>) {
     let text = analysis.text();
     if !analysis.sentences.is_empty() {
         let sents = analysis
