@@ -58,6 +58,20 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// A technique span of the report: extent, sentence id, labels with scores.
+type LabelledSpan<'a> = (newslens_core::Span, usize, Vec<(&'a str, f32)>);
+
+/// The last `max` characters of `s` (whitespace collapsed): the context just before a span.
+fn clip_left(s: &str, max: usize) -> String {
+    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = s.chars().count();
+    if n <= max {
+        s
+    } else {
+        format!("…{}", s.chars().skip(n - max).collect::<String>())
+    }
+}
+
 /// Renders `a` as a human-readable report (ANSI colours when `color`).
 pub fn render(a: &Analysis, color: bool) -> String {
     let p = Painter { color };
@@ -266,24 +280,32 @@ pub fn render(a: &Analysis, color: bool) -> String {
                 .collect();
             let _ = writeln!(o, "  frames: {}", frames.join(", "));
         }
+        // One entry per span: a span given once per technique reads as one line of labels.
+        let mut spans: Vec<LabelledSpan> = Vec::new();
         for t in &r.techniques {
-            let sentence = a
-                .sentences
-                .get(t.sentence)
-                .map(|s| s.span)
-                .unwrap_or(t.span);
-            let before = clip(
-                &a.text()[sentence.start..t.span.start.max(sentence.start)],
-                60,
+            match spans.iter_mut().find(|(s, _, _)| *s == t.span) {
+                Some((_, _, labels)) => labels.push((&t.technique, t.score)),
+                None => spans.push((t.span, t.sentence, vec![(&t.technique, t.score)])),
+            }
+        }
+        spans.sort_by_key(|(s, _, _)| (s.start, std::cmp::Reverse(s.end)));
+        for (span, sentence, labels) in spans {
+            let sentence = a.sentences.get(sentence).map(|s| s.span).unwrap_or(span);
+            let before = clip_left(
+                &a.text()[sentence.start..span.start.max(sentence.start)],
+                50,
             );
-            let after = clip(&a.text()[t.span.end.min(sentence.end)..sentence.end], 60);
+            let after = clip(&a.text()[span.end.min(sentence.end)..sentence.end], 50);
+            let labels: Vec<String> = labels
+                .iter()
+                .map(|(l, sc)| format!("{} {}", p.bold(l), p.dim(&format!("{sc:.2}"))))
+                .collect();
             let _ = writeln!(
                 o,
-                "  {} {}\n      …{} {} {}…",
-                p.bold(&t.technique),
-                p.dim(&format!("{:.2}", t.score)),
+                "  {}\n      {} {} {}",
+                labels.join(" · "),
                 before,
-                p.hl(a.slice(t.span)),
+                p.hl(a.slice(span)),
                 after
             );
         }

@@ -302,6 +302,21 @@ fn pretty_report_when_asked() {
     assert!(s.starts_with("Ankara Talks: Grain Corridor Deal Within Reach, Minister Says"));
     assert!(s.contains("2025-06-03"));
     assert!(!s.contains("\u{1b}["), "no colours when not a terminal");
+    // Technique spans: one entry per extent, its labels on one line.
+    let rhetoric = s
+        .split("How it persuades")
+        .nth(1)
+        .expect("rhetoric section");
+    let shown: Vec<&str> = rhetoric.lines().filter(|l| l.contains("[[")).collect();
+    assert!(!shown.is_empty(), "{rhetoric}");
+    let mut unique = shown.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        shown.len(),
+        "a span listed twice:\n{rhetoric}"
+    );
 }
 
 /// The bundled example articles, sorted.
