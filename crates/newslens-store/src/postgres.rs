@@ -916,25 +916,11 @@ impl Store for PgStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<StoredDocument>> {
-        let Some((raw, blob)) = self.get_parts(key)? else {
-            return Ok(None);
-        };
-        let analysis = prepare::decompress_analysis(&blob, &raw.text)?;
-        Ok(Some(StoredDocument {
-            id: raw.id,
-            story: raw.story,
-            ingested_at: raw.ingested_at,
-            sources: raw.sources,
-            analysis,
-        }))
+        prepare::stored_from_parts(self.get_parts(key)?)
     }
 
     fn get_raw(&self, key: &str) -> Result<Option<RawDocument>> {
-        let Some((mut raw, blob)) = self.get_parts(key)? else {
-            return Ok(None);
-        };
-        raw.analysis_json = prepare::decompress_json(&blob)?;
-        Ok(Some(raw))
+        prepare::raw_from_parts(self.get_parts(key)?)
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {

@@ -114,6 +114,34 @@ pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
     Ok(lz4_flex::compress_prepend_size(&bytes))
 }
 
+/// A stored document from a backend's row (metadata + compressed analysis), analysis parsed.
+pub fn stored_from_parts(
+    parts: Option<(crate::RawDocument, Vec<u8>)>,
+) -> Result<Option<crate::StoredDocument>> {
+    let Some((raw, blob)) = parts else {
+        return Ok(None);
+    };
+    let analysis = decompress_analysis(&blob, &raw.text)?;
+    Ok(Some(crate::StoredDocument {
+        id: raw.id,
+        story: raw.story,
+        ingested_at: raw.ingested_at,
+        sources: raw.sources,
+        analysis,
+    }))
+}
+
+/// A backend's row with the analysis JSON decompressed but not parsed.
+pub fn raw_from_parts(
+    parts: Option<(crate::RawDocument, Vec<u8>)>,
+) -> Result<Option<crate::RawDocument>> {
+    let Some((mut raw, blob)) = parts else {
+        return Ok(None);
+    };
+    raw.analysis_json = decompress_json(&blob)?;
+    Ok(Some(raw))
+}
+
 /// The stored analysis JSON (without `text`), decompressed.
 pub fn decompress_json(blob: &[u8]) -> Result<Vec<u8>> {
     lz4_flex::decompress_size_prepended(blob).map_err(|e| StoreError::Json(format!("lz4: {e}")))
