@@ -205,52 +205,32 @@ fn plant(a: &mut Analysis) {
             score: 1.0,
         });
     }
-    if let Some(i) = text.find("the strike would continue until the board published its accounts") {
-        let content = Span::new(
-            i,
-            i + "the strike would continue until the board published its accounts".len(),
-        );
-        quotes.push(Quote {
-            id: 0,
-            kind: QuoteKind::Indirect,
-            content: vec![content],
-            cue: None,
-            cue_lemma: None,
-            source: None,
-            speaker: cluster_of("Tomasz Ørsted"),
-            speaker_name: Some("Tomasz Ørsted".into()),
-            score: 0.9,
-        });
-    }
-    if let Some(i) = text.find("she stood with the strikers") {
+    // Indirect quotes: (content, speaker, score).
+    let indirect: &[(&str, &str, f32)] = &[
+        (
+            "the strike would continue until the board published its accounts",
+            "Tomasz Ørsted",
+            0.9,
+        ),
         // A quote about Maria Olsen's strikers said by the mayor mentions nobody; this one
         // mentions Olsen: "Tomasz Ørsted thanked the mayor" is not a quote. Keep it simple.
-        let content = Span::new(i, i + "she stood with the strikers".len());
-        quotes.push(Quote {
-            id: 0,
-            kind: QuoteKind::Indirect,
-            content: vec![content],
-            cue: None,
-            cue_lemma: None,
-            source: None,
-            speaker: cluster_of("Zoë Ångström"),
-            speaker_name: Some("Zoë Ångström".into()),
-            score: 0.9,
-        });
-    }
-    if let Some(i) = text.find("which Maria Olsen rejected") {
-        let content = Span::new(i, i + "which Maria Olsen rejected".len());
-        quotes.push(Quote {
-            id: 0,
-            kind: QuoteKind::Indirect,
-            content: vec![content],
-            cue: None,
-            cue_lemma: None,
-            source: None,
-            speaker: cluster_of(XSS_ENTITY),
-            speaker_name: Some(XSS_ENTITY.into()),
-            score: 0.5,
-        });
+        ("she stood with the strikers", "Zoë Ångström", 0.9),
+        ("which Maria Olsen rejected", XSS_ENTITY, 0.5),
+    ];
+    for &(phrase, speaker, score) in indirect {
+        if let Some(i) = text.find(phrase) {
+            quotes.push(Quote {
+                id: 0,
+                kind: QuoteKind::Indirect,
+                content: vec![Span::new(i, i + phrase.len())],
+                cue: None,
+                cue_lemma: None,
+                source: None,
+                speaker: cluster_of(speaker),
+                speaker_name: Some(speaker.into()),
+                score,
+            });
+        }
     }
     quotes.sort_by_key(|q| q.content[0]);
     for (i, q) in quotes.iter_mut().enumerate() {
