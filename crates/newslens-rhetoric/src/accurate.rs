@@ -30,10 +30,9 @@ use serde_json::{json, Value};
 
 use crate::data::{self, line_sentences, LabelledDoc, SpanDoc};
 use crate::linear::{sigmoid, softmax, Linear, Rng};
-use crate::model::{RhetoricModel, SECOND_LABEL};
+use crate::model::{labels_to_give, RhetoricModel};
 use crate::para::{DocEvidence, ParaModel};
-use crate::prep::{Lexicon, Prepared};
-use crate::si::learn_lexicon;
+use crate::prep::Prepared;
 use crate::taxonomy::{to_2023, TECHNIQUES_2020, TECHNIQUES_2023};
 use crate::tc::{train_tc, TcExample, TcModel};
 use crate::text::lines;
@@ -668,12 +667,7 @@ impl Accurate<'_> {
         let probs23 = self.fast.tc.classify23(p, &spans);
         let mut out = Vec::with_capacity(preds.len());
         for ((sp, pr), p23) in preds.iter().zip(&probs).zip(&probs23) {
-            let mut order: Vec<usize> = (0..pr.len()).collect();
-            order.sort_by(|a, b| pr[*b].total_cmp(&pr[*a]));
-            for (rank, &c) in order.iter().take(2).enumerate() {
-                if rank == 1 && pr[c] < SECOND_LABEL {
-                    break;
-                }
+            for c in labels_to_give(pr) {
                 let label = self.heads.tc.labels.get(c).cloned().unwrap_or_default();
                 let l23 = label_2023(&self.fast.tc, &label, p23);
                 out.push((sp.span, label, l23, sp.score * pr[c].sqrt(), sp.sent));
@@ -1210,21 +1204,6 @@ fn idx(labels: &[String], classes: &[&str]) -> Vec<usize> {
         .collect()
 }
 
-fn lexicon_for(span_docs: &[SpanDoc], keep: impl Fn(&str) -> bool) -> Lexicon {
-    // As `train::lexicon_of`: the span lexicon of the training fold's articles.
-    let sel: Vec<&SpanDoc> = span_docs.iter().filter(|d| keep(&d.id)).collect();
-    let preps: Vec<Prepared> = sel
-        .iter()
-        .map(|d| Prepared::new(&d.text, &line_sentences(&d.text)))
-        .collect();
-    let golds: Vec<Vec<Span>> = sel
-        .iter()
-        .map(|d| d.spans.iter().map(|x| x.0).collect())
-        .collect();
-    let pairs: Vec<(&Prepared, &Vec<Span>)> = preps.iter().zip(&golds).collect();
-    learn_lexicon(&pairs)
-}
-
 /// Fast out-of-fold TC probabilities (folds by article index, as `train::cv_tc`).
 fn fast_oof_tc(docs: &[SpanDoc], t: &Tuned) -> Vec<Vec<Vec<f32>>> {
     let preps: Vec<Prepared> = docs
@@ -1270,7 +1249,7 @@ fn fast_oof_para(
                 .filter(|r| fold_of_id(&r.0) != f)
                 .map(|r| r.0.as_str())
                 .collect();
-            let lex = lexicon_for(span_docs, |id| ids.contains(id));
+            let lex = crate::train::lexicon_of(span_docs, |id| ids.contains(id));
             let tr: Vec<&ParaRow> = rows.iter().filter(|r| fold(r) != f).collect();
             let m = ParaModel {
                 lin: train_para(&tr, &lex, t.para.0, t.para.1),

@@ -235,12 +235,7 @@ impl RhetoricModel {
         let (probs, probs23) = self.tc.classify_both(p, &spans);
         let mut out = Vec::with_capacity(preds.len());
         for ((sp, pr), p23) in preds.iter().zip(&probs).zip(&probs23) {
-            let mut order: Vec<usize> = (0..pr.len()).collect();
-            order.sort_by(|a, b| pr[*b].total_cmp(&pr[*a]));
-            for (rank, &c) in order.iter().take(2).enumerate() {
-                if rank == 1 && pr[c] < SECOND_LABEL {
-                    break;
-                }
+            for c in labels_to_give(pr) {
                 let label = self.tc.labels.get(c).cloned().unwrap_or_default();
                 let l23 = self.to_2023_label(&label, p23);
                 out.push((sp.span, label, l23, sp.score * pr[c].sqrt(), sp.sent));
@@ -371,4 +366,16 @@ impl RhetoricModel {
             narratives,
         }
     }
+}
+
+/// The technique classes a span is given, best first: the best one, and the second best too
+/// when its probability reaches [`SECOND_LABEL`] (as the corpora annotate such spans twice).
+pub(crate) fn labels_to_give(probs: &[f32]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|a, b| probs[*b].total_cmp(&probs[*a]));
+    order.truncate(2);
+    if order.len() == 2 && probs[order[1]] < SECOND_LABEL {
+        order.truncate(1);
+    }
+    order
 }

@@ -280,7 +280,8 @@ pub fn train_para(rows: &[&ParaRow], lex: &Lexicon, epochs: usize, lr: f32) -> L
     )
 }
 
-fn lexicon_of(span_docs: &[SpanDoc], keep: impl Fn(&str) -> bool) -> Lexicon {
+/// The span lexicon learned from the articles of `span_docs` that `keep` selects.
+pub(crate) fn lexicon_of(span_docs: &[SpanDoc], keep: impl Fn(&str) -> bool) -> Lexicon {
     let sel: Vec<&SpanDoc> = span_docs.iter().filter(|d| keep(&d.id)).collect();
     let preps: Vec<Prepared> = sel
         .iter()
