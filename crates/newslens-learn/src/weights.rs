@@ -40,6 +40,17 @@ struct RankBlock {
     rank: u32,
 }
 
+impl RankBlock {
+    /// Where row `row` sits among the present rows of `blocks`, `None` if absent.
+    #[inline]
+    fn position(blocks: &[RankBlock], row: u32) -> Option<usize> {
+        let b = blocks.get(row as usize / 64)?;
+        let bit = 1u64 << (row % 64);
+        (b.present & bit != 0)
+            .then(|| b.rank as usize + (b.present & (bit - 1)).count_ones() as usize)
+    }
+}
+
 impl Weights {
     /// A zero table of `1 << bits` rows.
     pub fn zeros(bits: u32, n_classes: usize) -> Self {
@@ -81,14 +92,9 @@ impl Weights {
                 values,
                 scale,
             } => {
-                let Some(b) = blocks.get(row as usize / 64) else {
+                let Some(k) = RankBlock::position(blocks, row) else {
                     return;
                 };
-                let bit = 1u64 << (row % 64);
-                if b.present & bit == 0 {
-                    return;
-                }
-                let k = b.rank as usize + (b.present & (bit - 1)).count_ones() as usize;
                 if let Some(r) = values.get(k * n..(k + 1) * n) {
                     r.iter()
                         .enumerate()
@@ -145,14 +151,9 @@ impl Weights {
             let mut m = 0;
             let mut touch = 0i16;
             for &f in chunk {
-                let Some(b) = blocks.get(f as usize / 64) else {
+                let Some(k) = RankBlock::position(blocks, f) else {
                     continue;
                 };
-                let bit = 1u64 << (f % 64);
-                if b.present & bit == 0 {
-                    continue;
-                }
-                let k = b.rank as usize + (b.present & (bit - 1)).count_ones() as usize;
                 if let (Some(first), Some(last)) = (values.get(k * n), values.get(k * n + n - 1)) {
                     touch ^= *first ^ *last;
                     starts[m] = k * n;
