@@ -93,6 +93,12 @@ impl Analysis {
         Ok(())
     }
 
+    /// Writes one-line JSON without the document's top-level `text` (spans keep theirs), as
+    /// stores keep it: the text lives in a column of its own. Streams; no JSON value tree.
+    pub fn write_json_without_text<W: std::io::Write>(&self, w: W) -> Result<(), CoreError> {
+        json::without_document_text(|| self.write_json(w, false))
+    }
+
     /// Parses JSON written by [`Analysis::write_json`].
     pub fn from_json(s: &str) -> Result<Self, CoreError> {
         let value: serde_json::Value = serde_json::from_str(s)?;

@@ -57,6 +57,7 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The text all spans point into.
+    #[serde(skip_serializing_if = "crate::json::omitting_text")]
     pub text: String,
     /// BLAKE3 hash of `text` (hex), the document's identity in stores.
     #[serde(default)]

@@ -5,7 +5,7 @@
 //! doubling every type into an "output" twin), serialisation runs inside [`with_text`], which sets
 //! the text for the current thread. [`crate::Analysis`] does this for you in its `to_json*` methods.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use crate::OffsetMap;
 
@@ -19,6 +19,25 @@ pub struct SpanContext {
 
 thread_local! {
     static CONTEXT: RefCell<Vec<SpanContext>> = const { RefCell::new(Vec::new()) };
+    static OMIT_TEXT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (a serialisation) with the document's top-level `text` field left out: stores keep
+/// the text once, in a column of its own, and put it back when they read the JSON.
+pub fn without_document_text<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OMIT_TEXT.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OMIT_TEXT.with(|o| o.replace(true)));
+    f()
+}
+
+/// `skip_serializing_if` of [`crate::Document::text`]: true inside [`without_document_text`].
+pub(crate) fn omitting_text(_: &str) -> bool {
+    OMIT_TEXT.with(Cell::get)
 }
 
 /// Runs `f` with `text` as the span context of this thread (contexts nest).

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tantivy::IndexWriter;
 
 use crate::index::{Highlighter, IndexDoc, RawHit, SearchIndex};
-use crate::minhash::{self, doc as D, quote as Q};
+use crate::minhash::{self, doc as D};
 use crate::model::*;
 use crate::prepare::{self, Prepared};
 use crate::{schema, Result, Store, StoreError};
@@ -970,10 +970,24 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
 }
 
 fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result<()> {
+    // An exact twin already stored (found through the exact-wording key, `keys[0]`): this quote
+    // joins its cluster, and the twin's LSH rows already stand for this wording, so none are
+    // added — repeated quotations (the common case of quote spread) cost two index lookups and
+    // keep the LSH buckets small.
+    let twin: Option<i64> = match q.keys.first() {
+        Some(exact) => tx
+            .prepare_cached(
+                "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
+                 WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
+            )?
+            .query_row(params![exact, q.norm], |r| r.get(0))
+            .optional()?,
+        None => None,
+    };
     tx.prepare_cached(
         "INSERT INTO quotes(doc, idx, kind, text, norm, start, end, speaker_cluster, speaker,
                             speaker_norm, cluster)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         doc,
@@ -986,7 +1000,11 @@ fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result
         q.speaker_cluster.map(|c| c as i64),
         q.speaker,
         q.speaker.as_ref().map(|s| s.to_lowercase()),
+        twin.unwrap_or(0),
     ])?;
+    if twin.is_some() {
+        return Ok(());
+    }
     let qid = tx.last_insert_rowid();
     let mut candidates: HashSet<i64> = HashSet::new();
     {
@@ -1002,24 +1020,16 @@ fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result
     }
     let mut clusters: HashSet<i64> = HashSet::new();
     {
-        let mut st = tx.prepare_cached("SELECT cluster, norm FROM quotes WHERE id = ?1")?;
+        let mut cluster_of = tx.prepare_cached("SELECT cluster FROM quotes WHERE id = ?1")?;
+        let mut norm_of = tx.prepare_cached("SELECT norm FROM quotes WHERE id = ?1")?;
         for c in candidates {
-            let (cluster, norm): (i64, String) =
-                st.query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let same = if norm == q.norm {
-                true
-            } else {
-                let toks: Vec<String> = norm.split(' ').map(str::to_string).collect();
-                let shorter = toks.len().min(q.norm.split(' ').count());
-                let (j, c) = minhash::jaccard_containment(
-                    &q.shingles,
-                    &minhash::shingles(&toks, Q::SHINGLE),
-                );
-                // Containment only for quotes long enough to be distinctive when truncated.
-                shorter >= Q::MIN_TOKENS
-                    && (j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT))
-            };
-            if same {
+            let cluster: i64 = cluster_of.query_row([c], |r| r.get(0))?;
+            // A cluster already joined needs no second witness.
+            if clusters.contains(&cluster) {
+                continue;
+            }
+            let norm: String = norm_of.query_row([c], |r| r.get(0))?;
+            if q.matches(&norm) {
                 clusters.insert(cluster);
             }
         }

@@ -5,8 +5,6 @@
 //! the same transaction as the document), so clustering stays incremental across ingest runs and
 //! crash-safe. What remains is ~100 lines: normalisation, shingling, signatures and band keys.
 
-use std::collections::HashSet;
-
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Lower-cased alphanumeric word tokens (punctuation, quotes and case do not matter).
@@ -17,26 +15,30 @@ pub fn normalise_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Hashes of the word `k`-shingles of `tokens` (one shingle of all tokens when there are fewer).
-pub fn shingles(tokens: &[String], k: usize) -> HashSet<u64> {
-    let mut out = HashSet::new();
+/// Hashes of the word `k`-shingles of `tokens` (one shingle of all tokens when there are fewer),
+/// sorted and deduplicated: a set.
+pub fn shingles<S: AsRef<str>>(tokens: &[S], k: usize) -> Vec<u64> {
+    let mut out = Vec::new();
     if tokens.is_empty() {
         return out;
     }
     let k = k.min(tokens.len()).max(1);
+    out.reserve(tokens.len() + 1 - k);
     let mut buf = String::new();
     for w in tokens.windows(k) {
         buf.clear();
         for t in w {
-            buf.push_str(t);
+            buf.push_str(t.as_ref());
             buf.push('\u{1f}');
         }
-        out.insert(xxh3_64(buf.as_bytes()));
+        out.push(xxh3_64(buf.as_bytes()));
     }
+    // A sorted set: the intersection below is then one merge, with no hashing.
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
-/// Seeds of the hash family (arbitrary odd constants; fixed so signatures are stable on disk).
 const SEEDS: [u64; 4] = [
     0x9E37_79B9_7F4A_7C15,
     0xC2B2_AE3D_27D4_EB4F,
@@ -54,7 +56,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// MinHash signature: for each of `n` seeded hash functions, the minimum over the shingles.
-pub fn signature(shingles: &HashSet<u64>, n: usize) -> Vec<u64> {
+pub fn signature(shingles: &[u64], n: usize) -> Vec<u64> {
     let mut sig = vec![u64::MAX; n];
     for &s in shingles {
         for (i, m) in sig.iter_mut().enumerate() {
@@ -92,12 +94,25 @@ pub fn estimate(a: &[u64], b: &[u64]) -> f32 {
     same as f32 / a.len() as f32
 }
 
-/// Jaccard similarity and containment (intersection over the smaller set) of two sets.
-pub fn jaccard_containment(a: &HashSet<u64>, b: &HashSet<u64>) -> (f32, f32) {
+/// Jaccard similarity and containment (intersection over the smaller set) of two sorted,
+/// deduplicated sets (as [`shingles`] returns them).
+pub fn jaccard_containment(a: &[u64], b: &[u64]) -> (f32, f32) {
     if a.is_empty() || b.is_empty() {
         return (0.0, 0.0);
     }
-    let inter = a.intersection(b).count() as f32;
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let inter = inter as f32;
     let union = (a.len() + b.len()) as f32 - inter;
     (inter / union, inter / a.len().min(b.len()) as f32)
 }

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use newslens_core::{Analysis, OffsetMap};
 use postgres::{Client, NoTls, Transaction};
 
-use crate::minhash::{self, doc as D, quote as Q};
+use crate::minhash::{self, doc as D};
 use crate::model::*;
 use crate::prepare::{self, Prepared};
 use crate::{Result, Store, StoreError};
@@ -765,17 +765,7 @@ fn insert_quotes(tx: &mut Transaction<'_>, doc: i64, quotes: &[prepare::QuoteRow
                 let Some((cluster, cnorm)) = info.get(&c) else {
                     continue;
                 };
-                let same = if *cnorm == q.norm {
-                    true
-                } else {
-                    let toks: Vec<String> = cnorm.split(' ').map(str::to_string).collect();
-                    let short = toks.len().min(q.norm.split(' ').count()) < Q::MIN_TOKENS;
-                    let (j, cont) = minhash::jaccard_containment(
-                        &q.shingles,
-                        &minhash::shingles(&toks, Q::SHINGLE),
-                    );
-                    !short && (j >= Q::JACCARD || cont >= Q::CONTAINMENT)
-                };
+                let same = q.matches(cnorm);
                 if same {
                     clusters.insert(find(&parent, *cluster));
                 }

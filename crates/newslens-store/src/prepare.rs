@@ -1,7 +1,5 @@
 //! Turning an [`Analysis`] into rows, off the writer thread (runs in the parallel workers).
 
-use std::collections::HashSet;
-
 use newslens_core::{Analysis, OffsetMap, Span};
 
 use crate::minhash::{self, doc as D, quote as Q};
@@ -39,8 +37,30 @@ pub struct QuoteRow {
     pub end: usize,
     pub speaker_cluster: Option<usize>,
     pub speaker: Option<String>,
-    pub shingles: HashSet<u64>,
+    /// Sorted word-bigram hashes of `norm` ([`minhash::shingles`]).
+    pub shingles: Vec<u64>,
     pub keys: Vec<i64>,
+}
+
+impl QuoteRow {
+    /// Whether a stored quote with normalised wording `norm` is the same quotation, exact or
+    /// lightly mutated (the rule both store backends verify LSH candidates with): the same
+    /// wording, or — both at least [`Q::MIN_TOKENS`] words — bigram Jaccard ≥ [`Q::JACCARD`],
+    /// or containment ≥ [`Q::CONTAINMENT`] when the shorter has at least [`Q::MIN_CONTAINED`]
+    /// words (only then is a truncated quote distinctive).
+    pub fn matches(&self, norm: &str) -> bool {
+        if norm == self.norm {
+            return true;
+        }
+        let toks: Vec<&str> = norm.split(' ').collect();
+        let shorter = toks.len().min(self.norm.split(' ').count());
+        if shorter < Q::MIN_TOKENS {
+            return false;
+        }
+        let (j, c) =
+            minhash::jaccard_containment(&self.shingles, &minhash::shingles(&toks, Q::SHINGLE));
+        j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
+    }
 }
 
 /// A technique row.
@@ -90,7 +110,7 @@ pub fn exact_key(norm: &str) -> i64 {
 /// Quote shingles and LSH keys from normalised tokens. Quotes shorter than
 /// [`Q::MIN_TOKENS`] words get no keys: like MemeTracker, short phrases ("it", "I don't know")
 /// are too common to say that one quotation travelled.
-pub fn quote_keys(tokens: &[String]) -> (HashSet<u64>, Vec<i64>) {
+pub fn quote_keys(tokens: &[String]) -> (Vec<u64>, Vec<i64>) {
     let norm = tokens.join(" ");
     let sh = minhash::shingles(tokens, Q::SHINGLE);
     let mut keys = Vec::new();
@@ -104,13 +124,9 @@ pub fn quote_keys(tokens: &[String]) -> (HashSet<u64>, Vec<i64>) {
 
 /// Compresses the analysis JSON without its `text` (stored once, in its own column).
 pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
-    let mut v = a
-        .to_json_value()
+    let mut bytes = Vec::with_capacity(16 * a.document.text.len() + 4096);
+    a.write_json_without_text(&mut bytes)
         .map_err(|e| StoreError::Json(e.to_string()))?;
-    if let Some(o) = v.as_object_mut() {
-        o.remove("text");
-    }
-    let bytes = serde_json::to_vec(&v).map_err(|e| StoreError::Json(e.to_string()))?;
     Ok(lz4_flex::compress_prepend_size(&bytes))
 }
 
@@ -220,7 +236,7 @@ pub fn prepare(a: &Analysis) -> Result<Prepared> {
             // Reported speech (indirect) is a paraphrase, not a quotation that can spread.
             let (shingles, keys) =
                 if quote.kind == newslens_core::layers::quotes::QuoteKind::Indirect {
-                    (HashSet::new(), Vec::new())
+                    (Vec::new(), Vec::new())
                 } else {
                     quote_keys(&toks)
                 };
