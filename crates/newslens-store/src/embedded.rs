@@ -758,8 +758,9 @@ impl EmbeddedStore {
 
     fn story_of(&self, conn: &Connection, story: i64) -> Result<Option<Story>> {
         let mut st = conn.prepare_cached(
-            "SELECT id, doc_id, title, outlet, dateline, source, minhash FROM documents
-             WHERE story = ?1 ORDER BY dateline IS NULL, dateline, id",
+            "SELECT d.id, d.doc_id, d.title, d.outlet, d.dateline, d.source, s.minhash
+             FROM documents d JOIN doc_sketch s ON s.doc = d.id
+             WHERE d.story = ?1 ORDER BY d.dateline IS NULL, d.dateline, d.id",
         )?;
         let rows = st.query_map([story], |r| {
             Ok((
@@ -826,7 +827,7 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
         .prepare_cached(
             "INSERT OR IGNORE INTO documents(content_hash, doc_id, source, url, outlet, dateline,
                title, byline, language, text, analysis, stages, ingested_at, story, minhash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, X'')",
         )?
         .execute(params![
             p.content_hash,
@@ -842,7 +843,6 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
             p.analysis,
             p.stages,
             now,
-            minhash::to_bytes(&p.minhash),
         ])?;
     let id: i64 = if inserted == 1 {
         tx.last_insert_rowid()
@@ -867,6 +867,8 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
         });
     }
 
+    tx.prepare_cached("INSERT INTO doc_sketch(doc, minhash) VALUES (?1, ?2)")?
+        .execute(params![id, minhash::to_bytes(&p.minhash)])?;
     // Story clustering: LSH candidates, verified by the signature estimate.
     let mut candidates: HashSet<i64> = HashSet::new();
     {
@@ -884,7 +886,11 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
     let mut best = 1.0f32;
     let mut best_seen = 0.0f32;
     {
-        let mut st = tx.prepare_cached("SELECT story, minhash FROM documents WHERE id = ?1")?;
+        // Neither read touches the documents row itself (see migration 2).
+        let mut st = tx.prepare_cached(
+            "SELECT d.story, s.minhash FROM documents d INDEXED BY documents_id_story
+             JOIN doc_sketch s ON s.doc = d.id WHERE d.id = ?1",
+        )?;
         for c in candidates {
             let (story, sig): (i64, Vec<u8>) = st.query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let sim = minhash::estimate(&p.minhash, &minhash::from_bytes(&sig));

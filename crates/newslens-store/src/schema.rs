@@ -11,10 +11,11 @@ use crate::{Result, StoreError};
 pub const MAGIC: &str = "newslens-store";
 
 /// `(version, name, SQL)` in order.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        r#"
 CREATE TABLE documents(
     id INTEGER PRIMARY KEY,
     content_hash TEXT NOT NULL UNIQUE,
@@ -102,7 +103,20 @@ CREATE TABLE ingested_files(
     ingested_at TEXT NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "document signatures in their own table",
+        // Story clustering reads a candidate's story and signature. The documents row keeps both
+        // after the text and the analysis, on overflow pages (and a covering index's ~1 kB
+        // entries would overflow too), so the signature moves to a table of small rows and the
+        // story is read through an (id, story) index. `documents.minhash` is left empty.
+        "CREATE TABLE doc_sketch(doc INTEGER PRIMARY KEY, minhash BLOB NOT NULL);
+         INSERT INTO doc_sketch(doc, minhash) SELECT id, minhash FROM documents;
+         UPDATE documents SET minhash = X'';
+         CREATE INDEX documents_id_story ON documents(id, story);",
+    ),
+];
 
 /// Highest schema version this build knows.
 pub fn latest() -> i64 {

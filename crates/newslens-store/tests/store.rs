@@ -500,3 +500,64 @@ fn quote_hits_and_document_quotes() {
         }
     }
 }
+
+/// Story partition of a store: sorted groups of doc ids, plus each member's similarity.
+fn story_partition(store: &EmbeddedStore) -> Vec<Vec<(String, u32)>> {
+    let mut groups: Vec<Vec<(String, u32)>> = store
+        .stories(100_000)
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            let mut g: Vec<(String, u32)> = s
+                .members
+                .iter()
+                .map(|m| (m.doc_id.clone(), (m.similarity * 1000.0).round() as u32))
+                .collect();
+            g.sort();
+            g
+        })
+        .collect();
+    groups.sort();
+    groups
+}
+
+#[test]
+fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
+    let (docs, _) = common::corpus(160, 5);
+    let analyses: Vec<_> = docs.iter().map(|d| d.analysis()).collect();
+    let (first, second) = analyses.split_at(analyses.len() / 2);
+    let dir = tempfile::tempdir().unwrap();
+
+    let fresh = EmbeddedStore::open(dir.path().join("fresh"), OpenMode::Write).unwrap();
+    fresh.put(analyses.clone()).unwrap();
+    let expect = story_partition(&fresh);
+    assert!(
+        expect.iter().any(|g| g.len() > 1),
+        "the corpus plants copies"
+    );
+
+    // The first half, stored, then rewritten to the version-1 layout (signatures inside the
+    // documents rows, no sketch table); reopening for writing migrates it.
+    let old = dir.path().join("old");
+    let store = EmbeddedStore::open(&old, OpenMode::Write).unwrap();
+    store.put(first.to_vec()).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(old.join("newslens.sqlite")).unwrap();
+    conn.execute_batch(
+        "UPDATE documents SET minhash = (SELECT minhash FROM doc_sketch WHERE doc = documents.id);
+         DROP INDEX documents_id_story;
+         DROP TABLE doc_sketch;
+         DELETE FROM schema_migrations WHERE version = 2;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(
+        EmbeddedStore::open(&old, OpenMode::Read).is_err(),
+        "a reader must not use an unmigrated store"
+    );
+    let store = EmbeddedStore::open(&old, OpenMode::Write).unwrap();
+    store.put(second.to_vec()).unwrap();
+    assert_eq!(story_partition(&store), expect);
+    assert_eq!(store.stats().unwrap(), fresh.stats().unwrap());
+}
