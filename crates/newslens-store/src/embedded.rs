@@ -1,7 +1,7 @@
 //! The embedded store: a directory holding `newslens.sqlite` (source of truth), `index/` (tantivy,
 //! derived) and `newslens.lock` (one writer at a time).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -564,13 +564,15 @@ impl EmbeddedStore {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             let now = chrono::Utc::now().to_rfc3339();
+            let mut statements = Batch::new(&tx)?;
             for p in &batch {
-                let out = insert_document(&tx, p, &now)?;
+                let out = statements.insert_document(p, &now)?;
                 if out.new {
                     new_ids.push(out.id);
                 }
                 outcomes.push(out);
             }
+            drop(statements);
             for (hash, src) in extra_sources {
                 if let Some(source) = &src.source {
                     tx.execute(
@@ -821,15 +823,94 @@ impl EmbeddedStore {
     }
 }
 
-/// Inserts one document and its layers; clusters it and its quotes.
-fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutOutcome> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO documents(content_hash, doc_id, source, url, outlet, dateline,
-               title, byline, language, text, analysis, stages, ingested_at, story, minhash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, X'')",
-        )?
-        .execute(params![
+/// The statements of one write transaction, prepared once per batch: a document costs ~200 row
+/// reads and writes, and `prepare_cached` hashes the SQL text on every call (it showed in
+/// profiles).
+struct Batch<'t> {
+    conn: &'t Connection,
+    insert_doc: rusqlite::Statement<'t>,
+    doc_by_hash: rusqlite::Statement<'t>,
+    insert_source: rusqlite::Statement<'t>,
+    insert_sketch: rusqlite::Statement<'t>,
+    doc_lsh: rusqlite::Statement<'t>,
+    doc_candidate: rusqlite::Statement<'t>,
+    set_story: rusqlite::Statement<'t>,
+    merge_story: rusqlite::Statement<'t>,
+    insert_doc_lsh: rusqlite::Statement<'t>,
+    insert_entity: rusqlite::Statement<'t>,
+    insert_mention: rusqlite::Statement<'t>,
+    insert_technique: rusqlite::Statement<'t>,
+    quote_twin: rusqlite::Statement<'t>,
+    insert_quote: rusqlite::Statement<'t>,
+    quote_lsh: rusqlite::Statement<'t>,
+    quote_cluster: rusqlite::Statement<'t>,
+    quote_norm: rusqlite::Statement<'t>,
+    set_quote_cluster: rusqlite::Statement<'t>,
+    merge_quote_cluster: rusqlite::Statement<'t>,
+    insert_quote_lsh: rusqlite::Statement<'t>,
+}
+
+impl<'t> Batch<'t> {
+    fn new(tx: &'t Transaction<'_>) -> Result<Self> {
+        Ok(Self {
+            conn: tx,
+            insert_doc: tx.prepare(
+                "INSERT OR IGNORE INTO documents(content_hash, doc_id, source, url, outlet,
+                   dateline, title, byline, language, text, analysis, stages, ingested_at, story,
+                   minhash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, X'')",
+            )?,
+            doc_by_hash: tx.prepare("SELECT id FROM documents WHERE content_hash = ?1")?,
+            insert_source: tx.prepare(
+                "INSERT OR IGNORE INTO document_sources(doc, source, outlet, dateline)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            insert_sketch: tx.prepare("INSERT INTO doc_sketch(doc, minhash) VALUES (?1, ?2)")?,
+            doc_lsh: tx.prepare("SELECT doc FROM doc_lsh WHERE key = ?1 LIMIT 64")?,
+            // Neither read touches the documents row itself (see migration 2).
+            doc_candidate: tx.prepare(
+                "SELECT d.story, s.minhash FROM documents d INDEXED BY documents_id_story
+                 JOIN doc_sketch s ON s.doc = d.id WHERE d.id = ?1",
+            )?,
+            set_story: tx
+                .prepare("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?,
+            merge_story: tx.prepare("UPDATE documents SET story = ?1 WHERE story = ?2")?,
+            insert_doc_lsh: tx
+                .prepare("INSERT OR IGNORE INTO doc_lsh(key, doc) VALUES (?1, ?2)")?,
+            insert_entity: tx.prepare(
+                "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            insert_mention: tx.prepare(
+                "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            insert_technique: tx.prepare(
+                "INSERT INTO techniques(doc, idx, technique, technique_2023, start, end, score)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            quote_twin: tx.prepare(
+                "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
+                 WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
+            )?,
+            insert_quote: tx.prepare(
+                "INSERT INTO quotes(doc, idx, kind, text, norm, start, end, speaker_cluster,
+                                    speaker, speaker_norm, cluster)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            quote_lsh: tx.prepare("SELECT quote FROM quote_lsh WHERE key = ?1 LIMIT 64")?,
+            quote_cluster: tx.prepare("SELECT cluster FROM quotes WHERE id = ?1")?,
+            quote_norm: tx.prepare("SELECT norm FROM quotes WHERE id = ?1")?,
+            set_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?,
+            merge_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?,
+            insert_quote_lsh: tx
+                .prepare("INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES (?1, ?2)")?,
+        })
+    }
+
+    /// Inserts one document and its layers; clusters it and its quotes.
+    fn insert_document(&mut self, p: &Prepared, now: &str) -> Result<PutOutcome> {
+        let inserted = self.insert_doc.execute(params![
             p.content_hash,
             p.doc_id,
             p.source,
@@ -844,87 +925,64 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
             p.stages,
             now,
         ])?;
-    let id: i64 = if inserted == 1 {
-        tx.last_insert_rowid()
-    } else {
-        tx.query_row(
-            "SELECT id FROM documents WHERE content_hash = ?1",
-            [&p.content_hash],
-            |r| r.get(0),
-        )?
-    };
-    if let Some(source) = &p.source {
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO document_sources(doc, source, outlet, dateline) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![id, source, p.outlet, p.dateline])?;
-    }
-    if inserted == 0 {
-        return Ok(PutOutcome {
-            id,
-            content_hash: p.content_hash.clone(),
-            new: false,
-        });
-    }
+        let id: i64 = if inserted == 1 {
+            self.conn.last_insert_rowid()
+        } else {
+            self.doc_by_hash
+                .query_row([&p.content_hash], |r| r.get(0))?
+        };
+        if let Some(source) = &p.source {
+            self.insert_source
+                .execute(params![id, source, p.outlet, p.dateline])?;
+        }
+        if inserted == 0 {
+            return Ok(PutOutcome {
+                id,
+                content_hash: p.content_hash.clone(),
+                new: false,
+            });
+        }
+        self.insert_sketch
+            .execute(params![id, minhash::to_bytes(&p.minhash)])?;
 
-    tx.prepare_cached("INSERT INTO doc_sketch(doc, minhash) VALUES (?1, ?2)")?
-        .execute(params![id, minhash::to_bytes(&p.minhash)])?;
-    // Story clustering: LSH candidates, verified by the signature estimate.
-    let mut candidates: HashSet<i64> = HashSet::new();
-    {
-        let mut st = tx.prepare_cached("SELECT doc FROM doc_lsh WHERE key = ?1 LIMIT 64")?;
+        // Story clustering: LSH candidates, verified by the signature estimate.
+        let mut candidates: Vec<i64> = Vec::new();
         for k in &p.doc_keys {
-            for d in st.query_map([k], |r| r.get::<_, i64>(0))? {
-                candidates.insert(d?);
+            for d in self.doc_lsh.query_map([k], |r| r.get::<_, i64>(0))? {
+                candidates.push(d?);
             }
+            candidates.sort_unstable();
+            candidates.dedup();
             if candidates.len() >= MAX_CANDIDATES {
                 break;
             }
         }
-    }
-    let mut stories: HashSet<i64> = HashSet::new();
-    let mut best = 1.0f32;
-    let mut best_seen = 0.0f32;
-    {
-        // Neither read touches the documents row itself (see migration 2).
-        let mut st = tx.prepare_cached(
-            "SELECT d.story, s.minhash FROM documents d INDEXED BY documents_id_story
-             JOIN doc_sketch s ON s.doc = d.id WHERE d.id = ?1",
-        )?;
+        let mut stories: Vec<i64> = Vec::new();
+        let mut best_seen = 0.0f32;
         for c in candidates {
-            let (story, sig): (i64, Vec<u8>) = st.query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (story, sig): (i64, Vec<u8>) = self
+                .doc_candidate
+                .query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let sim = minhash::estimate(&p.minhash, &minhash::from_bytes(&sig));
             if sim >= D::THRESHOLD {
-                stories.insert(story);
+                if !stories.contains(&story) {
+                    stories.push(story);
+                }
                 best_seen = best_seen.max(sim);
             }
         }
-    }
-    if !stories.is_empty() {
-        best = best_seen;
-    }
-    let story = stories.iter().copied().min().unwrap_or(id).min(id);
-    tx.prepare_cached("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?
-        .execute(params![story, best, id])?;
-    for s in stories.iter().filter(|&&s| s != story) {
-        tx.prepare_cached("UPDATE documents SET story = ?1 WHERE story = ?2")?
-            .execute(params![story, s])?;
-    }
-    {
-        let mut st =
-            tx.prepare_cached("INSERT OR IGNORE INTO doc_lsh(key, doc) VALUES (?1, ?2)")?;
-        for k in &p.doc_keys {
-            st.execute(params![k, id])?;
+        let best = if stories.is_empty() { 1.0 } else { best_seen };
+        let story = stories.iter().copied().min().unwrap_or(id).min(id);
+        self.set_story.execute(params![story, best, id])?;
+        for s in stories.iter().filter(|&&s| s != story) {
+            self.merge_story.execute(params![story, s])?;
         }
-    }
+        for k in &p.doc_keys {
+            self.insert_doc_lsh.execute(params![k, id])?;
+        }
 
-    {
-        let mut st = tx.prepare_cached(
-            "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
         for e in &p.entities {
-            st.execute(params![
+            self.insert_entity.execute(params![
                 id,
                 e.idx as i64,
                 e.canonical,
@@ -934,11 +992,8 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
                 serde_json::to_string(&e.aliases).unwrap_or_else(|_| "[]".into()),
             ])?;
         }
-        let mut st = tx.prepare_cached(
-            "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
         for m in &p.mentions {
-            st.execute(params![
+            self.insert_mention.execute(params![
                 id,
                 m.idx as i64,
                 m.cluster as i64,
@@ -948,12 +1003,8 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
                 m.kind
             ])?;
         }
-        let mut st = tx.prepare_cached(
-            "INSERT INTO techniques(doc, idx, technique, technique_2023, start, end, score)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
         for t in &p.techniques {
-            st.execute(params![
+            self.insert_technique.execute(params![
                 id,
                 t.idx as i64,
                 t.technique,
@@ -963,96 +1014,78 @@ fn insert_document(tx: &Transaction<'_>, p: &Prepared, now: &str) -> Result<PutO
                 t.score as f64
             ])?;
         }
+        for q in &p.quotes {
+            self.insert_quote(id, q)?;
+        }
+        Ok(PutOutcome {
+            id,
+            content_hash: p.content_hash.clone(),
+            new: true,
+        })
     }
 
-    for q in &p.quotes {
-        insert_quote(tx, id, q)?;
-    }
-    Ok(PutOutcome {
-        id,
-        content_hash: p.content_hash.clone(),
-        new: true,
-    })
-}
-
-fn insert_quote(tx: &Transaction<'_>, doc: i64, q: &prepare::QuoteRow) -> Result<()> {
-    // An exact twin already stored (found through the exact-wording key, `keys[0]`): this quote
-    // joins its cluster, and the twin's LSH rows already stand for this wording, so none are
-    // added — repeated quotations (the common case of quote spread) cost two index lookups and
-    // keep the LSH buckets small.
-    let twin: Option<i64> = match q.keys.first() {
-        Some(exact) => tx
-            .prepare_cached(
-                "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
-                 WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
-            )?
-            .query_row(params![exact, q.norm], |r| r.get(0))
-            .optional()?,
-        None => None,
-    };
-    tx.prepare_cached(
-        "INSERT INTO quotes(doc, idx, kind, text, norm, start, end, speaker_cluster, speaker,
-                            speaker_norm, cluster)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
-        doc,
-        q.idx as i64,
-        q.kind,
-        q.text,
-        q.norm,
-        q.start as i64,
-        q.end as i64,
-        q.speaker_cluster.map(|c| c as i64),
-        q.speaker,
-        q.speaker.as_ref().map(|s| s.to_lowercase()),
-        twin.unwrap_or(0),
-    ])?;
-    if twin.is_some() {
-        return Ok(());
-    }
-    let qid = tx.last_insert_rowid();
-    let mut candidates: HashSet<i64> = HashSet::new();
-    {
-        let mut st = tx.prepare_cached("SELECT quote FROM quote_lsh WHERE key = ?1 LIMIT 64")?;
+    fn insert_quote(&mut self, doc: i64, q: &prepare::QuoteRow) -> Result<()> {
+        // An exact twin already stored (found through the exact-wording key, `keys[0]`): this
+        // quote joins its cluster, and the twin's LSH rows already stand for this wording, so
+        // none are added — repeated quotations (the common case of quote spread) cost two index
+        // lookups and keep the LSH buckets small.
+        let twin: Option<i64> = match q.keys.first() {
+            Some(exact) => self
+                .quote_twin
+                .query_row(params![exact, q.norm], |r| r.get(0))
+                .optional()?,
+            None => None,
+        };
+        self.insert_quote.execute(params![
+            doc,
+            q.idx as i64,
+            q.kind,
+            q.text,
+            q.norm,
+            q.start as i64,
+            q.end as i64,
+            q.speaker_cluster.map(|c| c as i64),
+            q.speaker,
+            q.speaker.as_ref().map(|s| s.to_lowercase()),
+            twin.unwrap_or(0),
+        ])?;
+        if twin.is_some() {
+            return Ok(());
+        }
+        let qid = self.conn.last_insert_rowid();
+        let mut candidates: Vec<i64> = Vec::new();
         for k in &q.keys {
-            for c in st.query_map([k], |r| r.get::<_, i64>(0))? {
-                candidates.insert(c?);
+            for c in self.quote_lsh.query_map([k], |r| r.get::<_, i64>(0))? {
+                candidates.push(c?);
             }
+            candidates.sort_unstable();
+            candidates.dedup();
             if candidates.len() >= MAX_CANDIDATES {
                 break;
             }
         }
-    }
-    let mut clusters: HashSet<i64> = HashSet::new();
-    {
-        let mut cluster_of = tx.prepare_cached("SELECT cluster FROM quotes WHERE id = ?1")?;
-        let mut norm_of = tx.prepare_cached("SELECT norm FROM quotes WHERE id = ?1")?;
+        let mut clusters: Vec<i64> = Vec::new();
         for c in candidates {
-            let cluster: i64 = cluster_of.query_row([c], |r| r.get(0))?;
+            let cluster: i64 = self.quote_cluster.query_row([c], |r| r.get(0))?;
             // A cluster already joined needs no second witness.
             if clusters.contains(&cluster) {
                 continue;
             }
-            let norm: String = norm_of.query_row([c], |r| r.get(0))?;
+            let norm: String = self.quote_norm.query_row([c], |r| r.get(0))?;
             if q.matches(&norm) {
-                clusters.insert(cluster);
+                clusters.push(cluster);
             }
         }
+        let cluster = clusters.iter().copied().min().unwrap_or(qid).min(qid);
+        self.set_quote_cluster.execute(params![cluster, qid])?;
+        for c in clusters.iter().filter(|&&c| c != cluster) {
+            self.merge_quote_cluster.execute(params![cluster, c])?;
+        }
+        for k in &q.keys {
+            self.insert_quote_lsh.execute(params![k, qid])?;
+        }
+        Ok(())
     }
-    let cluster = clusters.iter().copied().min().unwrap_or(qid).min(qid);
-    tx.prepare_cached("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?
-        .execute(params![cluster, qid])?;
-    for c in clusters.iter().filter(|&&c| c != cluster) {
-        tx.prepare_cached("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?
-            .execute(params![cluster, c])?;
-    }
-    let mut st =
-        tx.prepare_cached("INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES (?1, ?2)")?;
-    for k in &q.keys {
-        st.execute(params![k, qid])?;
-    }
-    Ok(())
 }
 
 fn count(conn: &Connection, sql: &str) -> Result<u64> {
