@@ -13,8 +13,10 @@
   feeder thread writes the partition's lines to the binary's stdin while the task reads its
   stdout, so memory stays bounded whatever the partition size. The binary keeps input order,
   turns a bad line into an error record (one bad article never fails a partition) and prints
-  the flat table rows itself; this side only groups them and hands them to the JVM, which parses
-  them against the tables' schemas (Python never parses an analysis).
+  the flat table rows itself; the task parses them with Arrow's C++ JSON reader, a few MB at a
+  time, and hands the JVM one Arrow record batch per table (``mapInArrow``: no pickling, no
+  JSON parsing in the JVM). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
+  checks for it).
 * Output: one Parquet table per directory under ``--out``: ``documents``, ``entities``,
   ``quotes``, ``techniques``, ``events``, ``errors`` (schema in README.md next to this file and
   in ``docs/scale-out.md``). Integer columns are signed (int32 offsets, int64 ``input_index``).
@@ -30,7 +32,6 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import io
 import json
 import os
 import shutil
@@ -117,99 +118,210 @@ def spark_schema(table: str):
     return T.StructType([T.StructField(n, _spark_type(k), True) for n, k in TABLES[table]])
 
 
-# --------------------------------------------------------------------------------------------
-# Rows: the binary flattens (`newslens analyze --format rows`); this side only routes lines.
-# --------------------------------------------------------------------------------------------
-#
-# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`;
-# a record's rows are contiguous, grouped by table, and start with its `documents` or `errors`
-# row. The Python side does not parse rows: it joins each record's rows of one table, unparsed,
-# into one string `{"i": input_index, "f": input_file, "rows": [row, ...]}` (the binary only
-# knows its own stdin) and hands `(table, row count, that string, analysis)` to the JVM, which
-# caches these few large strings and parses each table's own strings against that table's schema
-# when it writes the table. Per row, Python does a readline and an append. Two things are
-# decoded here: error records (rare), to attach the raw input line, and the `analysis` column,
-# the last of a `documents` row: a single JSON string literal, which Python's C decoder
-# unescapes faster than the JVM's parser would (it is most of the bytes), and which then travels
-# as a plain column.
-
-_DOC = '{"table":"documents"'
-_ERR = '{"table":"errors"'
-#: Columns that come from the wrapper (``i``, ``f``), not from the binary's rows.
-_WRAPPER = {"input_index": "i", "input_file": "f"}
-#: Columns that come with the group (the documents row's analysis), not inside the payload.
-_GROUP = {"analysis"}
-#: The JVM-side view of the Python output: one row per (record, table).
-GROUPS_DDL = "table string, n long, payload string, analysis string"
-_ANALYSIS = ',"analysis":'
-
-
-def payload_schema(table: str):
-    """Schema of one ``payload``: ``i`` (input_index), ``f`` (input_file), ``rows``."""
-    from pyspark.sql import types as T
-
-    row = T.StructType([T.StructField(n, _spark_type(k), True)
-                        for n, k in TABLES[table] if n not in _WRAPPER and n not in _GROUP])
-    return T.StructType([T.StructField("i", T.LongType(), False),
-                         T.StructField("f", T.StringType(), True),
-                         T.StructField("rows", T.ArrayType(row, False), True)])
-
-
 def _js(s: str | None) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def _head(idx: int, f: str | None) -> str:
-    return f'{{"i":{idx},"f":{_js(f)},"rows":['
+def _arrow_type(kind: str):
+    import pyarrow as pa
+
+    return {
+        "long": pa.int64(), "int": pa.int32(), "string": pa.string(),
+        "double": pa.float64(), "float": pa.float32(), "date": pa.date32(),
+    }[kind]
 
 
-def error_group(input_index, input_file, kind, message, line=None, raw=None):
-    """The ``errors`` group of a bad record (made here, or re-made from the binary's row)."""
-    row = {"table": "errors", "kind": kind, "message": message, "line": line,
-           "raw": None if raw is None else raw[:_RAW_HEAD]}
-    return ("errors", 1, _head(input_index, input_file) + json.dumps(row, ensure_ascii=False)
-            + "]}", None)
+def arrow_schema(table: str):
+    """The Arrow schema of one output table (what the executors hand the JVM)."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, _arrow_type(k), True) for n, k in TABLES[table]])
 
 
-def _error_from_binary(row: str, idx: int, f: str | None, raw: str | None, keep_line: bool):
-    rec = json.loads(row)
-    return error_group(idx, f, rec.get("kind") or "unknown", rec.get("message"),
-                       rec.get("line") if keep_line else None, raw)
+# --------------------------------------------------------------------------------------------
+# Rows: the binary flattens (`newslens analyze --format rows`); Arrow parses them here.
+# --------------------------------------------------------------------------------------------
+#
+# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`;
+# a record's rows are contiguous and start with its `documents` or `errors` row. The task reads
+# the binary's stdout in chunks of whole records (a few MB) and parses each chunk with Arrow's
+# JSON reader (C++, one schema for all tables: a column name means the same type in every table)
+# into columns; per table it then keeps that table's rows and columns, sets `input_index` and
+# `input_file` from the input (the binary only knows its stdin), rewrites the provenance in
+# `documents.analysis`, and serialises the result as one Arrow IPC record batch. What crosses
+# into the JVM is one row per (chunk, table): `(table, row count, Arrow batch)`. Python does
+# per-record work only (matching records with input lines); per-row and per-value work is in
+# Arrow's C++ or, when the tables are written, in the JVM's Arrow reader.
+
+#: The JVM-side view of the executors' output: one row per (chunk of records, table).
+GROUPS_DDL = "table string, n long, batch binary"
+_CHUNK = 4 << 20  # bytes of the binary's output parsed at once (whole records)
+_LEADS = (b'\n{"table":"documents"', b'\n{"table":"errors"')
+_BAD_LINE = "expected a JSON object with a \"text\" field"
 
 
-class _Record:
-    """Collects one record's rows (memory: one record) as one string per table."""
+def _rows_schema():
+    """One Arrow schema for every table's rows (dates parsed as strings, converted after)."""
+    import pyarrow as pa
 
-    __slots__ = ("head", "table", "rows", "done", "analysis")
+    fields = {"table": pa.string()}
+    for cols in TABLES.values():
+        for name, kind in cols:
+            t = pa.string() if kind == "date" else _arrow_type(kind)
+            if fields.setdefault(name, t) != t:  # the rows format relies on this
+                raise AssertionError(f"column {name} has two types")
+    return pa.schema(list(fields.items()))
 
-    def __init__(self, idx: int, f: str | None, doc_row: str, src_old: str, src_new: str):
-        self.head = _head(idx, f)
-        self.table = "documents"
-        # `analysis` is the row's last column (its value is escaped, so it holds no bare `"`
-        # and the last `,"analysis":` is the key).
-        cut = doc_row.rindex(_ANALYSIS)
-        analysis = json.loads(doc_row[cut + len(_ANALYSIS):doc_row.rindex("}")])
-        # `source` in the analysis is where the binary read it (its stdin, a spooled file);
-        # provenance is the original input. The first match is the top-level field (a
-        # `"source":"` inside the article text is escaped, `\"source\"`, so it cannot match).
-        self.analysis = analysis.replace(src_old, src_new, 1)
-        self.rows = [doc_row[:cut] + "}"]
-        self.done = []
 
-    def add(self, row: str):
-        table = row[10:row.index('"', 10)]  # after `{"table":"`
-        if table != self.table:
-            self.done.append(self._group())
-            self.table, self.rows = table, []
-        self.rows.append(row)
+_SCHEMAS: dict = {}
 
-    def _group(self):
-        # Rows keep their newlines: whitespace between array elements is valid JSON.
-        analysis = self.analysis if self.table == "documents" else None
-        return self.table, len(self.rows), self.head + ",".join(self.rows) + "]}", analysis
 
-    def groups(self):
-        return self.done + [self._group()]
+def _schemas():
+    if not _SCHEMAS:
+        _SCHEMAS["rows"] = _rows_schema()
+        _SCHEMAS.update({t: arrow_schema(t) for t in TABLES})
+    return _SCHEMAS
+
+
+def _chunks(fd: int, size: int = _CHUNK):
+    """The bytes read from ``fd``, cut after whole records, about ``size`` bytes at a time."""
+    buf = bytearray()
+    while True:
+        data = os.read(fd, 1 << 20)
+        if data:
+            buf += data
+            if len(buf) < size:
+                continue
+            cut = max(buf.rfind(lead) for lead in _LEADS) + 1
+            if cut <= 0:
+                continue  # one record larger than a chunk: read on
+            yield bytes(buf[:cut])
+            del buf[:cut]
+        else:
+            if buf:
+                yield bytes(buf)
+            return
+
+
+def _parse(chunk: bytes):
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    return pj.read_json(
+        pa.py_buffer(chunk),
+        read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
+        parse_options=pj.ParseOptions(explicit_schema=_schemas()["rows"],
+                                      unexpected_field_behavior="ignore"),
+    ).combine_chunks().to_batches()  # one batch: the chunk's columns, contiguous
+
+
+def _to_date(values):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ts = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return pc.cast(ts, pa.date32())
+
+
+def _replace_source(analysis, files, old_regex: str, new_of):
+    """``analysis`` with its first ``"source":"…`` (matching ``old_regex``) rewritten per file.
+
+    ``files`` holds each document's input file; ``new_of(file)`` is its replacement. The first
+    match is the top-level field: a ``"source":"`` inside the article text is escaped.
+    """
+    import pyarrow.compute as pc
+
+    out = None
+    for f in set(files.to_pylist()):
+        # RE2 rewrite strings treat a backslash as an escape.
+        new = new_of(f).replace("\\", "\\\\")
+        fixed = pc.replace_substring_regex(analysis, old_regex, new, max_replacements=1)
+        if out is None:
+            out = fixed
+        else:
+            mine = pc.is_null(files) if f is None else pc.fill_null(pc.equal(files, f), False)
+            out = pc.if_else(mine, fixed, out)
+    return analysis if out is None else out
+
+
+def _error_batch(rows):
+    """``errors`` rows ``(input_index, input_file, kind, message, line, raw)`` as a batch."""
+    import pyarrow as pa
+
+    schema = _schemas()["errors"]
+    cols = list(zip(*rows))
+    return pa.RecordBatch.from_arrays(
+        [pa.array(list(c), type=f.type) for c, f in zip(cols, schema)], schema=schema)
+
+
+def _group(table: str, batch):
+    return table, batch.num_rows, batch.serialize().to_pybytes()
+
+
+class BinaryFailed(RuntimeError):
+    """The binary died or its output did not match its input one to one (the task is retried)."""
+
+
+def _tables(tab, first: int, records, source_fix):
+    """Groups ``(table, n, Arrow batch bytes)`` of one parsed chunk of whole records.
+
+    ``first``: how many records the binary printed before this chunk (its ``input_index``
+    counts them). ``records(first, n, lead_files, bad)`` gives this chunk's records as
+    ``(input_index list, input_file list, errors rows list)``, from the binary's ``input_file``
+    of each record and its ``errors`` rows as dicts (per-record work, in Python);
+    ``source_fix(analysis, files)`` rewrites the provenance in the documents' analyses.
+    Returns the groups and the number of records in the chunk.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    schemas = _schemas()
+    table = tab.column("table")
+    is_doc = pc.fill_null(pc.equal(table, "documents"), False)
+    is_err = pc.fill_null(pc.equal(table, "errors"), False)
+    lead = pc.or_(is_doc, is_err)
+    if not len(lead):
+        return [], 0
+    if not lead[0].as_py():
+        raise BinaryFailed("newslens printed a layer row before any record")
+    # Each row's record, within the chunk.
+    rec = pc.subtract(pc.cumulative_sum(pc.cast(lead, pa.int64())), 1)
+    n = rec[-1].as_py() + 1
+    seen = pc.filter(tab.column("input_index"), lead)
+    if seen[0].as_py() != first or seen[n - 1].as_py() != first + n - 1:
+        raise BinaryFailed(f"newslens printed records {seen[0]}..{seen[n - 1]}, expected "
+                           f"{first}..{first + n - 1}")
+    err_cols = [c for c, _ in TABLES["errors"]]
+    bad = pc.filter(tab.select(err_cols), is_err).to_pylist() if pc.any(is_err).as_py() else []
+    lead_files = pc.filter(tab.column("input_file"), lead).to_pylist()
+    idx, files, errors = records(first, n, lead_files, bad)
+    idx = pa.array(idx, pa.int64())
+    files = pa.array(files, pa.string())
+    out = []
+    for name in TABLES:
+        if name == "errors":
+            if errors:
+                out.append(_group(name, _error_batch(errors)))
+            continue
+        mask = is_doc if name == "documents" else pc.fill_null(pc.equal(table, name), False)
+        count = pc.sum(mask).as_py() or 0
+        if not count:
+            continue
+        rows = pc.filter(rec, mask)
+        cols = []
+        for col, kind in TABLES[name]:
+            if col == "input_index":
+                cols.append(pc.take(idx, rows))
+            elif col == "input_file":
+                cols.append(pc.take(files, rows))
+            elif kind == "date":
+                cols.append(_to_date(pc.filter(tab.column(col), mask)))
+            elif col == "analysis":
+                cols.append(source_fix(pc.filter(tab.column(col), mask), pc.take(files, rows)))
+            else:
+                cols.append(pc.filter(tab.column(col), mask))
+        out.append(_group(name, pa.RecordBatch.from_arrays(cols, schema=schemas[name])))
+    return out, n
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,10 +352,6 @@ def _command(exe: str, opts: dict) -> list[str]:
     return cmd
 
 
-class BinaryFailed(RuntimeError):
-    """The binary died or its output did not match its input one to one (the task is retried)."""
-
-
 def _stderr_tail(f) -> str:
     try:
         f.seek(0)
@@ -252,29 +360,51 @@ def _stderr_tail(f) -> str:
         return ""
 
 
-def _text_lines(stream):
-    """The binary's stdout as ``str`` lines (decoded in C, in large reads)."""
-    return io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
+def _input_lines(batches):
+    """``(input_index, input_file, line)`` of each row of the input's Arrow batches."""
+    for b in batches:
+        yield from zip(b.column(0).to_pylist(), b.column(1).to_pylist(), b.column(2).to_pylist())
 
 
-def number_lines(pidx: int, rows):
-    """``(input_file, line)`` rows of partition ``pidx`` -> ``(input_index, input_file, line)``."""
-    for pos, (input_file, line) in enumerate(rows):
-        yield (pidx << _POS_BITS) | pos, input_file, line
+def _as_arrow(groups):
+    """Groups ``(table, n, bytes)`` -> one Arrow batch per call (what ``mapInArrow`` yields)."""
+    import pyarrow as pa
+
+    names = ["table", "n", "batch"]
+    types = [pa.string(), pa.int64(), pa.binary()]
+    for gs in groups:
+        if gs:
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([g[k] for g in gs], t) for k, t in enumerate(types)], names=names)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _run_rows(proc, records, source_fix):
+    """Parses the binary's stdout chunk by chunk; yields lists of groups; returns the count."""
+    received = 0
+    for chunk in _chunks(proc.stdout.fileno()):
+        for batch in _parse(chunk):
+            groups, n = _tables(batch, received, records, source_fix)
+            received += n
+            yield groups
+    return received
 
 
 def analyse_jsonl_partition(rows, exe: str, opts: dict):
-    """Pipes ``(input_index, input_file, line)`` rows through the binary; yields ``(table, n, payload)`` groups.
+    """Pipes ``(input_index, input_file, line)`` rows through the binary; yields lists of groups.
 
     A feeder thread writes lines to stdin while this generator reads stdout, so at most the
-    pipes' buffers plus the binary's current chunk are in flight. Lines that are not JSON
-    objects at all are reported here (the binary sniffs the stream's first byte to pick its
-    reader, so it must only see object lines); blank lines are skipped like the binary does.
+    pipes' buffers, the binary's current chunk and one parse chunk are in flight. Lines that
+    are not JSON objects at all are reported here (the binary sniffs the stream's first byte to
+    pick its reader, so it must only see object lines); blank lines are skipped like the binary
+    does.
     """
     inflight: collections.deque = collections.deque()
     state = {"sent": 0, "feed_error": None}
-    errf = tempfile.TemporaryFile()
-    bad = "expected a JSON object with a \"text\" field"
 
     def entries():
         for idx, input_file, line in rows:
@@ -284,30 +414,33 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
 
     it = entries()
     first = None
+    early = []
     for e in it:
         if e[2].lstrip().startswith("{"):
             first = e
             break
-        yield error_group(e[0], e[1], "json", bad, None, e[2])
+        early.append((e[0], e[1], "json", _BAD_LINE, None, e[2][:_RAW_HEAD]))
+    if early:
+        yield [_group("errors", _error_batch(early))]
     if first is None:
-        errf.close()
         return
 
+    errf = tempfile.TemporaryFile()
     proc = subprocess.Popen(_command(exe, opts) + ["-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=errf, bufsize=1 << 16)
+                            stdout=subprocess.PIPE, stderr=errf, bufsize=0)
 
     def feed():
         try:
+            out = proc.stdin
             for idx, f, line in _chain(first, it):
                 if not line.lstrip().startswith("{"):
-                    inflight.append((idx, f, line, 0))
+                    inflight.append((idx, f, line[:_RAW_HEAD], False))
                     continue
                 # Register before writing: the reader may see the answer right after the write.
                 state["sent"] += 1
-                inflight.append((idx, f, line[:_RAW_HEAD], state["sent"]))
-                proc.stdin.write(line.encode("utf-8"))
-                proc.stdin.write(b"\n")
-        except (BrokenPipeError, OSError) as ex:  # the binary died; the reader reports it
+                inflight.append((idx, f, line[:_RAW_HEAD], True))
+                out.write(line.encode("utf-8") + b"\n")
+        except (BrokenPipeError, OSError, ValueError) as ex:  # the binary died
             state["feed_error"] = ex
         finally:
             try:
@@ -315,47 +448,45 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
             except OSError:
                 pass
 
+    def records(first_record, n, _lead_files, bad):
+        """The next ``n`` records' inputs; lines the binary never saw become errors here."""
+        idx, files, heads, errors = [], [], [], []
+        while len(idx) < n:
+            if not inflight:
+                raise BinaryFailed("newslens printed more records than it was given lines")
+            i, f, head, sent = inflight.popleft()
+            if not sent:
+                errors.append((i, f, "json", _BAD_LINE, None, head))
+                continue
+            idx.append(i)
+            files.append(f)
+            heads.append(head)
+        # The binary's error records: attach the input line's head (the binary does not keep
+        # it) and the input file; the binary's `line` counts its stdin, meaningless here.
+        for r in bad:
+            k = r["input_index"] - first_record
+            errors.append((idx[k], files[k], r.get("kind") or "unknown", r.get("message"),
+                           None, heads[k]))
+        return idx, files, errors
+
+    def source_fix(analysis, files):
+        # The binary read the line from its stdin (`"source":"-:<line>"`); provenance is the
+        # input file.
+        return _replace_source(analysis, files, r'"source":"-:\d+"',
+                               lambda f: '"source":' + _js(f or ""))
+
     feeder = threading.Thread(target=feed, name="newslens-feeder", daemon=True)
     feeder.start()
-    received = 0
-    rec = None
-    new_src = {}  # input_file -> its `source` text inside an analysis
     try:
-        for row in _text_lines(proc.stdout):
-            is_doc = row.startswith(_DOC)
-            if not is_doc and not row.startswith(_ERR):
-                if rec is None:
-                    raise BinaryFailed("newslens printed a layer row before any record")
-                rec.add(row)
-                continue
-            if rec is not None:
-                yield from rec.groups()
-                rec = None
-            received += 1
-            entry = None
-            while inflight:
-                entry = inflight.popleft()
-                if entry[3]:
-                    break
-                yield error_group(entry[0], entry[1], "json", bad, None, entry[2])
-                entry = None
-            if entry is None:
-                raise BinaryFailed("newslens printed more records than it was given lines")
-            idx, f, head, n = entry
-            if not is_doc:
-                yield _error_from_binary(row, idx, f, head, keep_line=False)
-                continue
-            src = new_src.get(f)
-            if src is None:
-                src = new_src[f] = '"source":' + _js(f or "")
-            rec = _Record(idx, f, row, f'"source":"-:{n}"', src)
-        if rec is not None:
-            yield from rec.groups()
+        received = yield from _run_rows(proc, records, source_fix)
         feeder.join()
         proc.wait()
+        tail = []
         while inflight and not inflight[0][3]:
-            idx, f, line, _ = inflight.popleft()
-            yield error_group(idx, f, "json", bad, None, line)
+            i, f, head, _ = inflight.popleft()
+            tail.append((i, f, "json", _BAD_LINE, None, head))
+        if tail:
+            yield [_group("errors", _error_batch(tail))]
         # Success is judged by the one-to-one correspondence, not the exit code: newslens exits
         # 1 when every line of its input was bad, which is still a complete answer.
         if inflight or received != state["sent"] or state["feed_error"] is not None:
@@ -369,13 +500,8 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
         errf.close()
 
 
-def _chain(first, rest):
-    yield first
-    yield from rest
-
-
 def analyse_files_partition(pidx: int, files, exe: str, opts: dict):
-    """Runs the binary over one partition of whole files (``(path, bytes)``).
+    """Runs the binary over one partition of whole files (``(path, bytes)``); yields groups.
 
     Files are spooled to a local temporary directory (``NNNNNNNN/<original name>``, so the
     binary's sorted directory walk keeps input order and its readers see exactly the bytes and
@@ -393,37 +519,45 @@ def analyse_files_partition(pidx: int, files, exe: str, opts: dict):
             names[f"{k:08d}"] = (path, base)
         if not names:
             return
-        # Rows name their input as `<tmp>/<NNNNNNNN>/<name>` (plus `:line` in a document's
-        # source when the file is JSON Lines); the number maps back to the original path.
-        marker = json.dumps(os.path.join(tmp, ""), ensure_ascii=False)[1:-1]
+        # The binary names its input `<tmp>/<NNNNNNNN>/<name>` (in a document's source too,
+        # plus `:line` when the file is JSON Lines); the number maps back to the original path.
+        marker = os.path.join(tmp, "")
+
+        def which(input_file):
+            rel = input_file[len(marker):len(marker) + 8] if input_file.startswith(marker) else ""
+            path, _ = names.get(rel, (None, ""))
+            return (pidx << _POS_BITS) | (int(rel) if rel.isdigit() else 0), path
+
+        def records(first_record, n, lead_files, bad):
+            got = [which(f or "") for f in lead_files]
+            errors = []
+            for r in bad:
+                i, path = got[r["input_index"] - first_record]
+                errors.append((i, path, r.get("kind") or "unknown", r.get("message"),
+                               r.get("line"), None))
+            return [g[0] for g in got], [g[1] for g in got], errors
+
+        def source_fix(analysis, files):
+            import pyarrow as pa
+
+            # Prefix rewrite (no closing quote): a JSON Lines file keeps its `:line`.
+            fixed = []
+            for a, path in zip(analysis.to_pylist(), files.to_pylist()):
+                if a is not None:
+                    at = a.find('"source":' + _js(marker)[:-1])
+                    if at >= 0:
+                        rel = a[at + len('"source":' + _js(marker)[:-1]):][:8]
+                        old = '"source":' + _js(os.path.join(tmp, rel, names.get(
+                            rel, (None, ""))[1]))[:-1]
+                        a = a.replace(old, '"source":' + _js(path or "")[:-1], 1)
+                fixed.append(a)
+            return pa.array(fixed, pa.string())
+
         errf = tempfile.TemporaryFile()
         proc = subprocess.Popen(_command(exe, opts) + [tmp], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=errf, bufsize=1 << 16)
-        rec = None
+                                stdout=subprocess.PIPE, stderr=errf, bufsize=0)
         try:
-            for row in _text_lines(proc.stdout):
-                is_doc = row.startswith(_DOC)
-                if not is_doc and not row.startswith(_ERR):
-                    if rec is None:
-                        raise BinaryFailed("newslens printed a layer row before any record")
-                    rec.add(row)
-                    continue
-                if rec is not None:
-                    yield from rec.groups()
-                    rec = None
-                at = row.find(marker, 0, 4096)
-                rel = row[at + len(marker):at + len(marker) + 8] if at >= 0 else ""
-                path, base = names.get(rel, (None, ""))
-                k = int(rel) if rel.isdigit() else 0
-                idx = (pidx << _POS_BITS) | k
-                if not is_doc:
-                    yield _error_from_binary(row, idx, path, None, keep_line=True)
-                    continue
-                # Prefix rewrite (no closing quote): a JSON Lines file keeps its `:line`.
-                old = '"source":' + _js(os.path.join(tmp, rel, base))[:-1]
-                rec = _Record(idx, path, row, old, '"source":' + _js(path or "")[:-1])
-            if rec is not None:
-                yield from rec.groups()
+            yield from _run_rows(proc, records, source_fix)
             proc.wait()
             if proc.returncode not in (0, 1):
                 raise BinaryFailed(f"newslens exited with {proc.returncode}: "
@@ -450,17 +584,27 @@ def is_jsonl_path(p: str) -> bool:
     return p.endswith(_JSONL_EXT)
 
 
-def table_columns(table: str):
-    """Column expressions selecting ``table``'s columns from a parsed, exploded payload."""
-    from pyspark.sql import functions as F
+def _decode(table: str):
+    """``mapInArrow`` function: the cached Arrow batches of ``table`` -> that table's rows."""
 
-    return [F.col(_WRAPPER.get(name, name if name in _GROUP else "r." + name)).alias(name)
-            for name, _ in TABLES[table]]
+    def decode(batches):
+        import pyarrow as pa
+
+        schema = _schemas()[table]
+        for b in batches:
+            for blob in b.column(0):
+                yield pa.ipc.read_record_batch(blob.as_buffer(), schema)
+
+    return decode
 
 
 def run(spark, inputs, out, binary, input_format="auto", partitions=None, threads=1,
-        max_bytes=10 * 1024 * 1024, keep_tokens=False, only=None, mode="overwrite"):
-    """Runs the job; returns a dict of row counts per table and timings."""
+        max_bytes=10 * 1024 * 1024, keep_tokens=False, only=None, mode="overwrite",
+        write_bytes=128 * 1024 * 1024):
+    """Runs the job; returns a dict of row counts per table and timings.
+
+    ``write_bytes``: Arrow bytes per Parquet file written (fewer, larger files for small tables).
+    """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -490,38 +634,44 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
             split = max(64 * 1024, size // want + 1)
             spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
             spark.conf.set("spark.sql.files.openCostInBytes", str(min(split, 4 * 1024 * 1024)))
-        df = spark.read.text(list(inputs)).select(F.input_file_name().alias("f"), "value")
-        rdd = df.rdd.map(lambda r: (r[0], r[1])).mapPartitionsWithIndex(number_lines)
-        if rdd.getNumPartitions() < want:
+        # input_index = partition << 33 | position, numbered at read time (before any shuffle):
+        # exactly what monotonically_increasing_id computes.
+        lines = spark.read.text(list(inputs)).select(
+            F.monotonically_increasing_id().alias("i"), F.input_file_name().alias("f"),
+            F.col("value").alias("v"))
+        if lines.rdd.getNumPartitions() < want:
             # Rows carry their input_index, so a round-robin shuffle loses nothing.
-            rdd = rdd.repartition(want)
-        lines = rdd.mapPartitions(
-            lambda it: analyse_jsonl_partition(it, _executable(binary_name), opts))
+            lines = lines.repartition(want)
+
+        def analyse(batches):
+            return _as_arrow(analyse_jsonl_partition(_input_lines(batches),
+                                                     _executable(binary_name), opts))
+
+        groups = lines.mapInArrow(analyse, GROUPS_DDL)
     elif fmt == "text":
         files = sc.binaryFiles(",".join(inputs), minPartitions=want)
-        lines = files.mapPartitionsWithIndex(
-            lambda p, it: analyse_files_partition(p, it, _executable(binary_name), opts))
+        rdd = files.mapPartitionsWithIndex(
+            lambda p, it: (g for gs in analyse_files_partition(p, it, _executable(binary_name),
+                                                               opts) for g in gs))
+        groups = spark.createDataFrame(rdd, GROUPS_DDL)
     else:
         raise SystemExit(f"unknown --input-format {fmt}")
 
-    # One row per (record, table) crosses into the JVM: a few large strings rather than many
-    # small rows (no Python row objects per table row). They are cached there as plain strings,
-    # sorted by table within each partition and in small column batches, so that a table's
-    # write skips the other tables' batches by their statistics instead of copying every
-    # payload. The first job fills the cache and sums the row counts; then the six tables are
-    # written from it concurrently (small jobs whose fixed costs would add up one after
-    # another), each parsing only its own strings against its own schema.
-    # Cache settings are read when the cache is defined (by persist()), so they apply to this
-    # cache only: small batches (see above), and no compression (its encoders would hash every
-    # payload string to size a dictionary; the strings are read once or twice, then dropped).
-    cache_conf = {"spark.sql.inMemoryColumnarStorage.batchSize": "64",
+    # The groups are cached in the JVM (a few large binary values per chunk of articles): the
+    # first job runs the binary, fills the cache and sums the row counts; then the six tables
+    # are written from it concurrently (small jobs whose fixed costs would add up one after
+    # another), each reading only its own batches and handing them back to Arrow. Cache
+    # settings are read when the cache is defined (by persist()), so they apply to this cache
+    # only: one row per cached batch, so that a table's scan skips the other tables' batches by
+    # their statistics without copying them, and no compression (its encoders would scan every
+    # value; the batches are read once, then dropped).
+    cache_conf = {"spark.sql.inMemoryColumnarStorage.batchSize": "1",
                   "spark.sql.inMemoryColumnarStorage.compressed": "false"}
     saved = {k: spark.conf.get(k, None) for k in cache_conf}
     for k, v in cache_conf.items():
         spark.conf.set(k, v)
     try:
-        groups = (spark.createDataFrame(lines, GROUPS_DDL).sortWithinPartitions("table")
-                  .persist(StorageLevel.MEMORY_AND_DISK))
+        groups = groups.persist(StorageLevel.MEMORY_AND_DISK)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -529,16 +679,24 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
             else:
                 spark.conf.set(k, v)
     try:
-        counts = {r[0]: r[1] for r in groups.groupBy("table").agg(F.sum("n")).collect()}
+        # A plain collect of the small columns (a few rows per chunk of articles): no shuffle.
+        counts = collections.Counter()
+        size = collections.Counter()
+        for table, n, nbytes in groups.select("table", "n", F.length("batch")).collect():
+            counts[table] += n
+            size[table] += nbytes
         t_analysed = time.time()
+        parts = groups.rdd.getNumPartitions()
 
         def write(table):
             dest = (os.path.join(out, table) if "://" not in out
                     else out.rstrip("/") + "/" + table)
-            p = F.from_json("payload", payload_schema(table)).alias("p")
-            (groups.where(F.col("table") == table).select(p, "analysis")
-             .select("p.i", "p.f", F.explode("p.rows").alias("r"), "analysis")
-             .select(*table_columns(table))
+            # About `write_bytes` of Arrow data per Parquet file: small tables are written by
+            # one task (each task and file has a fixed cost), large ones by as many as there are
+            # partitions.
+            k = max(1, min(parts, -(-size[table] // write_bytes)))
+            (groups.where(F.col("table") == table).select("batch").coalesce(k)
+             .mapInArrow(_decode(table), spark_schema(table))
              # Dictionary encoding cannot help a column of whole analyses; skip the attempt.
              .write.mode(mode).option("parquet.enable.dictionary#analysis", "false")
              .parquet(dest))

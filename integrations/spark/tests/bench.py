@@ -32,6 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+# Executors run Python too and need this interpreter's pyarrow (ci.sh exports the same).
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import newslens_spark as ns  # noqa: E402
 
