@@ -426,8 +426,9 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
         return
 
     errf = tempfile.TemporaryFile()
+    # Buffered stdin (few writes); stdout is read from its descriptor in large reads.
     proc = subprocess.Popen(_command(exe, opts) + ["-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=errf, bufsize=0)
+                            stdout=subprocess.PIPE, stderr=errf, bufsize=1 << 16)
 
     def feed():
         try:
