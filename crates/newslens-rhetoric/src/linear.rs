@@ -113,6 +113,16 @@ impl Linear {
                 }
             }
             Some(h) => {
+                // Touch every row first: rows are random reads in a table far larger than the
+                // caches, and this way their misses are all in flight together rather than a
+                // few at a time behind the additions.
+                let mut touch = 0u16;
+                for &f in feats {
+                    if let Some(w) = h.row((f & m) as usize, k).first() {
+                        touch ^= *w;
+                    }
+                }
+                std::hint::black_box(touch);
                 for &f in feats {
                     for (o, &w) in out.iter_mut().zip(h.row((f & m) as usize, k)) {
                         *o += from_bf16(w) * scale;
