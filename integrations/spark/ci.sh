@@ -4,9 +4,9 @@
 #
 #   NEWSLENS_BIN=target/release/newslens integrations/spark/ci.sh
 #
-# Installs what it needs on a clean machine: pyspark into a venv (a temp dir under CI=1 or when
-# NEWSLENS_SPARK_FRESH_VENV=1; integrations/spark/.venv otherwise, reused between local runs),
-# Java 17 and PostgreSQL 15 from Debian when missing. Exits non-zero on the first failure.
+# Installs what it needs on a clean machine: requirements.txt (pyspark, pyarrow, pandas) into a
+# venv (a temp dir under CI=1 or when NEWSLENS_SPARK_FRESH_VENV=1; integrations/spark/.venv
+# otherwise, reused between local runs), Java 17 and PostgreSQL 15 from Debian when missing. Exits non-zero on the first failure.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,6 +85,10 @@ export SPARK_HOME
 log "generating the test corpus ($ARTICLES articles + bad lines)"
 "$PY" "$HERE/tests/gen_corpus.py" "$WORK/corpus.jsonl" --articles "$ARTICLES" --bad 4 \
   --text-dir "$WORK/text"
+
+# ---------------------------------------------------------------- one partition, no Spark
+log "one partition's run: records, errors, provenance, a dying binary"
+"$PY" "$HERE/tests/partition_test.py" --bin "$BIN" --corpus "$WORK/corpus.jsonl"
 
 # ---------------------------------------------------------------- Spark local[2]
 log "Spark local[2] vs the plain binary"
