@@ -832,8 +832,7 @@ struct Batch<'t> {
     doc_by_hash: rusqlite::Statement<'t>,
     insert_source: rusqlite::Statement<'t>,
     insert_sketch: rusqlite::Statement<'t>,
-    doc_lsh: rusqlite::Statement<'t>,
-    doc_candidate: rusqlite::Statement<'t>,
+    doc_candidates: rusqlite::Statement<'t>,
     set_story: rusqlite::Statement<'t>,
     merge_story: rusqlite::Statement<'t>,
     insert_doc_lsh: rusqlite::Statement<'t>,
@@ -866,12 +865,20 @@ impl<'t> Batch<'t> {
                  VALUES (?1, ?2, ?3, ?4)",
             )?,
             insert_sketch: tx.prepare("INSERT INTO doc_sketch(doc, minhash) VALUES (?1, ?2)")?,
-            doc_lsh: tx.prepare("SELECT doc FROM doc_lsh WHERE key = ?1 LIMIT 64")?,
-            // Neither read touches the documents row itself (see migration 2).
-            doc_candidate: tx.prepare(
-                "SELECT d.story, s.minhash FROM documents d INDEXED BY documents_id_story
-                 JOIN doc_sketch s ON s.doc = d.id WHERE d.id = ?1",
-            )?,
+            // One query for all of a document's band keys (their number is fixed): the
+            // candidates with their story and signature. Neither read touches the documents
+            // row itself (see migration 2).
+            doc_candidates: tx.prepare(&format!(
+                "SELECT c.doc, d.story, s.minhash
+                 FROM (SELECT DISTINCT doc FROM doc_lsh WHERE key IN ({}) LIMIT {MAX_CANDIDATES}) c
+                 JOIN documents d INDEXED BY documents_id_story ON d.id = c.doc
+                 JOIN doc_sketch s ON s.doc = c.doc
+                 ORDER BY c.doc",
+                (1..=D::BANDS)
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ))?,
             set_story: tx
                 .prepare("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?,
             merge_story: tx.prepare("UPDATE documents SET story = ?1 WHERE story = ?2")?,
@@ -946,24 +953,25 @@ impl<'t> Batch<'t> {
             .execute(params![id, minhash::to_bytes(&p.minhash)])?;
 
         // Story clustering: LSH candidates, verified by the signature estimate.
-        let mut candidates: Vec<i64> = Vec::new();
-        for k in &p.doc_keys {
-            for d in self.doc_lsh.query_map([k], |r| r.get::<_, i64>(0))? {
-                candidates.push(d?);
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            if candidates.len() >= MAX_CANDIDATES {
-                break;
-            }
+        if p.doc_keys.len() != D::BANDS {
+            return Err(StoreError::Invalid(format!(
+                "a document has {} band keys, not {}",
+                p.doc_keys.len(),
+                D::BANDS
+            )));
         }
         let mut stories: Vec<i64> = Vec::new();
         let mut best_seen = 0.0f32;
-        for c in candidates {
-            let (story, sig): (i64, Vec<u8>) = self
-                .doc_candidate
-                .query_row([c], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let sim = minhash::estimate(&p.minhash, &minhash::from_bytes(&sig));
+        let mut rows = self
+            .doc_candidates
+            .query(rusqlite::params_from_iter(&p.doc_keys))?;
+        while let Some(r) = rows.next()? {
+            let story: i64 = r.get(1)?;
+            let sig = match r.get_ref(2)? {
+                rusqlite::types::ValueRef::Blob(b) => b,
+                _ => &[],
+            };
+            let sim = minhash::estimate(&p.minhash, &minhash::from_bytes(sig));
             if sim >= D::THRESHOLD {
                 if !stories.contains(&story) {
                     stories.push(story);
@@ -971,6 +979,7 @@ impl<'t> Batch<'t> {
                 best_seen = best_seen.max(sim);
             }
         }
+        drop(rows);
         let best = if stories.is_empty() { 1.0 } else { best_seen };
         let story = stories.iter().copied().min().unwrap_or(id).min(id);
         self.set_story.execute(params![story, best, id])?;
@@ -1058,12 +1067,16 @@ impl<'t> Batch<'t> {
             for c in self.quote_lsh.query_map([k], |r| r.get::<_, i64>(0))? {
                 candidates.push(c?);
             }
-            candidates.sort_unstable();
-            candidates.dedup();
             if candidates.len() >= MAX_CANDIDATES {
-                break;
+                candidates.sort_unstable();
+                candidates.dedup();
+                if candidates.len() >= MAX_CANDIDATES {
+                    break;
+                }
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut clusters: Vec<i64> = Vec::new();
         for c in candidates {
             let cluster: i64 = self.quote_cluster.query_row([c], |r| r.get(0))?;
