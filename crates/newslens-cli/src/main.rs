@@ -82,6 +82,11 @@ enum EvalCommand {
     Semeval23(rhetoric::EvalSemeval23Args),
 }
 
+// The stages allocate many small, short-lived vectors and strings per sentence; mimalloc's
+// thread-local free lists make that measurably cheaper than glibc's malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
