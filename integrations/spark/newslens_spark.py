@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import json
 import os
 import shutil
@@ -666,26 +667,21 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
     # only: one row per cached batch, so that a table's scan skips the other tables' batches by
     # their statistics without copying them, and no compression (its encoders would scan every
     # value; the batches are read once, then dropped).
+    # Arrow batches of at most 1,024 input lines reach the tasks (memory stays bounded with long
+    # lines); the cached plan is made here, so the setting must be in force now.
     cache_conf = {"spark.sql.inMemoryColumnarStorage.batchSize": "1",
-                  "spark.sql.inMemoryColumnarStorage.compressed": "false"}
-    saved = {k: spark.conf.get(k, None) for k in cache_conf}
-    for k, v in cache_conf.items():
-        spark.conf.set(k, v)
-    try:
+                  "spark.sql.inMemoryColumnarStorage.compressed": "false",
+                  _ARROW_BATCH: "1024"}
+    with _session_conf(spark, cache_conf):
         groups = groups.persist(StorageLevel.MEMORY_AND_DISK)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
     try:
         # A plain collect of the small columns (a few rows per chunk of articles): no shuffle.
         counts = collections.Counter()
         size = collections.Counter()
-        for table, n, nbytes in groups.select("table", "n", F.length("batch")).collect():
-            counts[table] += n
-            size[table] += nbytes
+        with _session_conf(spark, {_ARROW_BATCH: "1024"}):
+            for table, n, nbytes in groups.select("table", "n", F.length("batch")).collect():
+                counts[table] += n
+                size[table] += nbytes
         t_analysed = time.time()
         parts = groups.rdd.getNumPartitions()
 
@@ -702,7 +698,10 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
              .write.mode(mode).option("parquet.enable.dictionary#analysis", "false")
              .parquet(dest))
 
-        with concurrent.futures.ThreadPoolExecutor(len(TABLES)) as pool:
+        # One cached value (a chunk's batch of one table, a few MB) per Arrow batch handed to
+        # the writing tasks, not a partition's worth.
+        with _session_conf(spark, {_ARROW_BATCH: "1"}), \
+                concurrent.futures.ThreadPoolExecutor(len(TABLES)) as pool:
             for fut in [pool.submit(write, t) for t in TABLES]:
                 fut.result()
         t_done = time.time()
@@ -713,6 +712,25 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
             "seconds_analyse": round(t_analysed - t0, 3),  # read, analyse, cache, count
             "seconds_write": round(t_done - t_analysed, 3),  # the six Parquet tables
             "format": fmt}
+
+
+_ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
+
+
+@contextlib.contextmanager
+def _session_conf(spark, conf: dict):
+    """Sets SQL settings for the jobs started inside the block, then restores them."""
+    saved = {k: spark.conf.get(k, None) for k in conf}
+    for k, v in conf.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
 
 
 def _input_bytes(sc, inputs) -> int:
