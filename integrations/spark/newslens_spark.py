@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 
 # Partition-local position bits: input_index = partition << 33 | position (as Spark's
 # monotonically_increasing_id does), so input order is kept without an extra counting pass.
@@ -143,8 +144,9 @@ def arrow_schema(table: str):
 # Rows: the binary flattens (`newslens analyze --format rows`); Arrow parses them here.
 # --------------------------------------------------------------------------------------------
 #
-# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`;
-# a record's rows are contiguous and start with its `documents` or `errors` row. The task reads
+# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`,
+# except the line after a `documents` row: that document's analysis, raw (its `analysis`
+# column); a record's lines are contiguous and start with its `documents` or `errors` row. The task reads
 # the binary's stdout in chunks of whole records (a few MB) and parses each chunk with Arrow's
 # JSON reader (C++, one schema for all tables: a column name means the same type in every table)
 # into columns; per table it then keeps that table's rows and columns, sets `input_index` and
@@ -204,16 +206,39 @@ def _chunks(fd: int, size: int = _CHUNK):
             return
 
 
+#: How an analysis line starts (the binary prints each document's analysis, raw, on the line
+#: after its `documents` row: the `documents.analysis` column).
+_ANALYSIS_LEAD = b'{"schema_version"'
+
+
 def _parse(chunk: bytes):
+    """One chunk of whole records -> one Arrow batch of rows (all tables, one schema), with the
+    raw analysis lines set as the `analysis` column of the `documents` rows."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.json as pj
 
-    return pj.read_json(
+    # The analyses (most of the bytes) skip the JSON reader: they become the column as they are.
+    lines = chunk.split(b"\n")
+    analyses = [line for line in lines if line.startswith(_ANALYSIS_LEAD)]
+    if analyses:
+        chunk = b"\n".join(line for line in lines if line and not line.startswith(_ANALYSIS_LEAD))
+    tab = pj.read_json(
         pa.py_buffer(chunk),
         read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
         parse_options=pj.ParseOptions(explicit_schema=_schemas()["rows"],
                                       unexpected_field_behavior="ignore"),
-    ).combine_chunks().to_batches()  # one batch: the chunk's columns, contiguous
+    ).combine_chunks()  # one batch: the chunk's columns, contiguous
+    is_doc = pc.fill_null(pc.equal(tab.column("table"), "documents"), False).combine_chunks()
+    docs = pc.sum(is_doc).as_py() or 0
+    if docs != len(analyses):
+        raise BinaryFailed(f"newslens printed {docs} documents rows but {len(analyses)} "
+                           "analysis lines")
+    if analyses:
+        col = pc.replace_with_mask(pa.nulls(len(tab), pa.string()), is_doc,
+                                   pa.array(analyses, pa.string()))
+        tab = tab.set_column(tab.schema.get_field_index("analysis"), "analysis", col)
+    return tab.to_batches()
 
 
 def _to_date(values):
@@ -600,12 +625,141 @@ def _decode(table: str):
     return decode
 
 
+
+# --------------------------------------------------------------------------------------------
+# Direct Parquet writing (the default writer): each task writes its tables' Parquet files with
+# pyarrow into a staging directory and reports them; the driver commits the reported files.
+# --------------------------------------------------------------------------------------------
+#
+# Handing the tables to the JVM to have Spark's writer encode them costs more CPU than the
+# parsing itself (Arrow -> cache -> Arrow -> rows -> Parquet); pyarrow writes the batches it
+# already holds. Commit protocol: a task attempt writes `<out>/_temporary-<job>/<table>/
+# part-<partition>-<attempt>-<random>.parquet` and returns `(table, rows, path)`; Spark keeps the
+# result of exactly one successful attempt per partition, so the driver moves exactly those
+# files into `<out>/<table>/` and deletes the staging directory (with any files of failed or
+# speculative attempts). A table no task wrote gets one empty file with its schema.
+
+#: What a writing task returns per file.
+WRITTEN_DDL = "table string, n long, path string"
+
+
+def _filesystem(uri: str):
+    """``(pyarrow FileSystem, path inside it)`` of an output location."""
+    import pyarrow.fs as pafs
+
+    if "://" not in uri:
+        return pafs.LocalFileSystem(), os.path.abspath(uri)
+    fs, path = pafs.FileSystem.from_uri(uri)
+    return fs, path
+
+
+def _parquet_writer(fs, path: str, table: str):
+    import pyarrow.parquet as pq
+
+    schema = _schemas()[table]
+    # Dictionary encoding cannot help a column of whole analyses; skip the attempt.
+    dictionary = [f.name for f in schema if f.name != "analysis"]
+    return pq.ParquetWriter(path, schema, filesystem=fs, compression="snappy",
+                            use_dictionary=dictionary)
+
+
+def write_groups(group_lists, staging: str):
+    """Writes a task's groups (lists of ``(table, n, Arrow IPC batch)``) as Parquet files under
+    ``staging``; yields ``(table, rows, path)`` per file written."""
+    import pyarrow as pa
+
+    try:
+        from pyspark import TaskContext
+
+        ctx = TaskContext.get()
+    except ImportError:  # outside Spark (tests)
+        ctx = None
+    tag = (f"{ctx.partitionId():05d}-{ctx.attemptNumber()}" if ctx is not None else "local")
+    tag += "-" + uuid.uuid4().hex[:12]
+    fs, root = _filesystem(staging)
+    writers: dict = {}
+    written: dict = {}
+    try:
+        for gs in group_lists:
+            for table, n, blob in gs:
+                w = writers.get(table)
+                if w is None:
+                    fs.create_dir(f"{root}/{table}", recursive=True)
+                    path = f"{root}/{table}/part-{tag}.parquet"
+                    w = writers[table] = _parquet_writer(fs, path, table)
+                    written[table] = [path, 0]
+                w.write_batch(pa.ipc.read_record_batch(pa.py_buffer(blob), _schemas()[table]))
+                written[table][1] += n
+    finally:
+        for w in writers.values():
+            w.close()
+    for table, (path, n) in written.items():
+        yield table, n, path
+
+
+def _written_batches(rows):
+    """``(table, rows, path)`` tuples -> one Arrow batch (what ``mapInArrow`` yields)."""
+    import pyarrow as pa
+
+    rows = list(rows)
+    if rows:
+        cols = list(zip(*rows))
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(list(cols[0]), pa.string()), pa.array(list(cols[1]), pa.int64()),
+             pa.array(list(cols[2]), pa.string())], names=["table", "n", "path"])
+
+
+def _prepare_output(out: str, mode: str):
+    """Refuses an existing output in ``errorifexists`` mode before any work is done."""
+    fs, root = _filesystem(out)
+    import pyarrow.fs as pafs
+
+    if mode == "errorifexists":
+        for table in TABLES:
+            if fs.get_file_info(f"{root}/{table}").type != pafs.FileType.NotFound:
+                raise SystemExit(f"{out}/{table} exists (mode errorifexists)")
+
+
+def commit_written(written, out: str, staging: str, mode: str) -> dict:
+    """Moves the reported files into ``<out>/<table>/``; returns row counts per table."""
+    import pyarrow.fs as pafs
+
+    fs, root = _filesystem(out)
+    _, stage_root = _filesystem(staging)
+    counts = collections.Counter()
+    by_table: dict = collections.defaultdict(list)
+    for table, n, path in written:
+        counts[table] += n
+        by_table[table].append(path)
+    for table in TABLES:
+        dest = f"{root}/{table}"
+        if fs.get_file_info(dest).type != pafs.FileType.NotFound:
+            if mode != "overwrite":
+                raise SystemExit(f"{out}/{table} exists (mode {mode})")
+            fs.delete_dir(dest)
+        fs.create_dir(dest, recursive=True)
+        # Part files numbered in partition order (the tag starts with the partition id).
+        for k, path in enumerate(sorted(by_table.get(table, []))):
+            fs.move(path, f"{dest}/part-{k:05d}.parquet")
+        if not by_table.get(table):
+            _parquet_writer(fs, f"{dest}/part-00000.parquet", table).close()
+        with fs.open_output_stream(f"{dest}/_SUCCESS"):
+            pass
+    if fs.get_file_info(stage_root).type != pafs.FileType.NotFound:
+        fs.delete_dir(stage_root)
+    return counts
+
+
 def run(spark, inputs, out, binary, input_format="auto", partitions=None, threads=1,
         max_bytes=10 * 1024 * 1024, keep_tokens=False, only=None, mode="overwrite",
-        write_bytes=128 * 1024 * 1024):
+        write_bytes=128 * 1024 * 1024, writer="arrow"):
     """Runs the job; returns a dict of row counts per table and timings.
 
-    ``write_bytes``: Arrow bytes per Parquet file written (fewer, larger files for small tables).
+    ``writer``: ``arrow`` (default) writes the Parquet files from the tasks with pyarrow (the
+    output location must be one pyarrow can open: a local or shared path, ``s3://``,
+    ``gs://``, ``hdfs://`` with libhdfs); ``spark`` hands the tables to Spark's own writer
+    (anything Spark writes to, more CPU). ``write_bytes``: Arrow bytes per Parquet file written
+    by the ``spark`` writer (fewer, larger files for small tables).
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -628,6 +782,12 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
                              "--input-format")
         fmt = "jsonl" if kinds.pop() else "text"
     want = partitions or max(2, sc.defaultParallelism)
+    if writer not in ("arrow", "spark"):
+        raise SystemExit(f"unknown writer {writer}")
+    staging = (out.rstrip("/") + "/" if "://" in out else os.path.abspath(out) + "/") + \
+        f"_temporary-{uuid.uuid4().hex}"
+    if writer == "arrow":
+        _prepare_output(out, mode)
 
     if fmt == "jsonl":
         # Split the input into `want` partitions at read time (no shuffle) when its size is known.
@@ -645,6 +805,17 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
             # Rows carry their input_index, so a round-robin shuffle loses nothing.
             lines = lines.repartition(want)
 
+        if writer == "arrow":
+            def analyse_write(batches):
+                return _written_batches(write_groups(
+                    analyse_jsonl_partition(_input_lines(batches), _executable(binary_name),
+                                            opts), staging))
+
+            with _session_conf(spark, {_ARROW_BATCH: "1024"}):
+                written = [tuple(r) for r in
+                           lines.mapInArrow(analyse_write, WRITTEN_DDL).collect()]
+            return _finish(written, out, staging, mode, t0, fmt)
+
         def analyse(batches):
             return _as_arrow(analyse_jsonl_partition(_input_lines(batches),
                                                      _executable(binary_name), opts))
@@ -652,6 +823,12 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
         groups = lines.mapInArrow(analyse, GROUPS_DDL)
     elif fmt == "text":
         files = sc.binaryFiles(",".join(inputs), minPartitions=want)
+        if writer == "arrow":
+            written = files.mapPartitionsWithIndex(
+                lambda p, it: write_groups(
+                    analyse_files_partition(p, it, _executable(binary_name), opts),
+                    staging)).collect()
+            return _finish(written, out, staging, mode, t0, fmt)
         rdd = files.mapPartitionsWithIndex(
             lambda p, it: (g for gs in analyse_files_partition(p, it, _executable(binary_name),
                                                                opts) for g in gs))
@@ -714,6 +891,18 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
             "format": fmt}
 
 
+def _finish(written, out, staging, mode, t0, fmt):
+    """Commits the tasks' files (the ``arrow`` writer) and makes ``run``'s report."""
+    t_analysed = time.time()
+    counts = commit_written(written, out, staging, mode)
+    t_done = time.time()
+    return {"tables": {t: int(counts.get(t, 0) or 0) for t in TABLES},
+            "seconds": round(t_done - t0, 3),
+            "seconds_analyse": round(t_analysed - t0, 3),  # read, analyse, write the files
+            "seconds_write": round(t_done - t_analysed, 3),  # commit: move the files
+            "format": fmt, "writer": "arrow"}
+
+
 _ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
 
 
@@ -768,6 +957,10 @@ def main(argv=None):
     ap.add_argument("--master", help="Spark master (default: from spark-submit)")
     ap.add_argument("--mode", default="overwrite", choices=["overwrite", "errorifexists"])
     ap.add_argument("--report", help="write counts and timings as JSON here")
+    ap.add_argument("--writer", default="arrow", choices=["arrow", "spark"],
+                    help="arrow: tasks write Parquet with pyarrow (less CPU; the output must be "
+                         "a path pyarrow opens: local/shared, s3://, gs://, hdfs://); spark: "
+                         "Spark's own writer (any Spark output)")
     args = ap.parse_args(argv)
 
     from pyspark.sql import SparkSession
@@ -781,7 +974,7 @@ def main(argv=None):
     try:
         res = run(spark, args.inputs, args.out, args.binary, args.input_format,
                   args.partitions, threads, args.max_bytes, args.keep_tokens, args.only,
-                  args.mode)
+                  args.mode, writer=args.writer)
     finally:
         spark.stop()
     res["master"] = args.master

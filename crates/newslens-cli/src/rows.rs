@@ -4,10 +4,15 @@
 //! followed by its layer rows (`entities`, `quotes`, `techniques`, `events`), all contiguous
 //! and in input order. A row is a flat JSON object: `"table"` first, then exactly that table's
 //! columns in schema order (absent values are `null`), so a consumer that knows the schema
-//! (Spark's JSON reader with `spark.read.schema(...)`, DuckDB, `jq`) needs no other code:
+//! (Spark's JSON reader with `spark.read.schema(...)`, DuckDB, `jq`) needs little other code.
+//! The one exception is the `documents.analysis` column: the analysis is the next line after
+//! its `documents` row, raw (the `--format jsonl` line itself, an object that starts with
+//! `{"schema_version"`), not a string escaped inside the row — that would double the bytes to
+//! write and to parse, and it is most of them:
 //!
 //! ```text
-//! {"table":"documents","input_index":0,"input_file":"a.jsonl","content_hash":"…",…,"analysis":"{…}"}
+//! {"table":"documents","input_index":0,"input_file":"a.jsonl","content_hash":"…",…,"warnings":null}
+//! {"schema_version":"…","id":"a1",…}
 //! {"table":"entities","input_index":0,"content_hash":"…","doc_id":"a1","mention":0,…}
 //! {"table":"errors","input_index":1,"input_file":"a.jsonl","kind":"json","message":"…","line":2,"raw":null}
 //! ```
@@ -15,7 +20,7 @@
 //! The tables and columns are those of `integrations/spark/README.md`. Integer columns are
 //! signed (`input_index`, `line`: 64-bit; everything else 32-bit; a value outside that range
 //! makes the record an error row rather than a silently wrapped number). Offsets are code
-//! points, as in every newslens JSON. `documents.analysis` is byte for byte the line
+//! points, as in every newslens JSON. The analysis line is byte for byte the line
 //! `--format jsonl` prints for the document, and every other column is derived from that same
 //! text, so the rows and the JSONL analysis can never disagree.
 
@@ -265,8 +270,9 @@ fn write_analysis(
     r.str("genre", get(a, "genre").and_then(|g| s(g, "label")));
     r.str("frames", join("frames", ",", Some("label")).as_deref());
     r.str("warnings", join("warnings", "\n", None).as_deref());
-    r.str("analysis", Some(analysis_json));
     r.end();
+    out.push_str(analysis_json);
+    out.push('\n');
 
     for m in mentions {
         let mut r = Row::new(out, "entities", idx);
