@@ -209,6 +209,25 @@ def main():
                                 f"{args.master} JSON Lines")
         if res["tables"]["errors"] != n_ref_err:
             fail(f"errors table has {res['tables']['errors']} rows, expected {n_ref_err}")
+        # The default writer commits: one folder per table, no staging left behind.
+        left = sorted(os.listdir(out))
+        if left != sorted(ns.TABLES):
+            fail(f"output folder holds {left}, expected exactly the tables")
+        for t in ns.TABLES:
+            if not os.path.exists(os.path.join(out, t, "_SUCCESS")):
+                fail(f"{t}: no _SUCCESS marker")
+
+        # Spark's own writer (`--writer spark`) must give the same tables.
+        out_sw = os.path.join(args.work, "jsonl-spark-writer")
+        res_sw = ns.run(spark, [args.corpus], out_sw, args.bin, partitions=args.partitions,
+                        writer="spark")
+        docs_sw, errors_sw = check_tables(spark, out_sw, n_ref_docs)
+        _, pairs_sw = compare(docs_sw, errors_sw, reference, f"{args.master} --writer spark")
+        files_sw = {r["input_index"]: r["input_file"] for r in docs_sw}
+        compare_tables(spark, out_sw, [(i, files_sw[i], got, ref) for i, got, ref in pairs_sw],
+                       f"{args.master} --writer spark")
+        if res_sw["tables"] != res["tables"]:
+            fail(f"--writer spark counted {res_sw['tables']}, --writer arrow {res['tables']}")
 
         # A line that is not a JSON object, first in its file, must not derail the partition.
         odd = os.path.join(args.work, "odd.jsonl")
