@@ -22,8 +22,8 @@ pub enum Format {
     Json,
     /// One JSON object per line, streamed (default when piped with several inputs).
     Jsonl,
-    /// The Spark driver's flat tables: one JSON line per table row, tagged with its table,
-    /// streamed (see `rows.rs`).
+    /// The Spark driver's flat tables: one JSON line per table row, tagged with its table, each
+    /// `documents` row followed by its analysis line; streamed (see `rows.rs`).
     Rows,
 }
 
