@@ -644,13 +644,30 @@ WRITTEN_DDL = "table string, n long, path string"
 
 
 def _filesystem(uri: str):
-    """``(pyarrow FileSystem, path inside it)`` of an output location."""
+    """``(pyarrow FileSystem, path inside it)`` of an output location (Hadoop's ``s3a://`` is
+    pyarrow's ``s3://``)."""
     import pyarrow.fs as pafs
 
     if "://" not in uri:
         return pafs.LocalFileSystem(), os.path.abspath(uri)
+    for hadoop in ("s3a://", "s3n://"):
+        if uri.startswith(hadoop):
+            uri = "s3://" + uri[len(hadoop):]
     fs, path = pafs.FileSystem.from_uri(uri)
     return fs, path
+
+
+def _qualified(sc, out: str) -> str:
+    """``out`` as Spark would resolve it: a path without a scheme is on the cluster's default
+    filesystem (``fs.defaultFS``: HDFS on YARN), not on each executor's local disk."""
+    try:
+        path = sc._jvm.org.apache.hadoop.fs.Path(out)
+        uri = path.getFileSystem(sc._jsc.hadoopConfiguration()).makeQualified(path).toUri()
+        if uri.getScheme() in (None, "file"):
+            return uri.getPath()
+        return uri.toString()
+    except Exception:  # noqa: BLE001 - no JVM at hand (tests): take the path as given
+        return out
 
 
 def _parquet_writer(fs, path: str, table: str):
@@ -710,9 +727,16 @@ def _written_batches(rows):
 
 
 def _prepare_output(out: str, mode: str):
-    """Refuses an existing output in ``errorifexists`` mode before any work is done."""
-    fs, root = _filesystem(out)
+    """Checks, before any work is done, that pyarrow can open the output and that it does not
+    exist in ``errorifexists`` mode."""
     import pyarrow.fs as pafs
+
+    try:
+        fs, root = _filesystem(out)
+        fs.get_file_info(root)
+    except Exception as e:  # noqa: BLE001 - any failure to open means: use Spark's writer
+        raise SystemExit(f"pyarrow cannot write to {out} ({e}); pass --writer spark to use "
+                         "Spark's own Parquet writer") from e
 
     if mode == "errorifexists":
         for table in TABLES:
@@ -784,6 +808,8 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
     want = partitions or max(2, sc.defaultParallelism)
     if writer not in ("arrow", "spark"):
         raise SystemExit(f"unknown writer {writer}")
+    if writer == "arrow":
+        out = _qualified(sc, out)
     staging = (out.rstrip("/") + "/" if "://" in out else os.path.abspath(out) + "/") + \
         f"_temporary-{uuid.uuid4().hex}"
     if writer == "arrow":

@@ -29,12 +29,15 @@ def fail(msg):
     sys.exit(1)
 
 
+def _opts():
+    return {"threads": 1, "max_bytes": 10 << 20, "keep_tokens": False, "only": None}
+
+
 def run(binary, rows):
     import pyarrow as pa
 
     out = {t: [] for t in ns.TABLES}
-    opts = {"threads": 1, "max_bytes": 10 << 20, "keep_tokens": False, "only": None}
-    for groups in ns.analyse_jsonl_partition(iter(rows), binary, opts):
+    for groups in ns.analyse_jsonl_partition(iter(rows), binary, _opts()):
         for table, n, blob in groups:
             batch = pa.ipc.read_record_batch(pa.py_buffer(blob), ns.arrow_schema(table))
             if batch.num_rows != n:
@@ -91,6 +94,28 @@ def main():
         except ns.BinaryFailed as e:
             if "exited with 3" not in str(e):
                 fail(f"unexpected failure message: {e}")
+    # The task-side writer and the driver's commit, without Spark.
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir, staging = os.path.join(tmp, "out"), os.path.join(tmp, "out", "_temporary-x")
+        written = list(ns.write_groups(
+            ns.analyse_jsonl_partition(iter(rows), os.path.abspath(args.bin), _opts()), staging))
+        counts = ns.commit_written(written, out_dir, staging, "overwrite")
+        if sorted(os.listdir(out_dir)) != sorted(ns.TABLES):
+            fail(f"commit left {sorted(os.listdir(out_dir))}")
+        for t in ns.TABLES:
+            if counts[t] != len(out[t]):
+                fail(f"{t}: {counts[t]} rows written, {len(out[t])} in the task's batches")
+        try:
+            ns.commit_written(written, out_dir, staging, "errorifexists")
+            fail("errorifexists overwrote an existing output")
+        except SystemExit:
+            pass
+    try:
+        ns._prepare_output("nosuchscheme://bucket/out", "overwrite")
+        fail("an output pyarrow cannot open was accepted")
+    except SystemExit as e:
+        if "--writer spark" not in str(e):
+            fail(f"unhelpful message for an unopenable output: {e}")
     print(json.dumps({"partition_checks": "ok", "documents": len(docs),
                       "errors": len(out["errors"]),
                       "rows": {t: len(v) for t, v in out.items()}}))
