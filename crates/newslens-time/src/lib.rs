@@ -156,7 +156,13 @@ impl TimeStage {
             return Vec::new();
         }
         let mut cands: Vec<Cand> = Vec::new();
-        for ri in self.inner.grammar.set.matches(text).iter() {
+        let matching = self
+            .inner
+            .grammar
+            .sets
+            .iter()
+            .flat_map(|(first, set)| set.matches(text).into_iter().map(move |k| first + k));
+        for ri in matching {
             let rule = &self.inner.grammar.rules[ri];
             for m in rule.regex.find_iter(text) {
                 let (s, e) = (m.start(), m.end());
