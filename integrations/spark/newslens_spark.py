@@ -144,9 +144,10 @@ def arrow_schema(table: str):
 # Rows: the binary flattens (`newslens analyze --format rows`); Arrow parses them here.
 # --------------------------------------------------------------------------------------------
 #
-# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`,
-# except the line after a `documents` row: that document's analysis, raw (its `analysis`
-# column); a record's lines are contiguous and start with its `documents` or `errors` row. The task reads
+# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`
+# (layer rows without `content_hash` and `doc_id`: they are their record's), except the line
+# after a `documents` row: that document's analysis, raw (its `analysis` column); a record's
+# lines are contiguous and start with its `documents` or `errors` row. The task reads
 # the binary's stdout in chunks of whole records (a few MB) and parses each chunk with Arrow's
 # JSON reader (C++, one schema for all tables: a column name means the same type in every table)
 # into columns; per table it then keeps that table's rows and columns, sets `input_index` and
@@ -323,6 +324,8 @@ def _tables(tab, first: int, records, source_fix):
     idx, files, errors = records(first, n, lead_files, bad)
     idx = pa.array(idx, pa.int64())
     files = pa.array(files, pa.string())
+    # Layer rows leave their record's hash and id to its documents row.
+    per_record = {c: pc.filter(tab.column(c), lead) for c in ("content_hash", "doc_id")}
     out = []
     for name in TABLES:
         if name == "errors":
@@ -340,6 +343,8 @@ def _tables(tab, first: int, records, source_fix):
                 cols.append(pc.take(idx, rows))
             elif col == "input_file":
                 cols.append(pc.take(files, rows))
+            elif col in per_record:
+                cols.append(pc.take(per_record[col], rows))
             elif kind == "date":
                 cols.append(_to_date(pc.filter(tab.column(col), mask)))
             elif col == "analysis":

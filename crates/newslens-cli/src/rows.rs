@@ -5,15 +5,16 @@
 //! and in input order. A row is a flat JSON object: `"table"` first, then exactly that table's
 //! columns in schema order (absent values are `null`), so a consumer that knows the schema
 //! (Spark's JSON reader with `spark.read.schema(...)`, DuckDB, `jq`) needs little other code.
-//! The one exception is the `documents.analysis` column: the analysis is the next line after
-//! its `documents` row, raw (the `--format jsonl` line itself, an object that starts with
+//! Two exceptions keep the bytes down: a layer row carries neither `content_hash` nor `doc_id`
+//! (they are its record's, on the `documents` row it follows), and the `documents.analysis`
+//! column is the next line after its `documents` row, raw (the `--format jsonl` line itself, an object that starts with
 //! `{"schema_version"`), not a string escaped inside the row — that would double the bytes to
 //! write and to parse, and it is most of them:
 //!
 //! ```text
 //! {"table":"documents","input_index":0,"input_file":"a.jsonl","content_hash":"…",…,"warnings":null}
 //! {"schema_version":"…","id":"a1",…}
-//! {"table":"entities","input_index":0,"content_hash":"…","doc_id":"a1","mention":0,…}
+//! {"table":"entities","input_index":0,"mention":0,"cluster":0,…}
 //! {"table":"errors","input_index":1,"input_file":"a.jsonl","kind":"json","message":"…","line":2,"raw":null}
 //! ```
 //!
@@ -276,8 +277,6 @@ fn write_analysis(
 
     for m in mentions {
         let mut r = Row::new(out, "entities", idx);
-        r.str("content_hash", Some(h));
-        r.str("doc_id", doc_id);
         r.int("mention", i(m, "id"))?;
         r.int("cluster", i(m, "cluster"))?;
         r.int("start", i(m, "start"))?;
@@ -300,8 +299,6 @@ fn write_analysis(
         let (ss, se, st) = span(q, "source");
         let speaker = i(q, "speaker");
         let mut r = Row::new(out, "quotes", idx);
-        r.str("content_hash", Some(h));
-        r.str("doc_id", doc_id);
         r.int("quote", i(q, "id"))?;
         r.str("kind", s(q, "kind"));
         r.int("start", content.iter().filter_map(|c| i(c, "start")).min())?;
@@ -323,8 +320,6 @@ fn write_analysis(
     }
     for t in techniques {
         let mut r = Row::new(out, "techniques", idx);
-        r.str("content_hash", Some(h));
-        r.str("doc_id", doc_id);
         r.int("technique_id", i(t, "id"))?;
         r.int("start", i(t, "start"))?;
         r.int("end", i(t, "end"))?;
@@ -341,8 +336,6 @@ fn write_analysis(
         let (ts, te, tt) = span(e, "target_span");
         let (actor, target) = (i(e, "actor"), i(e, "target"));
         let mut r = Row::new(out, "events", idx);
-        r.str("content_hash", Some(h));
-        r.str("doc_id", doc_id);
         r.int("event", i(e, "id"))?;
         r.int("actor", actor)?;
         r.str("actor_name", name(actor));
