@@ -104,13 +104,18 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+#: Column kind -> (Spark type class, Arrow type factory): one table for both type systems.
+_TYPES = {
+    "long": ("LongType", "int64"), "int": ("IntegerType", "int32"),
+    "string": ("StringType", "string"), "double": ("DoubleType", "float64"),
+    "float": ("FloatType", "float32"), "date": ("DateType", "date32"),
+}
+
+
 def _spark_type(kind: str):
     from pyspark.sql import types as T
 
-    return {
-        "long": T.LongType(), "int": T.IntegerType(), "string": T.StringType(),
-        "double": T.DoubleType(), "float": T.FloatType(), "date": T.DateType(),
-    }[kind]
+    return getattr(T, _TYPES[kind][0])()
 
 
 def spark_schema(table: str):
@@ -127,10 +132,7 @@ def _js(s: str | None) -> str:
 def _arrow_type(kind: str):
     import pyarrow as pa
 
-    return {
-        "long": pa.int64(), "int": pa.int32(), "string": pa.string(),
-        "double": pa.float64(), "float": pa.float32(), "date": pa.date32(),
-    }[kind]
+    return getattr(pa, _TYPES[kind][1])()
 
 
 def arrow_schema(table: str):
