@@ -273,14 +273,18 @@ def _replace_source(analysis, files, old_regex: str, new_of):
     return analysis if out is None else out
 
 
-def _error_batch(rows):
-    """``errors`` rows ``(input_index, input_file, kind, message, line, raw)`` as a batch."""
+def _tuples_batch(rows, schema):
+    """Non-empty ``rows`` (tuples in ``schema``'s column order) as one Arrow batch."""
     import pyarrow as pa
 
-    schema = _schemas()["errors"]
     cols = list(zip(*rows))
     return pa.RecordBatch.from_arrays(
         [pa.array(list(c), type=f.type) for c, f in zip(cols, schema)], schema=schema)
+
+
+def _error_batch(rows):
+    """``errors`` rows ``(input_index, input_file, kind, message, line, raw)`` as a batch."""
+    return _tuples_batch(rows, _schemas()["errors"])
 
 
 def _group(table: str, batch):
@@ -403,12 +407,10 @@ def _as_arrow(groups):
     """Groups ``(table, n, bytes)`` -> one Arrow batch per call (what ``mapInArrow`` yields)."""
     import pyarrow as pa
 
-    names = ["table", "n", "batch"]
-    types = [pa.string(), pa.int64(), pa.binary()]
+    schema = pa.schema([("table", pa.string()), ("n", pa.int64()), ("batch", pa.binary())])
     for gs in groups:
         if gs:
-            yield pa.RecordBatch.from_arrays(
-                [pa.array([g[k] for g in gs], t) for k, t in enumerate(types)], names=names)
+            yield _tuples_batch(gs, schema)
 
 
 def _chain(first, rest):
@@ -727,10 +729,8 @@ def _written_batches(rows):
 
     rows = list(rows)
     if rows:
-        cols = list(zip(*rows))
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(list(cols[0]), pa.string()), pa.array(list(cols[1]), pa.int64()),
-             pa.array(list(cols[2]), pa.string())], names=["table", "n", "path"])
+        yield _tuples_batch(rows, pa.schema(
+            [("table", pa.string()), ("n", pa.int64()), ("path", pa.string())]))
 
 
 def _prepare_output(out: str, mode: str):
@@ -815,11 +815,10 @@ def run(spark, inputs, out, binary, input_format="auto", partitions=None, thread
     want = partitions or max(2, sc.defaultParallelism)
     if writer not in ("arrow", "spark"):
         raise SystemExit(f"unknown writer {writer}")
+    staging = None
     if writer == "arrow":
         out = _qualified(sc, out)
-    staging = (out.rstrip("/") + "/" if "://" in out else os.path.abspath(out) + "/") + \
-        f"_temporary-{uuid.uuid4().hex}"
-    if writer == "arrow":
+        staging = f"{out.rstrip('/')}/_temporary-{uuid.uuid4().hex}"
         _prepare_output(out, mode)
 
     if fmt == "jsonl":

@@ -869,7 +869,7 @@ impl<'t> Batch<'t> {
             // candidates with their story and signature. Neither read touches the documents
             // row itself (see migration 2).
             doc_candidates: tx.prepare(&format!(
-                "SELECT c.doc, d.story, s.minhash
+                "SELECT d.story, s.minhash
                  FROM (SELECT DISTINCT doc FROM doc_lsh WHERE key IN ({}) LIMIT {MAX_CANDIDATES}) c
                  JOIN documents d INDEXED BY documents_id_story ON d.id = c.doc
                  JOIN doc_sketch s ON s.doc = c.doc
@@ -966,8 +966,8 @@ impl<'t> Batch<'t> {
             .doc_candidates
             .query(rusqlite::params_from_iter(&p.doc_keys))?;
         while let Some(r) = rows.next()? {
-            let story: i64 = r.get(1)?;
-            let sig = match r.get_ref(2)? {
+            let story: i64 = r.get(0)?;
+            let sig = match r.get_ref(1)? {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[],
             };
