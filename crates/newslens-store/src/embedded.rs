@@ -138,11 +138,17 @@ fn inspect(dir: &Path, db: &Path) -> Result<DirState> {
         return Err(not_store("it is a file, not a store directory".into()));
     }
     if !db.exists() {
-        // Only our own lock file may be there (left by a store whose creation was interrupted).
+        // Only our own files may be there: the lock file (left by a store whose creation was
+        // interrupted), or the database and its journal files, which another writer may have
+        // created between the `exists` check above and this listing (step 3 of `open` looks
+        // again under the lock).
         let others = std::fs::read_dir(dir)
             .map_err(|e| StoreError::io(dir, e))?
             .flatten()
-            .any(|e| e.file_name() != LOCK_FILE);
+            .any(|e| {
+                let name = e.file_name();
+                name != LOCK_FILE && !name.to_str().is_some_and(|n| n.starts_with(DB_FILE))
+            });
         return if others {
             Err(not_store(format!(
                 "the directory is not empty and has no {DB_FILE}"
