@@ -9,13 +9,14 @@
   (local, ``hdfs://``, ``s3a://``, ``gs://`` ...). ``--input-format auto`` decides by extension
   (``.jsonl``/``.ndjson``/``.json`` with an optional compression suffix = JSON Lines).
 * The ``newslens`` binary is shipped to every executor with ``sc.addFile`` and located there with
-  ``SparkFiles.get``; each partition is piped through ``newslens analyze --format rows -``: a
-  feeder thread writes the partition's lines to the binary's stdin while the task reads its
+  ``SparkFiles.get``; each partition is piped through ``newslens analyze --format arrow -``:
+  a feeder thread writes the partition's lines to the binary's stdin while the task reads its
   stdout, so memory stays bounded whatever the partition size. The binary keeps input order,
   turns a bad line into an error record (one bad article never fails a partition) and prints
-  the flat table rows itself; the task parses them with Arrow's C++ JSON reader, a few MB at a
-  time, and hands the JVM one Arrow record batch per table (``mapInArrow``: no pickling, no
-  JSON parsing in the JVM). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
+  the flat table rows itself, as an Arrow IPC stream (one record batch per chunk of about 32
+  articles: nothing is parsed in Python); the task splits each batch by table and writes the
+  Parquet files with pyarrow (default) or hands the batches to the JVM (``mapInArrow``: no
+  pickling, no JSON parsing). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
   checks for it).
 * Output: one Parquet table per directory under ``--out``: ``documents``, ``entities``,
   ``quotes``, ``techniques``, ``events``, ``errors`` (schema in README.md next to this file and
@@ -143,26 +144,23 @@ def arrow_schema(table: str):
 
 
 # --------------------------------------------------------------------------------------------
-# Rows: the binary flattens (`newslens analyze --format rows`); Arrow parses them here.
+# Rows: the binary flattens and writes Arrow (`newslens analyze --format arrow`).
 # --------------------------------------------------------------------------------------------
 #
-# Each line the binary prints is one table row, a flat JSON object `{"table": T, <T's columns>}`
-# (layer rows without `content_hash` and `doc_id`: they are their record's), except the line
-# after a `documents` row: that document's analysis, raw (its `analysis` column); a record's
-# lines are contiguous and start with its `documents` or `errors` row. The task reads
-# the binary's stdout in chunks of whole records (a few MB) and parses each chunk with Arrow's
-# JSON reader (C++, one schema for all tables: a column name means the same type in every table)
-# into columns; per table it then keeps that table's rows and columns, sets `input_index` and
-# `input_file` from the input (the binary only knows its stdin), rewrites the provenance in
-# `documents.analysis`, and serialises the result as one Arrow IPC record batch. What crosses
-# into the JVM is one row per (chunk, table): `(table, row count, Arrow batch)`. Python does
-# per-record work only (matching records with input lines); per-row and per-value work is in
-# Arrow's C++ or, when the tables are written, in the JVM's Arrow reader.
+# The binary prints an Arrow IPC stream: one schema for all tables (the union of their columns,
+# `table` first, dates as `YYYY-MM-DD` strings; a column name has one type in every table), one
+# record batch per chunk of records it analysed. A record's rows are contiguous and start with
+# its `documents` or `errors` row; layer rows leave `content_hash` and `doc_id` to that row, and
+# `documents.analysis` is the record's `--format jsonl` line. Per batch the task keeps each
+# table's rows and columns, sets `input_index` and `input_file` from the input (the binary only
+# knows its stdin), rewrites the provenance in `documents.analysis`, and serialises the result
+# as one Arrow IPC record batch per table. What crosses into the JVM (or into pyarrow's Parquet
+# writer) is one row per (batch, table): `(table, row count, Arrow batch)`. Nothing is parsed:
+# Python does per-record work only (matching records with input lines); per-row and per-value
+# work is in Arrow's C++.
 
 #: The JVM-side view of the executors' output: one row per (chunk of records, table).
 GROUPS_DDL = "table string, n long, batch binary"
-_CHUNK = 4 << 20  # bytes of the binary's output parsed at once (whole records)
-_LEADS = (b'\n{"table":"documents"', b'\n{"table":"errors"')
 _BAD_LINE = "expected a JSON object with a \"text\" field"
 
 
@@ -187,61 +185,6 @@ def _schemas():
         _SCHEMAS["rows"] = _rows_schema()
         _SCHEMAS.update({t: arrow_schema(t) for t in TABLES})
     return _SCHEMAS
-
-
-def _chunks(fd: int, size: int = _CHUNK):
-    """The bytes read from ``fd``, cut after whole records, about ``size`` bytes at a time."""
-    buf = bytearray()
-    while True:
-        data = os.read(fd, 1 << 20)
-        if data:
-            buf += data
-            if len(buf) < size:
-                continue
-            cut = max(buf.rfind(lead) for lead in _LEADS) + 1
-            if cut <= 0:
-                continue  # one record larger than a chunk: read on
-            yield bytes(buf[:cut])
-            del buf[:cut]
-        else:
-            if buf:
-                yield bytes(buf)
-            return
-
-
-#: How an analysis line starts (the binary prints each document's analysis, raw, on the line
-#: after its `documents` row: the `documents.analysis` column).
-_ANALYSIS_LEAD = b'{"schema_version"'
-
-
-def _parse(chunk: bytes):
-    """One chunk of whole records -> one Arrow batch of rows (all tables, one schema), with the
-    raw analysis lines set as the `analysis` column of the `documents` rows."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.json as pj
-
-    # The analyses (most of the bytes) skip the JSON reader: they become the column as they are.
-    lines = chunk.split(b"\n")
-    analyses = [line for line in lines if line.startswith(_ANALYSIS_LEAD)]
-    if analyses:
-        chunk = b"\n".join(line for line in lines if line and not line.startswith(_ANALYSIS_LEAD))
-    tab = pj.read_json(
-        pa.py_buffer(chunk),
-        read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
-        parse_options=pj.ParseOptions(explicit_schema=_schemas()["rows"],
-                                      unexpected_field_behavior="ignore"),
-    ).combine_chunks()  # one batch: the chunk's columns, contiguous
-    is_doc = pc.fill_null(pc.equal(tab.column("table"), "documents"), False).combine_chunks()
-    docs = pc.sum(is_doc).as_py() or 0
-    if docs != len(analyses):
-        raise BinaryFailed(f"newslens printed {docs} documents rows but {len(analyses)} "
-                           "analysis lines")
-    if analyses:
-        col = pc.replace_with_mask(pa.nulls(len(tab), pa.string()), is_doc,
-                                   pa.array(analyses, pa.string()))
-        tab = tab.set_column(tab.schema.get_field_index("analysis"), "analysis", col)
-    return tab.to_batches()
 
 
 def _to_date(values):
@@ -380,7 +323,7 @@ def _executable(binary_name: str) -> str:
 
 
 def _command(exe: str, opts: dict) -> list[str]:
-    cmd = [exe, "analyze", "--format", "rows", "--threads", str(opts["threads"]),
+    cmd = [exe, "analyze", "--format", "arrow", "--threads", str(opts["threads"]),
            "--max-bytes", str(opts["max_bytes"])]
     if not opts["keep_tokens"]:
         cmd.append("--no-tokens")
@@ -418,14 +361,25 @@ def _chain(first, rest):
     yield from rest
 
 
-def _run_rows(proc, records, source_fix):
-    """Parses the binary's stdout chunk by chunk; yields lists of groups; returns the count."""
+def _run_rows(proc, records, source_fix, errf):
+    """Reads the binary's Arrow stream batch by batch; yields lists of groups; returns the
+    number of records read."""
+    import pyarrow as pa
+
     received = 0
-    for chunk in _chunks(proc.stdout.fileno()):
-        for batch in _parse(chunk):
+    try:
+        reader = pa.ipc.open_stream(proc.stdout)
+        if not reader.schema.equals(_schemas()["rows"]):
+            raise BinaryFailed("newslens printed Arrow rows of another schema than this "
+                               f"driver's (a binary of another version?): {reader.schema}")
+        for batch in reader:
             groups, n = _tables(batch, received, records, source_fix)
             received += n
             yield groups
+    except (pa.ArrowInvalid, OSError) as e:  # the binary died mid-stream, or never started
+        proc.wait()
+        raise BinaryFailed(f"newslens (exit {proc.returncode}) stopped its Arrow stream after "
+                           f"{received} records ({e}): {_stderr_tail(errf)}") from e
     return received
 
 
@@ -461,7 +415,7 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
         return
 
     errf = tempfile.TemporaryFile()
-    # Buffered stdin (few writes); stdout is read from its descriptor in large reads.
+    # Buffered pipes: few writes to stdin; Arrow's reader wants whole messages from stdout.
     proc = subprocess.Popen(_command(exe, opts) + ["-"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=errf, bufsize=1 << 16)
 
@@ -514,7 +468,7 @@ def analyse_jsonl_partition(rows, exe: str, opts: dict):
     feeder = threading.Thread(target=feed, name="newslens-feeder", daemon=True)
     feeder.start()
     try:
-        received = yield from _run_rows(proc, records, source_fix)
+        received = yield from _run_rows(proc, records, source_fix, errf)
         feeder.join()
         proc.wait()
         tail = []
@@ -591,9 +545,9 @@ def analyse_files_partition(pidx: int, files, exe: str, opts: dict):
 
         errf = tempfile.TemporaryFile()
         proc = subprocess.Popen(_command(exe, opts) + [tmp], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=errf, bufsize=0)
+                                stdout=subprocess.PIPE, stderr=errf, bufsize=1 << 16)
         try:
-            yield from _run_rows(proc, records, source_fix)
+            yield from _run_rows(proc, records, source_fix, errf)
             proc.wait()
             if proc.returncode not in (0, 1):
                 raise BinaryFailed(f"newslens exited with {proc.returncode}: "
@@ -647,6 +601,9 @@ def _decode(table: str):
 # result of exactly one successful attempt per partition, so the driver moves exactly those
 # files into `<out>/<table>/` and deletes the staging directory (with any files of failed or
 # speculative attempts). A table no task wrote gets one empty file with its schema.
+
+#: Bytes of a table buffered before they are written as one Parquet row group.
+_ROW_GROUP_BYTES = 32 << 20
 
 #: What a writing task returns per file.
 WRITTEN_DDL = "table string, n long, path string"
@@ -705,17 +662,33 @@ def write_groups(group_lists, staging: str):
     fs, root = _filesystem(staging)
     writers: dict = {}
     written: dict = {}
+    # The binary's batches are small (one per ~32 articles); row groups that small would make
+    # poor Parquet, so batches are buffered per table, up to _ROW_GROUP_BYTES, and written as one.
+    pending: dict = collections.defaultdict(list)
+    pending_bytes: collections.Counter = collections.Counter()
+
+    def flush(table):
+        w = writers.get(table)
+        if w is None:
+            fs.create_dir(f"{root}/{table}", recursive=True)
+            path = f"{root}/{table}/part-{tag}.parquet"
+            w = writers[table] = _parquet_writer(fs, path, table)
+        batches = pending.pop(table, [])
+        pending_bytes.pop(table, None)
+        if batches:
+            w.write_table(pa.Table.from_batches(batches), row_group_size=1 << 30)
+
     try:
         for gs in group_lists:
             for table, n, blob in gs:
-                w = writers.get(table)
-                if w is None:
-                    fs.create_dir(f"{root}/{table}", recursive=True)
-                    path = f"{root}/{table}/part-{tag}.parquet"
-                    w = writers[table] = _parquet_writer(fs, path, table)
-                    written[table] = [path, 0]
-                w.write_batch(pa.ipc.read_record_batch(pa.py_buffer(blob), _schemas()[table]))
-                written[table][1] += n
+                batch = pa.ipc.read_record_batch(pa.py_buffer(blob), _schemas()[table])
+                pending[table].append(batch)
+                pending_bytes[table] += batch.nbytes
+                written.setdefault(table, [f"{root}/{table}/part-{tag}.parquet", 0])[1] += n
+                if pending_bytes[table] >= _ROW_GROUP_BYTES:
+                    flush(table)
+        for table in list(pending):
+            flush(table)
     finally:
         for w in writers.values():
             w.close()

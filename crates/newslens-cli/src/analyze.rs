@@ -25,6 +25,21 @@ pub enum Format {
     /// The Spark driver's flat tables: one JSON line per table row, tagged with its table, each
     /// `documents` row followed by its analysis line; streamed (see `rows.rs`).
     Rows,
+    /// The same rows as an Arrow IPC stream (one schema for all tables, one record batch per
+    /// chunk of input; see `arrow_rows.rs`): what the Spark driver reads.
+    Arrow,
+}
+
+impl Format {
+    /// The flat-table formats (a bad input is an `errors` row).
+    fn is_rows(self) -> bool {
+        matches!(self, Format::Rows | Format::Arrow)
+    }
+
+    /// Formats that print each chunk as soon as it is analysed.
+    fn streams(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Rows | Format::Arrow)
+    }
 }
 
 /// `newslens analyze`
@@ -60,10 +75,49 @@ pub struct AnalyzeArgs {
     pub accurate_model: Option<PathBuf>,
 }
 
+/// One record's output.
+enum Output {
+    Text(String),
+    Cells(crate::arrow_rows::Cells),
+}
+
 /// One document's outcome, rendered.
 enum Rendered {
-    Ok(String),
-    Err(String, String),
+    Ok(Output),
+    /// The message for stderr, and the error record.
+    Err(String, Output),
+}
+
+/// A record's rows, written by `f` in the flat-table `format`.
+fn rows_of(
+    format: Format,
+    f: impl FnOnce(&mut dyn crate::rows::Sink) -> Result<(), crate::rows::RowsError>,
+) -> Result<Output, crate::rows::RowsError> {
+    if format == Format::Arrow {
+        let mut cells = crate::arrow_rows::Cells::default();
+        f(&mut cells)?;
+        Ok(Output::Cells(cells))
+    } else {
+        let mut out = String::new();
+        f(&mut crate::rows::JsonRows { out: &mut out })?;
+        Ok(Output::Text(out))
+    }
+}
+
+/// The `errors` row of a record, in the flat-table `format`.
+fn error_rows(
+    format: Format,
+    input_index: i64,
+    file: &str,
+    kind: &str,
+    msg: &str,
+    line: Option<usize>,
+) -> Output {
+    rows_of(format, |sink| {
+        crate::rows::error_row(input_index, file, kind, msg, line, sink);
+        Ok(())
+    })
+    .unwrap_or_else(|_| Output::Text(String::new())) // error_row cannot fail
 }
 
 fn error_record(e: &IngestError) -> String {
@@ -148,8 +202,22 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
     };
 
+    if format == Format::Arrow && stdout_tty {
+        return Err(UsageError(
+            "--format arrow writes a binary Arrow IPC stream: redirect or pipe standard output"
+                .into(),
+        )
+        .into());
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut arrow = None;
+    if format == Format::Arrow {
+        arrow = Some(
+            crate::arrow_rows::ArrowRows::new(std::io::BufWriter::new(std::io::stdout().lock()))
+                .context("cannot start the Arrow stream")?,
+        );
+    }
     let mut docs = newslens_ingest::read_paths(&paths, &opts);
     let chunk_size = 32 * pool.current_num_threads().max(1);
     let (mut ok, mut failed) = (0usize, 0usize);
@@ -168,51 +236,55 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
                 .into_par_iter()
                 .enumerate()
                 .map(|(k, r)| match r {
-                    Err(e) if format == Format::Rows => {
-                        let mut row = String::new();
+                    Err(e) if format.is_rows() => {
                         let msg = e.to_string();
-                        crate::rows::error_row(
+                        let row = error_rows(
+                            format,
                             chunk_base + k as i64,
                             e.path(),
                             e.kind(),
                             &msg,
                             e.line(),
-                            &mut row,
                         );
                         Rendered::Err(msg, row)
                     }
-                    Err(e) => Rendered::Err(e.to_string(), error_record(&e)),
+                    Err(e) => Rendered::Err(e.to_string(), Output::Text(error_record(&e))),
                     Ok(doc) => {
                         let source = doc.source.clone().unwrap_or_default();
                         let analysed = pipeline.run(doc).map_err(anyhow::Error::from).and_then(
                             |a| match format {
-                                Format::Pretty => Ok(crate::report::render(&a, color)),
-                                Format::Json => render_json(&a, true, args.no_tokens),
-                                Format::Jsonl => render_json(&a, false, args.no_tokens),
-                                Format::Rows => {
+                                Format::Pretty => {
+                                    Ok(Output::Text(crate::report::render(&a, color)))
+                                }
+                                Format::Json => {
+                                    render_json(&a, true, args.no_tokens).map(Output::Text)
+                                }
+                                Format::Jsonl => {
+                                    render_json(&a, false, args.no_tokens).map(Output::Text)
+                                }
+                                Format::Rows | Format::Arrow => {
                                     let json = render_json(&a, false, args.no_tokens)?;
-                                    let mut rows = String::with_capacity(json.len() * 3 / 2);
-                                    crate::rows::analysis_rows(
-                                        chunk_base + k as i64,
-                                        &json,
-                                        &mut rows,
-                                    )?;
-                                    Ok(rows)
+                                    Ok(rows_of(format, |sink| {
+                                        crate::rows::analysis_rows(
+                                            chunk_base + k as i64,
+                                            &json,
+                                            sink,
+                                        )
+                                    })?)
                                 }
                             },
                         );
                         match analysed {
                             Ok(s) => Rendered::Ok(s),
-                            Err(e) if format == Format::Rows => {
+                            Err(e) if format.is_rows() => {
                                 let msg = format!("{source}: {e:#}");
-                                let mut row = String::new();
-                                crate::rows::error_row(
+                                let row = error_rows(
+                                    format,
                                     chunk_base + k as i64,
                                     &source,
                                     "stage",
                                     &msg,
                                     None,
-                                    &mut row,
                                 );
                                 Rendered::Err(msg, row)
                             }
@@ -223,7 +295,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
                                     "error": {"kind": "stage", "message": msg, "source": source}
                                 })
                                 .to_string();
-                                Rendered::Err(msg, rec)
+                                Rendered::Err(msg, Output::Text(rec))
                             }
                         }
                     }
@@ -232,33 +304,42 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         });
         for r in rendered {
             progress.inc(1);
-            match r {
-                Rendered::Ok(s) => {
+            let (record, keep) = match r {
+                Rendered::Ok(o) => {
                     ok += 1;
-                    match format {
-                        Format::Json => json_items.push(s),
-                        Format::Jsonl => writeln!(out, "{s}")?,
-                        Format::Pretty => writeln!(out, "{s}")?,
-                        // Rows end in newlines already.
-                        Format::Rows => out.write_all(s.as_bytes())?,
-                    }
+                    (o, true)
                 }
-                Rendered::Err(msg, record) => {
+                Rendered::Err(msg, o) => {
                     failed += 1;
                     progress.suspend(|| eprintln!("warning: {msg}"));
-                    if format == Format::Jsonl {
-                        writeln!(out, "{record}")?;
-                    } else if format == Format::Rows {
-                        out.write_all(record.as_bytes())?;
+                    (o, format.streams())
+                }
+            };
+            match record {
+                Output::Cells(cells) => {
+                    if let Some(w) = arrow.as_mut() {
+                        w.push(&cells).context("cannot build the Arrow rows")?;
                     }
                 }
+                Output::Text(s) if keep => match format {
+                    Format::Json => json_items.push(s),
+                    // Rows end in newlines already.
+                    Format::Rows => out.write_all(s.as_bytes())?,
+                    _ => writeln!(out, "{s}")?,
+                },
+                Output::Text(_) => {}
             }
         }
-        if matches!(format, Format::Jsonl | Format::Rows) {
+        if let Some(w) = arrow.as_mut() {
+            w.write_batch().context("cannot write the Arrow stream")?;
+        } else if format.streams() {
             out.flush()?;
         }
     }
     progress.finish_and_clear();
+    if let Some(w) = arrow.take() {
+        w.finish().context("cannot write the Arrow stream")?;
+    }
     if format == Format::Json {
         if json_items.len() == 1 {
             writeln!(out, "{}", json_items[0])?;

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failure (nothing could be read, a stage failed, ...), 2 usage error.
 
 mod analyze;
+mod arrow_rows;
 mod bench;
 mod cmd;
 mod report;

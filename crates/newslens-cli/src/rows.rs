@@ -63,28 +63,66 @@ impl From<serde_json::Error> for RowsError {
     }
 }
 
-/// Writes one row: `{"table":…` then columns, closed by [`Row::end`].
-struct Row<'a> {
-    out: &'a mut String,
+/// Where rows go: JSON lines text ([`JsonRows`]) or cells for Arrow columns ([`Cells`]).
+///
+/// A row is `begin`, its columns in schema order, `end`; columns left out are null.
+pub trait Sink {
+    /// Starts a row of `table`.
+    fn begin(&mut self, table: &'static str, input_index: i64);
+    /// A string column.
+    fn str(&mut self, k: &'static str, v: Option<&str>);
+    /// A signed 64-bit column.
+    fn long(&mut self, k: &'static str, v: Option<i64>);
+    /// A signed 32-bit column whose value was range-checked.
+    fn int32(&mut self, k: &'static str, v: Option<i32>);
+    /// A float column (`None` for a non-finite value).
+    fn float(&mut self, k: &'static str, v: Option<f64>);
+    /// The `documents.analysis` column of the row just ended (see the module docs).
+    fn analysis(&mut self, json: &str);
+    /// Ends the row.
+    fn end(&mut self);
+    /// A position to roll back to.
+    fn mark(&self) -> usize;
+    /// Drops everything written since `mark`.
+    fn rollback(&mut self, mark: usize);
+
+    /// A signed 32-bit column.
+    fn int(&mut self, k: &'static str, v: Option<i64>) -> Result<(), RowsError> {
+        let v = match v {
+            Some(n) => Some(i32::try_from(n).map_err(|_| RowsError::Range {
+                column: k,
+                value: n,
+            })?),
+            None => None,
+        };
+        self.int32(k, v);
+        Ok(())
+    }
 }
 
-impl<'a> Row<'a> {
-    fn new(out: &'a mut String, table: &str, input_index: i64) -> Self {
-        out.push_str("{\"table\":\"");
-        out.push_str(table);
-        out.push('"');
-        let mut r = Row { out };
-        r.long("input_index", Some(input_index));
-        r
-    }
+/// `--format rows`: each row one JSON line, `{"table":…` then its columns.
+pub struct JsonRows<'a> {
+    /// The text written to.
+    pub out: &'a mut String,
+}
 
+impl JsonRows<'_> {
     fn key(&mut self, k: &str) {
         self.out.push_str(",\"");
         self.out.push_str(k);
         self.out.push_str("\":");
     }
+}
 
-    fn str(&mut self, k: &str, v: Option<&str>) {
+impl Sink for JsonRows<'_> {
+    fn begin(&mut self, table: &'static str, input_index: i64) {
+        self.out.push_str("{\"table\":\"");
+        self.out.push_str(table);
+        self.out.push('"');
+        self.long("input_index", Some(input_index));
+    }
+
+    fn str(&mut self, k: &'static str, v: Option<&str>) {
         self.key(k);
         match v {
             // Serialising a &str into a String cannot fail.
@@ -95,7 +133,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn long(&mut self, k: &str, v: Option<i64>) {
+    fn long(&mut self, k: &'static str, v: Option<i64>) {
         self.key(k);
         match v {
             Some(n) => {
@@ -105,21 +143,11 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// A signed 32-bit column.
-    fn int(&mut self, k: &'static str, v: Option<i64>) -> Result<(), RowsError> {
-        if let Some(n) = v {
-            if i32::try_from(n).is_err() {
-                return Err(RowsError::Range {
-                    column: k,
-                    value: n,
-                });
-            }
-        }
-        self.long(k, v);
-        Ok(())
+    fn int32(&mut self, k: &'static str, v: Option<i32>) {
+        self.long(k, v.map(i64::from));
     }
 
-    fn float(&mut self, k: &str, v: Option<f64>) {
+    fn float(&mut self, k: &'static str, v: Option<f64>) {
         self.key(k);
         match v.filter(|f| f.is_finite()) {
             // `Value`'s formatting: shortest round-trip text, as the JSONL analysis has it.
@@ -128,8 +156,21 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn end(self) {
+    fn analysis(&mut self, json: &str) {
+        self.out.push_str(json);
+        self.out.push('\n');
+    }
+
+    fn end(&mut self) {
         self.out.push_str("}\n");
+    }
+
+    fn mark(&self) -> usize {
+        self.out.len()
+    }
+
+    fn rollback(&mut self, mark: usize) {
+        self.out.truncate(mark);
     }
 }
 
@@ -196,13 +237,13 @@ fn date(v: Option<&str>) -> Option<String> {
 pub fn analysis_rows(
     input_index: i64,
     analysis_json: &str,
-    out: &mut String,
+    out: &mut (impl Sink + ?Sized),
 ) -> Result<(), RowsError> {
     let a: Value = serde_json::from_str(analysis_json)?;
-    let start = out.len();
+    let start = out.mark();
     let r = write_analysis(input_index, &a, analysis_json, out);
     if r.is_err() {
-        out.truncate(start); // no half-written record
+        out.rollback(start); // no half-written record
     }
     r
 }
@@ -211,7 +252,7 @@ fn write_analysis(
     idx: i64,
     a: &Value,
     analysis_json: &str,
-    out: &mut String,
+    r: &mut (impl Sink + ?Sized),
 ) -> Result<(), RowsError> {
     let h = s(a, "content_hash").unwrap_or("");
     let doc_id = s(a, "id");
@@ -238,7 +279,7 @@ fn write_analysis(
         (!parts.is_empty()).then(|| parts.join(sep))
     };
 
-    let mut r = Row::new(out, "documents", idx);
+    r.begin("documents", idx);
     r.str("input_file", input_file(a));
     r.str("content_hash", Some(h));
     r.str("doc_id", doc_id);
@@ -272,11 +313,10 @@ fn write_analysis(
     r.str("frames", join("frames", ",", Some("label")).as_deref());
     r.str("warnings", join("warnings", "\n", None).as_deref());
     r.end();
-    out.push_str(analysis_json);
-    out.push('\n');
+    r.analysis(analysis_json);
 
     for m in mentions {
-        let mut r = Row::new(out, "entities", idx);
+        r.begin("entities", idx);
         r.int("mention", i(m, "id"))?;
         r.int("cluster", i(m, "cluster"))?;
         r.int("start", i(m, "start"))?;
@@ -298,7 +338,7 @@ fn write_analysis(
         let (cs, ce, ct) = span(q, "cue");
         let (ss, se, st) = span(q, "source");
         let speaker = i(q, "speaker");
-        let mut r = Row::new(out, "quotes", idx);
+        r.begin("quotes", idx);
         r.int("quote", i(q, "id"))?;
         r.str("kind", s(q, "kind"));
         r.int("start", content.iter().filter_map(|c| i(c, "start")).min())?;
@@ -319,7 +359,7 @@ fn write_analysis(
         r.end();
     }
     for t in techniques {
-        let mut r = Row::new(out, "techniques", idx);
+        r.begin("techniques", idx);
         r.int("technique_id", i(t, "id"))?;
         r.int("start", i(t, "start"))?;
         r.int("end", i(t, "end"))?;
@@ -335,7 +375,7 @@ fn write_analysis(
         let (cs, ce, ct) = span(e, "action");
         let (ts, te, tt) = span(e, "target_span");
         let (actor, target) = (i(e, "actor"), i(e, "target"));
-        let mut r = Row::new(out, "events", idx);
+        r.begin("events", idx);
         r.int("event", i(e, "id"))?;
         r.int("actor", actor)?;
         r.str("actor_name", name(actor));
@@ -370,9 +410,9 @@ pub fn error_row(
     kind: &str,
     message: &str,
     line: Option<usize>,
-    out: &mut String,
+    r: &mut (impl Sink + ?Sized),
 ) {
-    let mut r = Row::new(out, "errors", input_index);
+    r.begin("errors", input_index);
     r.str("input_file", Some(input_file));
     r.str("kind", Some(kind));
     r.str("message", Some(message));
@@ -390,7 +430,7 @@ mod tests {
     fn out_of_range_offsets_are_refused_not_wrapped() {
         let a = r#"{"id":"x","content_hash":"h","text":"t","entities":{"mentions":[{"id":0,"start":3000000000,"end":1,"text":"t"}],"clusters":[]}}"#;
         let mut out = String::new();
-        let e = analysis_rows(0, a, &mut out).unwrap_err();
+        let e = analysis_rows(0, a, &mut JsonRows { out: &mut out }).unwrap_err();
         assert!(
             matches!(
                 e,
