@@ -73,6 +73,12 @@ impl FeatureHash {
     }
 }
 
+impl std::fmt::Debug for FeatureHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FeatureHash({:#018x})", self.finish())
+    }
+}
+
 /// SplitMix64: a tiny, well-known deterministic generator used for seeded shuffling, so training
 /// runs are reproducible bit for bit on every platform.
 #[derive(Debug, Clone)]

@@ -155,6 +155,33 @@ impl SequenceModel {
     pub fn decode_with(&self, scratch: &mut Viterbi, seq: &FeatureSeq, out: &mut Vec<usize>) {
         scratch.run(&self.emissions, &self.transitions, &self.allowed, seq, out);
     }
+
+    /// Adds the emission scores of every token of `seq` to `scores` (token-major,
+    /// `seq.len() × labels().len()` values). Starting from zeros this gives exactly the scores
+    /// [`SequenceModel::decode`] uses; the rows of a token are added in order, so a caller may
+    /// start a token from the sum of its first rows (e.g. cached per word) and add the rest here
+    /// with the same result, bit for bit.
+    pub fn add_emissions(&self, seq: &FeatureSeq, scores: &mut [f32], scratch: &mut Viterbi) {
+        self.emissions
+            .add_seq_scores(&seq.rows, &seq.ends, scores, &mut scratch.offs);
+    }
+
+    /// Adds the emission scores of one token's rows to `scores` (`labels().len()` values).
+    pub fn add_token_emissions(&self, rows: &[u32], scores: &mut [f32]) {
+        self.emissions.add_scores(rows, scores);
+    }
+
+    /// Viterbi decoding over emission scores computed beforehand (token-major, as filled by
+    /// [`SequenceModel::add_emissions`]); `scores.len() / labels().len()` tokens.
+    pub fn decode_scores(&self, scratch: &mut Viterbi, scores: &[f32], out: &mut Vec<usize>) {
+        scratch.best_path(
+            self.labels.len(),
+            &self.transitions,
+            &self.allowed,
+            scores,
+            out,
+        );
+    }
 }
 
 /// Reusable buffers for Viterbi decoding.
@@ -163,11 +190,15 @@ pub struct Viterbi {
     score: Vec<f32>,
     back: Vec<u16>,
     emit: Vec<f32>,
+    /// Value offsets of the feature rows of a sequence (see `Weights::add_seq_scores`).
+    offs: Vec<usize>,
     /// Allowed predecessors of each label (`preds[pred_at[y]..pred_at[y + 1]]`, ascending), so
     /// the inner loop visits only allowed transitions: with BILOU constraints about a third of
     /// the label pairs.
     preds: Vec<u16>,
     pred_at: Vec<usize>,
+    /// The transition mask `preds` was built from.
+    preds_of: Vec<bool>,
 }
 
 impl Viterbi {
@@ -179,9 +210,30 @@ impl Viterbi {
         seq: &FeatureSeq,
         out: &mut Vec<usize>,
     ) {
-        out.clear();
-        let n = seq.len();
         let l = emissions.n_classes();
+        let mut emit = std::mem::take(&mut self.emit);
+        emit.clear();
+        emit.resize(seq.len() * l, 0.0);
+        emissions.add_seq_scores(&seq.rows, &seq.ends, &mut emit, &mut self.offs);
+        self.best_path(l, trans, allowed, &emit, out);
+        self.emit = emit;
+    }
+
+    /// The best label sequence given `l` labels, token-major emission scores `emit` (`n × l`),
+    /// transition scores `trans` and mask `allowed` (both `(l + 1) × l`, row `l` = start).
+    fn best_path(
+        &mut self,
+        l: usize,
+        trans: &[f32],
+        allowed: &[bool],
+        emit: &[f32],
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        if l == 0 || (l + 1) * l != trans.len() || allowed.len() != trans.len() {
+            return;
+        }
+        let n = emit.len() / l;
         if n == 0 {
             return;
         }
@@ -189,19 +241,19 @@ impl Viterbi {
         self.score.resize(n * l, f32::NEG_INFINITY);
         self.back.clear();
         self.back.resize(n * l, 0);
-        self.emit.clear();
-        self.emit.resize(l, 0.0);
-        self.preds.clear();
-        self.pred_at.clear();
-        for y in 0..l {
+        if self.preds_of != allowed {
+            self.preds.clear();
+            self.pred_at.clear();
+            for y in 0..l {
+                self.pred_at.push(self.preds.len());
+                self.preds
+                    .extend((0..l).filter(|&p| allowed[p * l + y]).map(|p| p as u16));
+            }
             self.pred_at.push(self.preds.len());
-            self.preds
-                .extend((0..l).filter(|&p| allowed[p * l + y]).map(|p| p as u16));
+            self.preds_of = allowed.to_vec();
         }
-        self.pred_at.push(self.preds.len());
         for i in 0..n {
-            self.emit.iter_mut().for_each(|e| *e = 0.0);
-            emissions.add_scores(seq.token(i), &mut self.emit);
+            let emit = &emit[i * l..(i + 1) * l];
             for y in 0..l {
                 let (best, arg) = if i == 0 {
                     let t = l * l + y;
@@ -225,7 +277,7 @@ impl Viterbi {
                     }
                     (best, arg)
                 };
-                self.score[i * l + y] = best + self.emit[y];
+                self.score[i * l + y] = best + emit[y];
                 self.back[i * l + y] = arg as u16;
             }
         }

@@ -169,6 +169,91 @@ impl Weights {
         }
     }
 
+    /// Adds the rows of every token of a sequence to that token's scores: token `i` owns
+    /// `rows[ends[i - 1]..ends[i]]` and `scores[i * n..(i + 1) * n]`. Each token's rows are added
+    /// in order with the same arithmetic as [`Weights::add_scores`], so the sums are the same bit
+    /// for bit, and a caller may start a token from the partial sum of its first rows.
+    ///
+    /// Sparse tables are read in a software pipeline: the index blocks of the rows one chunk
+    /// ahead are prefetched while the rows of the current chunk are located and their values
+    /// prefetched, and a token is added up one chunk later. Decoding used to wait on these
+    /// random reads one row after another.
+    pub(crate) fn add_seq_scores(
+        &self,
+        rows: &[u32],
+        ends: &[u32],
+        scores: &mut [f32],
+        offs: &mut Vec<usize>,
+    ) {
+        let n = self.n_classes;
+        let token = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            start..ends[i] as usize
+        };
+        let Table::Sparse {
+            blocks,
+            values,
+            scale,
+        } = &self.table
+        else {
+            for (i, acc) in scores.chunks_mut(n).enumerate().take(ends.len()) {
+                self.add_scores(&rows[token(i)], acc);
+            }
+            return;
+        };
+        const ABSENT: usize = usize::MAX;
+        const CHUNK: usize = 32;
+        let m = rows.len();
+        offs.clear();
+        offs.resize(m, ABSENT);
+        let prefetch_blocks = |from: usize| {
+            for &r in &rows[from.min(m)..(from + CHUNK).min(m)] {
+                prefetch(blocks.as_ptr().wrapping_add(r as usize / 64));
+            }
+        };
+        let add = |i: usize, offs: &[usize], scores: &mut [f32]| {
+            let Some(acc) = scores.get_mut(i * n..(i + 1) * n) else {
+                return;
+            };
+            for &s in &offs[token(i)] {
+                if s != ABSENT {
+                    for (a, v) in acc.iter_mut().zip(&values[s..s + n]) {
+                        *a += f32::from(*v) * *scale;
+                    }
+                }
+            }
+        };
+        prefetch_blocks(0);
+        let mut tok = 0;
+        let mut from = 0;
+        while from < m {
+            prefetch_blocks(from + CHUNK);
+            let to = (from + CHUNK).min(m);
+            for (o, &r) in offs[from..to].iter_mut().zip(&rows[from..to]) {
+                if let Some(k) = RankBlock::position(blocks, r) {
+                    let s = k * n;
+                    if s + n <= values.len() {
+                        *o = s;
+                        let p = values.as_ptr().wrapping_add(s);
+                        prefetch(p);
+                        prefetch(p.wrapping_add(n - 1));
+                    }
+                }
+            }
+            // Tokens whose rows were all located a chunk ago: their values have had time to
+            // arrive.
+            while tok < ends.len() && ends[tok] as usize + CHUNK <= to {
+                add(tok, offs, scores);
+                tok += 1;
+            }
+            from = to;
+        }
+        while tok < ends.len() {
+            add(tok, offs, scores);
+            tok += 1;
+        }
+    }
+
     /// The element-wise mean of tables of the same shape (`None` if shapes differ or empty).
     /// Averaging perceptrons trained with different seeds reduces their variance.
     pub fn mean(tables: &[&Weights]) -> Option<Weights> {
@@ -359,6 +444,21 @@ impl AveragedWeights {
     }
 }
 
+/// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing
+/// is read).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults and reads nothing, whatever the
+    // address (the pointer is built with `wrapping_add` and never dereferenced).
+    #[allow(unused_unsafe)]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +501,45 @@ mod tests {
         assert!(a.iter().any(|x| *x != 0.0));
         let mean = Weights::mean(&[&sparse, &dense]).unwrap();
         assert_eq!(mean.row(7), dense.row(7));
+    }
+
+    #[test]
+    fn sequence_scores_are_the_token_scores_bit_for_bit() {
+        let mut w = Weights::zeros(12, 5);
+        if let Table::Dense(t) = &mut w.table {
+            for (i, x) in t.iter_mut().enumerate() {
+                // Every fourth row stays zero (absent from the sparse table).
+                if (i / 5) % 4 != 0 {
+                    *x = ((i * 7919) % 1000) as f32 / 97.0 - 5.0;
+                }
+            }
+        }
+        let sparse = Weights::from_stored(&w.to_stored()).unwrap();
+        assert_eq!(sparse.nonzero_rows(), 3 * (1 << 12) / 4);
+        // Tokens of 0 to 80 rows (chunks of the pipeline end inside tokens), absent rows too.
+        let mut rows = Vec::new();
+        let mut ends = Vec::new();
+        let mut x = 12345u32;
+        for t in 0..40u32 {
+            for _ in 0..(t * 37) % 81 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                rows.push((x >> 8) % (1 << 12));
+            }
+            ends.push(rows.len() as u32);
+        }
+        for table in [&sparse, &sparse.to_dense()] {
+            // Start every token from a partial sum, as a cache of its first rows would.
+            let start: Vec<f32> = (0..40 * 5).map(|i| i as f32 / 3.0).collect();
+            let mut got = start.clone();
+            table.add_seq_scores(&rows, &ends, &mut got, &mut Vec::new());
+            let mut want = start;
+            for t in 0..40 {
+                let from = if t == 0 { 0 } else { ends[t - 1] as usize };
+                table.add_scores(&rows[from..ends[t] as usize], &mut want[t * 5..(t + 1) * 5]);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want));
+        }
     }
 
     #[test]
