@@ -19,20 +19,6 @@ const F_ALL_DIGITS: u8 = 32;
 const F_PUNCT: u8 = 64;
 const F_INNER_CAP: u8 = 128;
 
-/// Per-token values computed once and shared by the templates of nearby tokens.
-#[derive(Debug, Clone, Default)]
-struct Tok {
-    lower: String,
-    shape: String,
-    short: String,
-    flags: u8,
-    clusters: [u16; 3],
-    case: u8,
-    gaz: (u8, u8),
-    /// Document evidence: 0 none, 1 seen capitalised mid-sentence, 2 seen lowercase, 3 both.
-    doc: u8,
-}
-
 /// Document-level case evidence: for each lowercase form, whether it was seen capitalised or
 /// lowercase in "reliable" positions (not sentence-initial, not in an all-caps headline).
 #[derive(Debug, Clone, Default)]
@@ -48,6 +34,7 @@ impl DocContext {
     /// Collects the evidence of a document's sentences.
     pub fn new<S: AsRef<str>>(sentences: &[Vec<S>]) -> Self {
         let mut seen: FxHashMap<String, u8> = FxHashMap::default();
+        let mut lower = String::new();
         for s in sentences {
             if all_caps_sentence(s) {
                 continue;
@@ -59,7 +46,13 @@ impl DocContext {
                     continue;
                 }
                 let bit = if c.is_uppercase() { 1 } else { 2 };
-                *seen.entry(w.to_lowercase()).or_default() |= bit;
+                lowercase_into(w, &mut lower);
+                match seen.get_mut(lower.as_str()) {
+                    Some(v) => *v |= bit,
+                    None => {
+                        seen.insert(lower.clone(), bit);
+                    }
+                }
             }
         }
         Self {
@@ -71,13 +64,18 @@ impl DocContext {
     /// Adds first-pass labels (entity type per token: 0 = O, 1..=4 = PER/ORG/LOC/MISC).
     pub fn set_history<S: AsRef<str>>(&mut self, sentences: &[Vec<S>], types: &[Vec<u8>]) {
         let mut h: FxHashMap<String, [u16; 5]> = FxHashMap::default();
+        let mut lower = String::new();
         for (s, t) in sentences.iter().zip(types) {
             for (w, ty) in s.iter().zip(t) {
                 let w = w.as_ref();
                 if !w.chars().next().is_some_and(char::is_alphanumeric) {
                     continue;
                 }
-                let e = h.entry(w.to_lowercase()).or_default();
+                lowercase_into(w, &mut lower);
+                let e = match h.get_mut(lower.as_str()) {
+                    Some(e) => e,
+                    None => h.entry(lower.clone()).or_default(),
+                };
                 e[usize::from(*ty).min(4)] = e[usize::from(*ty).min(4)].saturating_add(1);
             }
         }
@@ -128,12 +126,266 @@ pub fn all_caps_sentence<S: AsRef<str>>(s: &[S]) -> bool {
     alpha >= 2 && caps * 10 >= alpha * 8
 }
 
+/// `w.to_lowercase()` into a reused buffer (ASCII words, nearly all of them, without the
+/// Unicode tables).
+fn lowercase_into(w: &str, out: &mut String) {
+    out.clear();
+    if w.is_ascii() {
+        out.push_str(w);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&w.to_lowercase());
+    }
+}
+
 /// Reusable feature extractor (holds scratch buffers).
 #[derive(Debug, Default)]
 pub struct Extractor {
-    toks: Vec<Tok>,
+    words: Vec<WordFeatures>,
+    /// The padding word beyond the sentence ends, for the hash bits it was built with.
+    pad: Option<(u32, WordFeatures)>,
     gaz: Vec<(u8, u8)>,
     hist: Vec<(u8, u8)>,
+    lower: String,
+}
+
+/// What a word's own string determines — its forms, flags and lexicon facts — and the hashed
+/// rows of the templates that read nothing else, so that a word seen again (see [`WordCache`])
+/// costs no string work and no hashing of these.
+#[derive(Debug, Clone)]
+pub struct WordFeatures {
+    word: String,
+    lower: String,
+    shape: String,
+    short: String,
+    flags: u8,
+    clusters: [u16; 3],
+    case: u8,
+    /// Rows of templates 0–6 (bias, word, lowercase, affixes, shapes), in push order; they
+    /// come first among a token's rows.
+    local: [u32; 13],
+    n_local: u8,
+    /// Rows of templates 17 and 18 (the word's clusters), in push order.
+    own: [u32; 4],
+    n_own: u8,
+    /// Rows of this word as a neighbour: templates 8–11 (lowercase at −1, +1, −2, +2), 14 and
+    /// 15 (short shape at −1, +1), 19 (cluster at −1, +1, −2, +2).
+    r8: u32,
+    r9: u32,
+    r10: u32,
+    r11: u32,
+    r14: u32,
+    r15: u32,
+    r19: [u32; 4],
+    /// Rows of templates 24 (headline word) and 25 (sentence-initial word).
+    r24: u32,
+    r25: u32,
+    /// Hash states of the templates with this word's form as their first part: 12 (−1 and 0),
+    /// 13 (0 and +1), 16 (−1, 0, +1 short shapes), 26 (−1 and +1).
+    h12: FeatureHash,
+    h13: FeatureHash,
+    h16: FeatureHash,
+    h26: FeatureHash,
+}
+
+impl WordFeatures {
+    fn new() -> Self {
+        Self {
+            word: String::new(),
+            lower: String::new(),
+            shape: String::new(),
+            short: String::new(),
+            flags: 0,
+            clusters: [NONE; 3],
+            case: 0,
+            local: [0; 13],
+            n_local: 0,
+            own: [0; 4],
+            n_own: 0,
+            r8: 0,
+            r9: 0,
+            r10: 0,
+            r11: 0,
+            r14: 0,
+            r15: 0,
+            r19: [0; 4],
+            r24: 0,
+            r25: 0,
+            h12: FeatureHash::new(12),
+            h13: FeatureHash::new(13),
+            h16: FeatureHash::new(16),
+            h26: FeatureHash::new(26),
+        }
+    }
+
+    /// The padding word beyond the sentence ends.
+    fn pad(bits: u32) -> Self {
+        let mut p = Self::new();
+        p.lower.push_str("<pad>");
+        p.shape.push_str("<pad>");
+        p.short.push_str("<pad>");
+        p.fill_rows(bits);
+        p
+    }
+
+    /// Recomputes everything for word `w` (keeping the allocations).
+    fn compute(&mut self, w: &str, lex: &Lexicon, bits: u32) {
+        self.word.clear();
+        self.word.push_str(w);
+        self.flags = shapes(w, &mut self.lower, &mut self.shape, &mut self.short);
+        self.clusters = lex.clusters(w, &self.lower);
+        self.case = lex.case_bucket(&self.lower);
+        self.fill_rows(bits);
+    }
+
+    fn fill_rows(&mut self, bits: u32) {
+        let row = |h: FeatureHash| h.row(bits);
+        let mut local = [0u32; 13];
+        let mut k = 0;
+        let mut push = |r: u32| {
+            local[k] = r;
+            k += 1;
+        };
+        push(row(FeatureHash::new(0)));
+        push(row(FeatureHash::new(1).str(&self.word)));
+        push(row(FeatureHash::new(2).str(&self.lower)));
+        for n in 1..=4 {
+            if let Some(p) = prefix(&self.lower, n) {
+                push(row(FeatureHash::new(3).u64(n as u64).str(p)));
+            }
+            if let Some(s) = suffix(&self.lower, n) {
+                push(row(FeatureHash::new(4).u64(n as u64).str(s)));
+            }
+        }
+        push(row(FeatureHash::new(5).str(&self.shape)));
+        push(row(FeatureHash::new(6).str(&self.short)));
+        self.local = local;
+        self.n_local = k as u8;
+        let mut own = [0u32; 4];
+        let mut k = 0;
+        for (lvl, c) in self.clusters.iter().enumerate() {
+            if *c != NONE {
+                own[k] = row(FeatureHash::new(17).u64(lvl as u64).u64(u64::from(*c)));
+                k += 1;
+            }
+        }
+        if self.clusters[0] != NONE {
+            own[k] = row(FeatureHash::new(18)
+                .u64(u64::from(self.clusters[0]))
+                .str(&self.short));
+            k += 1;
+        }
+        self.own = own;
+        self.n_own = k as u8;
+        self.r8 = row(FeatureHash::new(8).str(&self.lower));
+        self.r9 = row(FeatureHash::new(9).str(&self.lower));
+        self.r10 = row(FeatureHash::new(10).str(&self.lower));
+        self.r11 = row(FeatureHash::new(11).str(&self.lower));
+        self.r14 = row(FeatureHash::new(14).str(&self.short));
+        self.r15 = row(FeatureHash::new(15).str(&self.short));
+        for (k, r) in self.r19.iter_mut().enumerate() {
+            *r = row(FeatureHash::new(19)
+                .u64(k as u64)
+                .u64(u64::from(self.clusters[1])));
+        }
+        self.r24 = row(FeatureHash::new(24).str(&self.lower));
+        self.r25 = row(FeatureHash::new(25).str(&self.word));
+        self.h12 = FeatureHash::new(12).str(&self.lower);
+        self.h13 = FeatureHash::new(13).str(&self.lower);
+        self.h16 = FeatureHash::new(16).str(&self.short);
+        self.h26 = FeatureHash::new(26).str(&self.lower);
+    }
+
+    /// Rows of the templates that depend on the word alone and come first among a token's
+    /// rows (0–6): their partial score can be cached per word without changing the sums.
+    pub fn local_rows(&self) -> &[u32] {
+        &self.local[..usize::from(self.n_local)]
+    }
+}
+
+/// A bounded cache of [`WordFeatures`] by word, each with `width` floats for the caller (the
+/// tagger keeps each pass's emission sums of [`WordFeatures::local_rows`] there). Indexes stay
+/// valid until the next [`WordCache::make_room`]; the cache is emptied when full.
+#[derive(Debug, Default)]
+pub struct WordCache {
+    owner: u64,
+    width: usize,
+    map: FxHashMap<u64, u32>,
+    entries: Vec<WordFeatures>,
+    len: usize,
+    sums: Vec<f32>,
+}
+
+impl WordCache {
+    /// Entries kept before the cache is emptied: news text's few thousand most frequent words
+    /// make up most of its tokens.
+    pub const CAPACITY: usize = 4096;
+
+    /// Empties the cache unless it was filled for `owner` (e.g. a model id and its hash bits)
+    /// with `width` floats per word.
+    pub fn reset_for(&mut self, owner: u64, width: usize) {
+        if self.owner != owner || self.width != width {
+            self.owner = owner;
+            self.width = width;
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.len = 0;
+    }
+
+    /// Makes room for `n` new words, emptying the cache when it would exceed its capacity.
+    /// Indexes returned before are invalid afterwards.
+    pub fn make_room(&mut self, n: usize) {
+        if self.len + n > Self::CAPACITY {
+            self.clear();
+        }
+    }
+
+    /// The index of word `w`'s entry, computed (with `fill` given the new entry and its zeroed
+    /// floats) when absent.
+    pub fn get_or_insert(
+        &mut self,
+        w: &str,
+        lex: &Lexicon,
+        bits: u32,
+        fill: impl FnOnce(&WordFeatures, &mut [f32]),
+    ) -> usize {
+        let key = FeatureHash::new(0).str(w).finish();
+        if let Some(&i) = self.map.get(&key) {
+            let i = i as usize;
+            if self.entries[i].word == w {
+                return i;
+            }
+        }
+        let i = self.len;
+        self.len += 1;
+        if self.entries.len() <= i {
+            self.entries.push(WordFeatures::new());
+        }
+        self.entries[i].compute(w, lex, bits);
+        let width = self.width;
+        if self.sums.len() < (i + 1) * width {
+            self.sums.resize((i + 1) * width, 0.0);
+        }
+        let sums = &mut self.sums[i * width..(i + 1) * width];
+        sums.fill(0.0);
+        fill(&self.entries[i], sums);
+        self.map.insert(key, i as u32);
+        i
+    }
+
+    /// The entry at `i` (from [`WordCache::get_or_insert`]).
+    pub fn entry(&self, i: usize) -> &WordFeatures {
+        &self.entries[i]
+    }
+
+    /// The caller's floats of entry `i`.
+    pub fn sums(&self, i: usize) -> &[f32] {
+        &self.sums[i * self.width..(i + 1) * self.width]
+    }
 }
 
 fn shapes(w: &str, lower: &mut String, shape: &mut String, short: &mut String) -> u8 {
@@ -230,125 +482,35 @@ impl Extractor {
         bits: u32,
         out: &mut FeatureSeq,
     ) {
-        out.clear();
         let n = words.len();
+        if self.words.len() < n {
+            self.words.resize_with(n, WordFeatures::new);
+        }
+        for (wf, w) in self.words.iter_mut().zip(words) {
+            wf.compute(w.as_ref(), lex, bits);
+        }
         phrases.matches(words, &mut self.gaz);
-        if self.toks.len() < n {
-            self.toks.resize_with(n, Tok::default);
-        }
-        let headline = all_caps_sentence(words);
-        for (i, w) in words.iter().enumerate() {
-            let w = w.as_ref();
-            let t = &mut self.toks[i];
-            t.flags = shapes(w, &mut t.lower, &mut t.shape, &mut t.short);
-            t.clusters = lex.clusters(w, &t.lower);
-            t.case = lex.case_bucket(&t.lower);
-            t.gaz = self.gaz[i];
-            t.doc = doc.map_or(0, |d| d.get(&t.lower));
-        }
-        let toks = &self.toks[..n];
-        let pad = Tok {
-            lower: "<pad>".into(),
-            shape: "<pad>".into(),
-            short: "<pad>".into(),
-            clusters: [NONE; 3],
-            ..Tok::default()
-        };
-        let at = |k: isize| -> &Tok {
-            if k < 0 || k as usize >= n {
-                &pad
-            } else {
-                &toks[k as usize]
-            }
-        };
-        for i in 0..n {
-            let w = words[i].as_ref();
-            let t = &toks[i];
-            let ii = i as isize;
-            let (p1, p2, n1, n2) = (at(ii - 1), at(ii - 2), at(ii + 1), at(ii + 2));
-            let first = i == 0;
-            let mut push = |h: FeatureHash| out.push(h.row(bits));
-            push(FeatureHash::new(0));
-            push(FeatureHash::new(1).str(w));
-            push(FeatureHash::new(2).str(&t.lower));
-            for k in 1..=4 {
-                if let Some(p) = prefix(&t.lower, k) {
-                    push(FeatureHash::new(3).u64(k as u64).str(p));
-                }
-                if let Some(s) = suffix(&t.lower, k) {
-                    push(FeatureHash::new(4).u64(k as u64).str(s));
-                }
-            }
-            push(FeatureHash::new(5).str(&t.shape));
-            push(FeatureHash::new(6).str(&t.short));
-            push(
-                FeatureHash::new(7)
-                    .u64(u64::from(t.flags))
-                    .u64(u64::from(first))
-                    .u64(u64::from(headline)),
-            );
-            push(FeatureHash::new(8).str(&p1.lower));
-            push(FeatureHash::new(9).str(&n1.lower));
-            push(FeatureHash::new(10).str(&p2.lower));
-            push(FeatureHash::new(11).str(&n2.lower));
-            push(FeatureHash::new(12).str(&p1.lower).str(&t.lower));
-            push(FeatureHash::new(13).str(&t.lower).str(&n1.lower));
-            push(FeatureHash::new(14).str(&p1.short));
-            push(FeatureHash::new(15).str(&n1.short));
-            push(
-                FeatureHash::new(16)
-                    .str(&p1.short)
-                    .str(&t.short)
-                    .str(&n1.short),
-            );
-            for (lvl, c) in t.clusters.iter().enumerate() {
-                if *c != NONE {
-                    push(FeatureHash::new(17).u64(lvl as u64).u64(u64::from(*c)));
-                }
-            }
-            if t.clusters[0] != NONE {
-                push(
-                    FeatureHash::new(18)
-                        .u64(u64::from(t.clusters[0]))
-                        .str(&t.short),
-                );
-            }
-            for (k, o) in [(0u64, p1), (1, n1), (2, p2), (3, n2)] {
-                if o.clusters[1] != NONE {
-                    push(FeatureHash::new(19).u64(k).u64(u64::from(o.clusters[1])));
-                }
-            }
-            push(
-                FeatureHash::new(20)
-                    .u64(u64::from(t.case))
-                    .u64(u64::from(first || headline))
-                    .u64(u64::from(t.flags & (F_INIT_CAP | F_ALL_CAPS))),
-            );
-            push(
-                FeatureHash::new(21)
-                    .u64(u64::from(t.gaz.0))
-                    .u64(u64::from(t.gaz.1)),
-            );
-            push(
-                FeatureHash::new(22)
-                    .u64(u64::from(p1.gaz.0))
-                    .u64(u64::from(n1.gaz.0)),
-            );
-            push(
-                FeatureHash::new(23)
-                    .u64(u64::from(t.doc))
-                    .u64(u64::from(first || headline))
-                    .u64(u64::from(t.flags & (F_INIT_CAP | F_ALL_CAPS))),
-            );
-            if headline {
-                push(FeatureHash::new(24).str(&t.lower));
-            }
-            if first {
-                push(FeatureHash::new(25).str(w));
-            }
-            push(FeatureHash::new(26).str(&p1.lower).str(&n1.lower));
-            out.end_token();
-        }
+        let pad = pad_for(&mut self.pad, bits);
+        let infos = &self.words;
+        push_features(words, |i| &infos[i], pad, &self.gaz, doc, bits, true, out);
+    }
+
+    /// Like [`Extractor::extract`] with the words' [`WordFeatures`] given by `word` (e.g. from a
+    /// [`WordCache`]), and without the rows of [`WordFeatures::local_rows`]: each token's rows
+    /// are the ones that follow those in [`Extractor::extract`], in the same order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn extract_context<'w, S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        word: impl Fn(usize) -> &'w WordFeatures,
+        phrases: &PhraseTable,
+        doc: Option<&DocContext>,
+        bits: u32,
+        out: &mut FeatureSeq,
+    ) {
+        let pad = pad_for(&mut self.pad, bits);
+        phrases.matches(words, &mut self.gaz);
+        push_features(words, |i| word(i), pad, &self.gaz, doc, bits, false, out);
     }
 
     /// Second-pass features: the first-pass features `base` of each token plus the label
@@ -362,15 +524,42 @@ impl Extractor {
         bits: u32,
         out: &mut FeatureSeq,
     ) {
+        self.history_rows(words, doc, bits, Some(base), out);
+    }
+
+    /// Only the label-history rows of [`Extractor::add_history`] (the rows that follow each
+    /// token's first-pass rows there).
+    pub fn history<S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        doc: &DocContext,
+        bits: u32,
+        out: &mut FeatureSeq,
+    ) {
+        self.history_rows(words, doc, bits, None, out);
+    }
+
+    fn history_rows<S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        doc: &DocContext,
+        bits: u32,
+        base: Option<&FeatureSeq>,
+        out: &mut FeatureSeq,
+    ) {
         out.clear();
         self.hist.clear();
-        self.hist
-            .extend(words.iter().map(|w| doc.hist(&w.as_ref().to_lowercase())));
+        for w in words {
+            lowercase_into(w.as_ref(), &mut self.lower);
+            self.hist.push(doc.hist(&self.lower));
+        }
         let headline = all_caps_sentence(words);
         let n = words.len();
         for i in 0..n {
-            for &r in base.token(i) {
-                out.push(r);
+            if let Some(base) = base {
+                for &r in base.token(i) {
+                    out.push(r);
+                }
             }
             // Hist value: majority type (0 = O, 1..=4 = PER/ORG/LOC/MISC) * 8 + share bucket
             // (0..=4) + 1, 0 when unseen; types: bit t set when labelled type t somewhere.
@@ -390,6 +579,110 @@ impl Extractor {
             push(FeatureHash::new(30).u64(u64::from(p1)).u64(u64::from(n1)));
             out.end_token();
         }
+    }
+}
+
+/// The padding word for `bits`, built on first use.
+fn pad_for(pad: &mut Option<(u32, WordFeatures)>, bits: u32) -> &WordFeatures {
+    if pad.as_ref().is_none_or(|(b, _)| *b != bits) {
+        *pad = Some((bits, WordFeatures::pad(bits)));
+    }
+    match pad {
+        Some((_, p)) => p,
+        None => unreachable!("set above"),
+    }
+}
+
+/// The rows of every token (see the module doc for the templates); `with_local` adds the rows
+/// of [`WordFeatures::local_rows`] first.
+#[allow(clippy::too_many_arguments)]
+fn push_features<'w, S: AsRef<str>>(
+    words: &[S],
+    word: impl Fn(usize) -> &'w WordFeatures,
+    pad: &'w WordFeatures,
+    gaz: &[(u8, u8)],
+    doc: Option<&DocContext>,
+    bits: u32,
+    with_local: bool,
+    out: &mut FeatureSeq,
+) {
+    out.clear();
+    let n = words.len();
+    let headline = all_caps_sentence(words);
+    let at = |k: usize, d: isize| -> &'w WordFeatures {
+        match k.checked_add_signed(d) {
+            Some(j) if j < n => word(j),
+            _ => pad,
+        }
+    };
+    let gaz_at = |k: usize, d: isize| -> u8 {
+        match k.checked_add_signed(d) {
+            Some(j) if j < n => gaz[j].0,
+            _ => 0,
+        }
+    };
+    for (i, g) in gaz.iter().enumerate().take(n) {
+        let t = word(i);
+        let (p1, p2, n1, n2) = (at(i, -1), at(i, -2), at(i, 1), at(i, 2));
+        let first = i == 0;
+        let caps = u64::from(t.flags & (F_INIT_CAP | F_ALL_CAPS));
+        if with_local {
+            for &r in t.local_rows() {
+                out.push(r);
+            }
+        }
+        let mut push = |h: FeatureHash| out.push(h.row(bits));
+        push(
+            FeatureHash::new(7)
+                .u64(u64::from(t.flags))
+                .u64(u64::from(first))
+                .u64(u64::from(headline)),
+        );
+        out.push(p1.r8);
+        out.push(n1.r9);
+        out.push(p2.r10);
+        out.push(n2.r11);
+        out.push(p1.h12.clone().str(&t.lower).row(bits));
+        out.push(t.h13.clone().str(&n1.lower).row(bits));
+        out.push(p1.r14);
+        out.push(n1.r15);
+        out.push(p1.h16.clone().str(&t.short).str(&n1.short).row(bits));
+        for &r in &t.own[..usize::from(t.n_own)] {
+            out.push(r);
+        }
+        for (k, o) in [p1, n1, p2, n2].into_iter().enumerate() {
+            if o.clusters[1] != NONE {
+                out.push(o.r19[k]);
+            }
+        }
+        let mut push = |h: FeatureHash| out.push(h.row(bits));
+        push(
+            FeatureHash::new(20)
+                .u64(u64::from(t.case))
+                .u64(u64::from(first || headline))
+                .u64(caps),
+        );
+        push(FeatureHash::new(21).u64(u64::from(g.0)).u64(u64::from(g.1)));
+        push(
+            FeatureHash::new(22)
+                .u64(u64::from(gaz_at(i, -1)))
+                .u64(u64::from(gaz_at(i, 1))),
+        );
+        let d = doc.map_or(0, |d| d.get(&t.lower));
+        push(
+            FeatureHash::new(23)
+                .u64(u64::from(d))
+                .u64(u64::from(first || headline))
+                .u64(caps),
+        );
+        if headline {
+            out.push(t.r24);
+        }
+        if first {
+            out.push(t.r25);
+        }
+        out.push(p1.h26.clone().str(&n1.lower).row(bits));
+        out.end_token();
     }
 }
 

@@ -17,7 +17,7 @@ use newslens_core::{Analysis, Annotator, Span, StageError};
 
 use crate::doc::DocTokens;
 use crate::gazetteer::Gazetteer;
-use crate::ner::{spans, NerModel, Scratch};
+use crate::ner::{spans, NerModel};
 use crate::EntitiesError;
 
 const EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/ner-en.bin");
@@ -75,14 +75,8 @@ impl EntityStage {
     pub fn analyze(&self, a: &Analysis) -> EntityLayer {
         let dt = DocTokens::from_analysis(a);
         let sents: Vec<Vec<&str>> = (0..dt.sentences.len()).map(|i| dt.words(i)).collect();
-        let mut scratch = Scratch::default();
         let mut b = Builder::new(&dt, &self.gaz, &self.model);
-        for (si, labels) in self
-            .model
-            .tag_document_with(&sents, &mut scratch)
-            .into_iter()
-            .enumerate()
-        {
+        for (si, labels) in self.model.tag_document(&sents).into_iter().enumerate() {
             let off = dt.sentences[si].start;
             for (s, e, t) in spans(&labels) {
                 b.add_name(off + s, off + e, t, 0.9);
