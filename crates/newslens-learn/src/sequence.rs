@@ -192,13 +192,18 @@ pub struct Viterbi {
     emit: Vec<f32>,
     /// Value offsets of the feature rows of a sequence (see `Weights::add_seq_scores`).
     offs: Vec<usize>,
-    /// Allowed predecessors of each label (`preds[pred_at[y]..pred_at[y + 1]]`, ascending), so
-    /// the inner loop visits only allowed transitions: with BILOU constraints about a third of
-    /// the label pairs.
-    preds: Vec<u16>,
-    pred_at: Vec<usize>,
-    /// The transition mask `preds` was built from.
-    preds_of: Vec<bool>,
+    /// The transition scores with disallowed transitions at −∞ (never strictly better than
+    /// the −∞ a maximum starts from, so they are never chosen), which lets the inner loop run
+    /// over every label pair without branches (vectorised over the next label).
+    masked: Vec<f32>,
+    /// The scores (as bits) and mask `masked` was built from.
+    masked_of: (Vec<u32>, Vec<bool>),
+    /// `masked` with rows padded to a fixed number of lanes (see `best_path`).
+    padded: Vec<f32>,
+    best: Vec<f32>,
+    /// The best previous label of each label (as `f32`, so that it is selected with the same
+    /// vector mask as the score).
+    arg: Vec<f32>,
 }
 
 impl Viterbi {
@@ -241,44 +246,70 @@ impl Viterbi {
         self.score.resize(n * l, f32::NEG_INFINITY);
         self.back.clear();
         self.back.resize(n * l, 0);
-        if self.preds_of != allowed {
-            self.preds.clear();
-            self.pred_at.clear();
-            for y in 0..l {
-                self.pred_at.push(self.preds.len());
-                self.preds
-                    .extend((0..l).filter(|&p| allowed[p * l + y]).map(|p| p as u16));
-            }
-            self.pred_at.push(self.preds.len());
-            self.preds_of = allowed.to_vec();
-        }
-        for i in 0..n {
-            let emit = &emit[i * l..(i + 1) * l];
-            for y in 0..l {
-                let (best, arg) = if i == 0 {
-                    let t = l * l + y;
-                    if allowed[t] {
-                        (trans[t], 0)
-                    } else {
-                        (f32::NEG_INFINITY, 0)
-                    }
+        // Up to `LANES` labels (BILOU over four types is 17): rows padded to `LANES` so the
+        // maxima of all labels stay in registers.
+        const LANES: usize = 20;
+        let same_bits = self.masked_of.0.len() == trans.len()
+            && self
+                .masked_of
+                .0
+                .iter()
+                .zip(trans)
+                .fold(true, |same, (a, b)| same & (*a == b.to_bits()));
+        if !same_bits || self.masked_of.1 != allowed {
+            self.masked.clear();
+            self.masked.extend(trans.iter().zip(allowed).map(|(t, a)| {
+                if *a {
+                    *t
                 } else {
-                    let prev = &self.score[(i - 1) * l..i * l];
-                    let mut best = f32::NEG_INFINITY;
-                    let mut arg = 0;
-                    // Ascending predecessors and a strict `>`: the same argmax as a scan of all.
-                    for &p in &self.preds[self.pred_at[y]..self.pred_at[y + 1]] {
-                        let p = p as usize;
-                        let v = prev[p] + trans[p * l + y];
-                        if v > best {
-                            best = v;
-                            arg = p;
-                        }
+                    f32::NEG_INFINITY
+                }
+            }));
+            self.masked_of = (
+                trans.iter().map(|t| t.to_bits()).collect(),
+                allowed.to_vec(),
+            );
+            self.padded.clear();
+            if l <= LANES {
+                for row in self.masked.chunks(l) {
+                    self.padded.extend_from_slice(row);
+                    self.padded
+                        .extend(std::iter::repeat_n(f32::NEG_INFINITY, LANES - l));
+                }
+            }
+        }
+        let masked = &self.masked;
+        // Start: the start row of the transitions.
+        for (y, (s, e)) in self.score[..l].iter_mut().zip(&emit[..l]).enumerate() {
+            *s = masked[l * l + y] + e;
+        }
+        self.best.resize(l, f32::NEG_INFINITY);
+        self.arg.resize(l, 0.0);
+        for i in 1..n {
+            let (done, rest) = self.score.split_at_mut(i * l);
+            let prev = &done[(i - 1) * l..];
+            if l <= LANES {
+                let (best, arg) = relax::<LANES>(prev, &self.padded);
+                self.best.copy_from_slice(&best[..l]);
+                self.arg.copy_from_slice(&arg[..l]);
+            } else {
+                self.best.fill(f32::NEG_INFINITY);
+                self.arg.fill(0.0);
+                for (p, &pp) in prev.iter().enumerate() {
+                    let row = &masked[p * l..(p + 1) * l];
+                    for ((b, a), t) in self.best.iter_mut().zip(self.arg.iter_mut()).zip(row) {
+                        select_better(pp + *t, p, b, a);
                     }
-                    (best, arg)
-                };
-                self.score[i * l + y] = best + emit[y];
-                self.back[i * l + y] = arg as u16;
+                }
+            }
+            for (((s, bk), (b, a)), e) in rest[..l]
+                .iter_mut()
+                .zip(&mut self.back[i * l..(i + 1) * l])
+                .zip(self.best.iter().zip(&self.arg))
+                .zip(&emit[i * l..(i + 1) * l])
+            {
+                *s = b + e;
+                *bk = *a as u16;
             }
         }
         let last = &self.score[(n - 1) * l..];
@@ -294,6 +325,31 @@ impl Viterbi {
             y = self.back[i * l + y] as usize;
         }
     }
+}
+
+/// Keeps `v` and previous label `p` in `best`/`arg` when `v` is strictly better. Previous
+/// labels are tried in ascending order, so the first best one wins, as in a scan of the
+/// allowed predecessors only. Written with masks: as an `if`, the compiler stores
+/// conditionally, lane by lane.
+#[inline(always)]
+fn select_better(v: f32, p: usize, best: &mut f32, arg: &mut f32) {
+    let m = 0u32.wrapping_sub(u32::from(v > *best));
+    *best = f32::from_bits((v.to_bits() & m) | (best.to_bits() & !m));
+    *arg = f32::from_bits(((p as f32).to_bits() & m) | (arg.to_bits() & !m));
+}
+
+/// The best score and previous label of every label (`N` lanes, rows of `padded` are `N`
+/// wide) given the scores `prev` of the previous token.
+#[inline]
+fn relax<const N: usize>(prev: &[f32], padded: &[f32]) -> ([f32; N], [f32; N]) {
+    let mut best = [f32::NEG_INFINITY; N];
+    let mut arg = [0f32; N];
+    for (p, (&pp, row)) in prev.iter().zip(padded.chunks_exact(N)).enumerate() {
+        for ((b, a), t) in best.iter_mut().zip(arg.iter_mut()).zip(row) {
+            select_better(pp + *t, p, b, a);
+        }
+    }
+    (best, arg)
 }
 
 /// Trains a [`SequenceModel`] with the averaged structured perceptron.
@@ -447,6 +503,78 @@ mod tests {
         // An unseen word at the start can never be I.
         back.decode(&seq(&["zzz"]), &mut out2);
         assert_ne!(out2[0], 2);
+    }
+
+    /// The decoder as it was before the branch-free version: a scan of each label's allowed
+    /// predecessors with a strict `>`.
+    fn reference_path(l: usize, trans: &[f32], allowed: &[bool], emit: &[f32]) -> Vec<usize> {
+        let n = emit.len() / l;
+        let mut score = vec![f32::NEG_INFINITY; n * l];
+        let mut back = vec![0usize; n * l];
+        for i in 0..n {
+            for y in 0..l {
+                let (best, arg) = if i == 0 {
+                    let t = l * l + y;
+                    (
+                        if allowed[t] {
+                            trans[t]
+                        } else {
+                            f32::NEG_INFINITY
+                        },
+                        0,
+                    )
+                } else {
+                    let (mut best, mut arg) = (f32::NEG_INFINITY, 0);
+                    for p in (0..l).filter(|&p| allowed[p * l + y]) {
+                        let v = score[(i - 1) * l + p] + trans[p * l + y];
+                        if v > best {
+                            (best, arg) = (v, p);
+                        }
+                    }
+                    (best, arg)
+                };
+                score[i * l + y] = best + emit[i * l + y];
+                back[i * l + y] = arg;
+            }
+        }
+        let last = &score[(n - 1) * l..];
+        let mut y = 0;
+        for (k, s) in last.iter().enumerate() {
+            if *s > last[y] {
+                y = k;
+            }
+        }
+        let mut out = vec![0; n];
+        for i in (0..n).rev() {
+            out[i] = y;
+            y = back[i * l + y];
+        }
+        out
+    }
+
+    #[test]
+    fn branch_free_viterbi_matches_the_predecessor_scan() {
+        let mut rng = SplitMix64::new(3);
+        let mut v = Viterbi::default();
+        for &l in &[3usize, 17, 25] {
+            for round in 0..200 {
+                // Coarse values make ties common: the first best predecessor must win.
+                let mut val = || (rng.next_u64() % 7) as f32 - 3.0;
+                let trans: Vec<f32> = (0..(l + 1) * l).map(|_| val()).collect();
+                let allowed: Vec<bool> = (0..(l + 1) * l)
+                    .map(|i| i % l == 0 || (i * 7 + round) % 3 != 0)
+                    .collect();
+                let n = 1 + round % 30;
+                let emit: Vec<f32> = (0..n * l).map(|_| val() * 0.5).collect();
+                let mut out = Vec::new();
+                v.best_path(l, &trans, &allowed, &emit, &mut out);
+                assert_eq!(
+                    out,
+                    reference_path(l, &trans, &allowed, &emit),
+                    "l {l} round {round}"
+                );
+            }
+        }
     }
 
     #[test]
