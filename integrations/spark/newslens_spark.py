@@ -13,8 +13,8 @@
   a feeder thread writes the partition's lines to the binary's stdin while the task reads its
   stdout, so memory stays bounded whatever the partition size. The binary keeps input order,
   turns a bad line into an error record (one bad article never fails a partition) and prints
-  the flat table rows itself, as an Arrow IPC stream (one record batch per chunk of about 32
-  articles: nothing is parsed in Python); the task splits each batch by table and writes the
+  the flat table rows itself, as an Arrow IPC stream (record batches of about 16k rows or 16
+  MB of text: nothing is parsed in Python); the task splits each batch by table and writes the
   Parquet files with pyarrow (default) or hands the batches to the JVM (``mapInArrow``: no
   pickling, no JSON parsing). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
   checks for it).
@@ -148,8 +148,8 @@ def arrow_schema(table: str):
 # --------------------------------------------------------------------------------------------
 #
 # The binary prints an Arrow IPC stream: one schema for all tables (the union of their columns,
-# `table` first, dates as `YYYY-MM-DD` strings; a column name has one type in every table), one
-# record batch per chunk of records it analysed. A record's rows are contiguous and start with
+# `table` first, dates as `YYYY-MM-DD` strings; a column name has one type in every table), record
+# batches of about 16k rows or 16 MB of text (whole records). A record's rows are contiguous and start with
 # its `documents` or `errors` row; layer rows leave `content_hash` and `doc_id` to that row, and
 # `documents.analysis` is the record's `--format jsonl` line. Per batch the task keeps each
 # table's rows and columns, sets `input_index` and `input_file` from the input (the binary only

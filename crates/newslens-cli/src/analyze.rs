@@ -25,8 +25,8 @@ pub enum Format {
     /// The Spark driver's flat tables: one JSON line per table row, tagged with its table, each
     /// `documents` row followed by its analysis line; streamed (see `rows.rs`).
     Rows,
-    /// The same rows as an Arrow IPC stream (one schema for all tables, one record batch per
-    /// chunk of input; see `arrow_rows.rs`): what the Spark driver reads.
+    /// The same rows as an Arrow IPC stream (one schema for all tables, record batches of
+    /// about 16k rows; see `arrow_rows.rs`): what the Spark driver reads.
     Arrow,
 }
 
@@ -331,7 +331,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             }
         }
         if let Some(w) = arrow.as_mut() {
-            w.write_batch().context("cannot write the Arrow stream")?;
+            w.write_full_batch()
+                .context("cannot write the Arrow stream")?;
         } else if format.streams() {
             out.flush()?;
         }

@@ -7,8 +7,9 @@
 //! type in every table; `date` columns travel as `YYYY-MM-DD` strings). A row's columns that
 //! its table lacks are null; as in `--format rows`, layer rows leave `content_hash` and
 //! `doc_id` to their record's `documents` row, and `documents.analysis` holds the record's
-//! `--format jsonl` line. One record batch per analysed chunk of input, flushed as it is
-//! written: the stream is as incremental as the JSON formats.
+//! `--format jsonl` line. Record batches of about 16k rows or 16 MB of text (whichever comes
+//! first; whole records), each flushed as it is written: the stream is incremental, in steps
+//! large enough that a reader's per-batch work stays small next to its per-row work.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -346,13 +347,20 @@ impl Column {
     }
 }
 
-/// Writes [`Cells`] to an Arrow IPC stream, one record batch per [`ArrowRows::write_batch`].
+/// A batch is written once it holds this many rows…
+const BATCH_ROWS: usize = 16 * 1024;
+/// …or this many bytes of text (mostly analyses): a reader's per-batch work is then small
+/// next to its per-row work, even for short articles, and memory stays bounded.
+const BATCH_TEXT_BYTES: usize = 4 << 20;
+
+/// Writes [`Cells`] to an Arrow IPC stream in record batches of about [`BATCH_ROWS`] rows.
 pub struct ArrowRows<W: Write> {
     writer: StreamWriter<W>,
     schema: SchemaRef,
     columns: Vec<Column>,
     index: HashMap<&'static str, usize>,
     rows: usize,
+    text_bytes: usize,
 }
 
 impl<W: Write> ArrowRows<W> {
@@ -367,6 +375,7 @@ impl<W: Write> ArrowRows<W> {
             columns: cols.iter().map(|&(_, k)| Column::new(k)).collect(),
             index: cols.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect(),
             rows: 0,
+            text_bytes: 0,
         })
     }
 
@@ -386,6 +395,9 @@ impl<W: Write> ArrowRows<W> {
                     )));
                 }
                 self.columns[at].push(name, v)?;
+                if let Cell::Str(s) = v {
+                    self.text_bytes += s.len();
+                }
             }
             self.rows += 1;
             for c in &mut self.columns {
@@ -397,12 +409,22 @@ impl<W: Write> ArrowRows<W> {
         Ok(())
     }
 
+    /// Writes the rows pushed so far as one record batch, and flushes, if they are enough for
+    /// a batch.
+    pub fn write_full_batch(&mut self) -> Result<(), ArrowError> {
+        if self.rows >= BATCH_ROWS || self.text_bytes >= BATCH_TEXT_BYTES {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
     /// Writes the rows pushed since the last batch as one record batch, and flushes.
     pub fn write_batch(&mut self) -> Result<(), ArrowError> {
         if self.rows > 0 {
             let arrays = self.columns.iter_mut().map(Column::finish).collect();
             let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
             self.rows = 0;
+            self.text_bytes = 0;
             self.writer.write(&batch)?;
         }
         self.writer.flush()

@@ -28,6 +28,10 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Why a record could not be turned into rows.
@@ -174,47 +178,267 @@ impl Sink for JsonRows<'_> {
     }
 }
 
-fn get<'v>(v: &'v Value, k: &str) -> Option<&'v Value> {
-    v.get(k).filter(|x| !x.is_null())
+// The analysis, as far as the rows need it: read with borrowed strings, skipping everything
+// else (the paragraphs, sentences and tokens are only counted), which costs a fraction of a
+// `serde_json::Value` tree of the whole analysis.
+
+/// A string borrowed from the analysis text (copied only when it had escapes to undo; serde's
+/// own `Cow<str>` always copies unless it is a field's whole type).
+struct Text<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
-fn s<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
-    get(v, k).and_then(Value::as_str)
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
-/// An integer field (a float with an integral value counts; booleans do not).
-fn i(v: &Value, k: &str) -> Option<i64> {
-    let x = get(v, k)?;
-    x.as_i64()
-        .or_else(|| x.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+/// A string field.
+type Str<'a> = Option<Text<'a>>;
+
+/// An array whose elements are only counted.
+#[derive(Default)]
+struct Count(usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array or null")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Count, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Count(n))
+            }
+            fn visit_unit<E>(self) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
-fn f(v: &Value, k: &str) -> Option<f64> {
-    get(v, k).and_then(Value::as_f64)
+/// A list that may be `null`.
+fn list<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-fn arr<'v>(v: &'v Value, k: &str) -> &'v [Value] {
-    get(v, k)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Doc<'a> {
+    #[serde(borrow)]
+    content_hash: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    source: Str<'a>,
+    #[serde(borrow)]
+    format: Str<'a>,
+    #[serde(borrow)]
+    url: Str<'a>,
+    #[serde(borrow)]
+    outlet: Str<'a>,
+    #[serde(borrow)]
+    dateline: Str<'a>,
+    #[serde(borrow)]
+    title: Str<'a>,
+    #[serde(borrow)]
+    byline: Str<'a>,
+    #[serde(borrow)]
+    language: Str<'a>,
+    #[serde(borrow)]
+    schema_version: Str<'a>,
+    #[serde(borrow, deserialize_with = "list")]
+    stages: Vec<Text<'a>>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    paragraphs: Count,
+    sentences: Count,
+    tokens: Count,
+    timexes: Count,
+    #[serde(borrow)]
+    entities: Option<Entities<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    quotes: Vec<Quote<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    techniques: Vec<Technique<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    events: Vec<Event<'a>>,
+    tone: Option<Tone>,
+    #[serde(borrow)]
+    genre: Option<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    frames: Vec<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    warnings: Vec<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entities<'a> {
+    #[serde(borrow, deserialize_with = "list")]
+    mentions: Vec<Mention<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    clusters: Vec<Cluster<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Mention<'a> {
+    id: Option<i64>,
+    cluster: Option<i64>,
+    start: Option<i64>,
+    end: Option<i64>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    #[serde(borrow, rename = "type")]
+    typ: Str<'a>,
+    #[serde(borrow)]
+    kind: Str<'a>,
+    score: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Cluster<'a> {
+    id: Option<i64>,
+    #[serde(borrow)]
+    canonical: Str<'a>,
+}
+
+/// A span object: `{start, end, text}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SpanJ<'a> {
+    start: Option<i64>,
+    end: Option<i64>,
+    #[serde(borrow)]
+    text: Str<'a>,
+}
+
+impl<'a> SpanJ<'a> {
+    fn parts(s: &'a Option<SpanJ<'a>>) -> (Option<i64>, Option<i64>, Option<&'a str>) {
+        match s {
+            Some(s) => (s.start, s.end, s.text.as_deref()),
+            None => (None, None, None),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Quote<'a> {
+    id: Option<i64>,
+    #[serde(borrow)]
+    kind: Str<'a>,
+    #[serde(borrow, deserialize_with = "list")]
+    content: Vec<SpanJ<'a>>,
+    #[serde(borrow)]
+    cue: Option<SpanJ<'a>>,
+    #[serde(borrow)]
+    cue_lemma: Str<'a>,
+    #[serde(borrow)]
+    source: Option<SpanJ<'a>>,
+    speaker: Option<i64>,
+    #[serde(borrow)]
+    speaker_name: Str<'a>,
+    score: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Technique<'a> {
+    id: Option<i64>,
+    start: Option<i64>,
+    end: Option<i64>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    #[serde(borrow)]
+    technique: Str<'a>,
+    #[serde(borrow)]
+    technique_2023: Str<'a>,
+    score: Option<f64>,
+    sentence: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Event<'a> {
+    id: Option<i64>,
+    actor: Option<i64>,
+    #[serde(borrow)]
+    actor_span: Option<SpanJ<'a>>,
+    #[serde(borrow)]
+    action: Option<SpanJ<'a>>,
+    target: Option<i64>,
+    #[serde(borrow)]
+    target_span: Option<SpanJ<'a>>,
+    #[serde(borrow)]
+    cameo: Str<'a>,
+    #[serde(borrow)]
+    cameo_root: Str<'a>,
+    #[serde(borrow)]
+    cameo_label: Str<'a>,
+    goldstein: Option<f64>,
+    timex: Option<i64>,
+    #[serde(borrow)]
+    date: Str<'a>,
+    #[serde(borrow)]
+    modality: Str<'a>,
+    sentence: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tone {
+    tone: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Labelled<'a> {
+    #[serde(borrow)]
+    label: Str<'a>,
 }
 
 fn count(n: usize) -> Option<i64> {
     Some(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// A span object's `(start, end, text)`.
-fn span(v: &Value, k: &str) -> (Option<i64>, Option<i64>, Option<String>) {
-    match get(v, k) {
-        Some(sp) if sp.is_object() => (i(sp, "start"), i(sp, "end"), s(sp, "text").map(Into::into)),
-        _ => (None, None, None),
-    }
-}
-
 /// The file part of a document's `source` (JSON Lines sources end in `:<line>`).
-fn input_file(a: &Value) -> Option<&str> {
-    let src = s(a, "source")?;
-    if s(a, "format") == Some("jsonl") {
+fn input_file<'a>(source: Option<&'a str>, format: Option<&str>) -> Option<&'a str> {
+    let src = source?;
+    if format == Some("jsonl") {
         if let Some((file, line)) = src.rsplit_once(':') {
             if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) {
                 return Some(file);
@@ -239,7 +463,7 @@ pub fn analysis_rows(
     analysis_json: &str,
     out: &mut (impl Sink + ?Sized),
 ) -> Result<(), RowsError> {
-    let a: Value = serde_json::from_str(analysis_json)?;
+    let a: Doc = serde_json::from_str(analysis_json)?;
     let start = out.mark();
     let r = write_analysis(input_index, &a, analysis_json, out);
     if r.is_err() {
@@ -248,156 +472,151 @@ pub fn analysis_rows(
     r
 }
 
+fn joined<'a>(parts: impl Iterator<Item = &'a str>, sep: &str) -> Option<String> {
+    let parts: Vec<&str> = parts.collect();
+    (!parts.is_empty()).then(|| parts.join(sep))
+}
+
 fn write_analysis(
     idx: i64,
-    a: &Value,
+    a: &Doc,
     analysis_json: &str,
     r: &mut (impl Sink + ?Sized),
 ) -> Result<(), RowsError> {
-    let h = s(a, "content_hash").unwrap_or("");
-    let doc_id = s(a, "id");
-    let empty = Value::Null;
-    let ents = get(a, "entities").unwrap_or(&empty);
-    let mentions = arr(ents, "mentions");
-    let clusters = arr(ents, "clusters");
+    let h = a.content_hash.as_deref().unwrap_or("");
+    let ents = a.entities.as_ref();
+    let mentions = ents.map_or(&[][..], |e| &e.mentions[..]);
+    let clusters = ents.map_or(&[][..], |e| &e.clusters[..]);
     let canonical: HashMap<i64, &str> = clusters
         .iter()
-        .filter_map(|c| Some((i(c, "id")?, s(c, "canonical")?)))
+        .filter_map(|c| Some((c.id?, c.canonical.as_deref()?)))
         .collect();
     let name = |id: Option<i64>| id.and_then(|id| canonical.get(&id).copied());
-    let quotes = arr(a, "quotes");
-    let techniques = arr(a, "techniques");
-    let events = arr(a, "events");
-    let join = |k: &str, sep: &str, field: Option<&str>| -> Option<String> {
-        let parts: Vec<String> = arr(a, k)
-            .iter()
-            .filter_map(|x| match field {
-                Some(fk) => get(x, fk).map(|l| l.as_str().map_or(l.to_string(), Into::into)),
-                None => x.as_str().map(Into::into),
-            })
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(sep))
-    };
 
     r.begin("documents", idx);
-    r.str("input_file", input_file(a));
-    r.str("content_hash", Some(h));
-    r.str("doc_id", doc_id);
-    r.str("url", s(a, "url"));
-    r.str("outlet", s(a, "outlet"));
-    r.str("format", s(a, "format"));
-    r.str("dateline", date(s(a, "dateline")).as_deref());
-    r.str("title", s(a, "title"));
-    r.str("byline", s(a, "byline"));
-    r.str("language", s(a, "language"));
-    r.str("schema_version", s(a, "schema_version"));
     r.str(
-        "stages",
-        Some(&join("stages", ",", None).unwrap_or_default()),
+        "input_file",
+        input_file(a.source.as_deref(), a.format.as_deref()),
     );
+    r.str("content_hash", Some(h));
+    r.str("doc_id", a.id.as_deref());
+    r.str("url", a.url.as_deref());
+    r.str("outlet", a.outlet.as_deref());
+    r.str("format", a.format.as_deref());
+    r.str("dateline", date(a.dateline.as_deref()).as_deref());
+    r.str("title", a.title.as_deref());
+    r.str("byline", a.byline.as_deref());
+    r.str("language", a.language.as_deref());
+    r.str("schema_version", a.schema_version.as_deref());
+    let stages: Vec<&str> = a.stages.iter().map(|t| &**t).collect();
+    r.str("stages", Some(&stages.join(",")));
     r.int(
         "chars",
-        count(s(a, "text").map_or(0, |t| t.chars().count())),
+        count(a.text.as_deref().map_or(0, |t| t.chars().count())),
     )?;
-    r.int("paragraphs", count(arr(a, "paragraphs").len()))?;
-    r.int("sentences", count(arr(a, "sentences").len()))?;
-    r.int("tokens", count(arr(a, "tokens").len()))?;
+    r.int("paragraphs", count(a.paragraphs.0))?;
+    r.int("sentences", count(a.sentences.0))?;
+    r.int("tokens", count(a.tokens.0))?;
     r.int("mentions", count(mentions.len()))?;
     r.int("entity_clusters", count(clusters.len()))?;
-    r.int("quotes", count(quotes.len()))?;
-    r.int("timexes", count(arr(a, "timexes").len()))?;
-    r.int("events", count(events.len()))?;
-    r.int("techniques", count(techniques.len()))?;
-    r.float("tone", get(a, "tone").and_then(|t| f(t, "tone")));
-    r.str("genre", get(a, "genre").and_then(|g| s(g, "label")));
-    r.str("frames", join("frames", ",", Some("label")).as_deref());
-    r.str("warnings", join("warnings", "\n", None).as_deref());
+    r.int("quotes", count(a.quotes.len()))?;
+    r.int("timexes", count(a.timexes.0))?;
+    r.int("events", count(a.events.len()))?;
+    r.int("techniques", count(a.techniques.len()))?;
+    r.float("tone", a.tone.as_ref().and_then(|t| t.tone));
+    r.str("genre", a.genre.as_ref().and_then(|g| g.label.as_deref()));
+    r.str(
+        "frames",
+        joined(a.frames.iter().filter_map(|f| f.label.as_deref()), ",").as_deref(),
+    );
+    r.str(
+        "warnings",
+        joined(a.warnings.iter().map(|w| &**w), "\n").as_deref(),
+    );
     r.end();
     r.analysis(analysis_json);
 
     for m in mentions {
         r.begin("entities", idx);
-        r.int("mention", i(m, "id"))?;
-        r.int("cluster", i(m, "cluster"))?;
-        r.int("start", i(m, "start"))?;
-        r.int("end", i(m, "end"))?;
-        r.str("text", s(m, "text"));
-        r.str("type", s(m, "type"));
-        r.str("kind", s(m, "kind"));
-        r.float("score", f(m, "score"));
-        r.str("canonical", name(i(m, "cluster")));
+        r.int("mention", m.id)?;
+        r.int("cluster", m.cluster)?;
+        r.int("start", m.start)?;
+        r.int("end", m.end)?;
+        r.str("text", m.text.as_deref());
+        r.str("type", m.typ.as_deref());
+        r.str("kind", m.kind.as_deref());
+        r.float("score", m.score);
+        r.str("canonical", name(m.cluster));
         r.end();
     }
-    for q in quotes {
-        let content: Vec<&Value> = arr(q, "content").iter().filter(|c| c.is_object()).collect();
-        let text = content
+    for q in &a.quotes {
+        let text = q
+            .content
             .iter()
-            .map(|c| s(c, "text").unwrap_or("").trim())
+            .map(|c| c.text.as_deref().unwrap_or("").trim())
             .collect::<Vec<_>>()
             .join(" … ");
-        let (cs, ce, ct) = span(q, "cue");
-        let (ss, se, st) = span(q, "source");
-        let speaker = i(q, "speaker");
+        let (cs, ce, ct) = SpanJ::parts(&q.cue);
+        let (ss, se, st) = SpanJ::parts(&q.source);
         r.begin("quotes", idx);
-        r.int("quote", i(q, "id"))?;
-        r.str("kind", s(q, "kind"));
-        r.int("start", content.iter().filter_map(|c| i(c, "start")).min())?;
-        r.int("end", content.iter().filter_map(|c| i(c, "end")).max())?;
+        r.int("quote", q.id)?;
+        r.str("kind", q.kind.as_deref());
+        r.int("start", q.content.iter().filter_map(|c| c.start).min())?;
+        r.int("end", q.content.iter().filter_map(|c| c.end).max())?;
         r.str("text", Some(&text));
-        r.int("content_spans", count(content.len()))?;
+        r.int("content_spans", count(q.content.len()))?;
         r.int("cue_start", cs)?;
         r.int("cue_end", ce)?;
-        r.str("cue", ct.as_deref());
-        r.str("cue_lemma", s(q, "cue_lemma"));
+        r.str("cue", ct);
+        r.str("cue_lemma", q.cue_lemma.as_deref());
         r.int("source_start", ss)?;
         r.int("source_end", se)?;
-        r.str("source_text", st.as_deref());
-        r.int("speaker", speaker)?;
-        let speaker_name = s(q, "speaker_name").filter(|n| !n.is_empty());
-        r.str("speaker_name", speaker_name.or_else(|| name(speaker)));
-        r.float("score", f(q, "score"));
+        r.str("source_text", st);
+        r.int("speaker", q.speaker)?;
+        let speaker_name = q.speaker_name.as_deref().filter(|n| !n.is_empty());
+        r.str("speaker_name", speaker_name.or_else(|| name(q.speaker)));
+        r.float("score", q.score);
         r.end();
     }
-    for t in techniques {
+    for t in &a.techniques {
         r.begin("techniques", idx);
-        r.int("technique_id", i(t, "id"))?;
-        r.int("start", i(t, "start"))?;
-        r.int("end", i(t, "end"))?;
-        r.str("text", s(t, "text"));
-        r.str("technique", s(t, "technique"));
-        r.str("technique_2023", s(t, "technique_2023"));
-        r.float("score", f(t, "score"));
-        r.int("sentence", i(t, "sentence"))?;
+        r.int("technique_id", t.id)?;
+        r.int("start", t.start)?;
+        r.int("end", t.end)?;
+        r.str("text", t.text.as_deref());
+        r.str("technique", t.technique.as_deref());
+        r.str("technique_2023", t.technique_2023.as_deref());
+        r.float("score", t.score);
+        r.int("sentence", t.sentence)?;
         r.end();
     }
-    for e in events {
-        let (as_, ae, at) = span(e, "actor_span");
-        let (cs, ce, ct) = span(e, "action");
-        let (ts, te, tt) = span(e, "target_span");
-        let (actor, target) = (i(e, "actor"), i(e, "target"));
+    for e in &a.events {
+        let (as_, ae, at) = SpanJ::parts(&e.actor_span);
+        let (cs, ce, ct) = SpanJ::parts(&e.action);
+        let (ts, te, tt) = SpanJ::parts(&e.target_span);
         r.begin("events", idx);
-        r.int("event", i(e, "id"))?;
-        r.int("actor", actor)?;
-        r.str("actor_name", name(actor));
+        r.int("event", e.id)?;
+        r.int("actor", e.actor)?;
+        r.str("actor_name", name(e.actor));
         r.int("actor_start", as_)?;
         r.int("actor_end", ae)?;
-        r.str("actor_text", at.as_deref());
+        r.str("actor_text", at);
         r.int("action_start", cs)?;
         r.int("action_end", ce)?;
-        r.str("action", ct.as_deref());
-        r.int("target", target)?;
-        r.str("target_name", name(target));
+        r.str("action", ct);
+        r.int("target", e.target)?;
+        r.str("target_name", name(e.target));
         r.int("target_start", ts)?;
         r.int("target_end", te)?;
-        r.str("target_text", tt.as_deref());
-        r.str("cameo", s(e, "cameo"));
-        r.str("cameo_root", s(e, "cameo_root"));
-        r.str("cameo_label", s(e, "cameo_label"));
-        r.float("goldstein", f(e, "goldstein"));
-        r.int("timex", i(e, "timex"))?;
-        r.str("date", s(e, "date"));
-        r.str("modality", s(e, "modality"));
-        r.int("sentence", i(e, "sentence"))?;
+        r.str("target_text", tt);
+        r.str("cameo", e.cameo.as_deref());
+        r.str("cameo_root", e.cameo_root.as_deref());
+        r.str("cameo_label", e.cameo_label.as_deref());
+        r.float("goldstein", e.goldstein);
+        r.int("timex", e.timex)?;
+        r.str("date", e.date.as_deref());
+        r.str("modality", e.modality.as_deref());
+        r.int("sentence", e.sentence)?;
         r.end();
     }
     Ok(())
@@ -446,11 +665,11 @@ mod tests {
 
     #[test]
     fn jsonl_line_suffix_is_not_part_of_the_file() {
-        let a: Value =
-            serde_json::from_str(r#"{"source":"dir/a:b.jsonl:12","format":"jsonl"}"#).unwrap();
-        assert_eq!(input_file(&a), Some("dir/a:b.jsonl"));
-        let a: Value = serde_json::from_str(r#"{"source":"notes:12","format":"text"}"#).unwrap();
-        assert_eq!(input_file(&a), Some("notes:12"));
+        assert_eq!(
+            input_file(Some("dir/a:b.jsonl:12"), Some("jsonl")),
+            Some("dir/a:b.jsonl")
+        );
+        assert_eq!(input_file(Some("notes:12"), Some("text")), Some("notes:12"));
     }
 
     #[test]

@@ -148,6 +148,8 @@ def main():
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--work")
+    ap.add_argument("--task-cpus", type=int, default=1,
+                    help="spark.task.cpus: cores per task, and analysis threads per binary")
     ap.add_argument("--input", nargs="+",
                     help="real articles (text files, directories of them, or JSON Lines)")
     args = ap.parse_args()
@@ -186,7 +188,8 @@ def main():
     t1 = time.time()
     spark = (SparkSession.builder.master(args.master).appName("newslens-bench")
              .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+             .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.task.cpus", str(args.task_cpus)).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     jvm = spark.sparkContext._gateway.proc.pid
     runs = []
@@ -195,7 +198,8 @@ def main():
             if os.path.exists(timelog):
                 os.remove(timelog)
             c0 = tree_cpu(jvm)
-            res = ns.run(spark, [corpus], os.path.join(work, f"out{k}"), shipped)
+            res = ns.run(spark, [corpus], os.path.join(work, f"out{k}"), shipped,
+                         threads=args.task_cpus)
             c1 = tree_cpu(jvm)
             if res["tables"]["documents"] != n:
                 sys.exit(f"Spark stored {res['tables']['documents']} documents for {n} articles")
@@ -221,6 +225,7 @@ def main():
     out = {
         "articles": n,
         "master": args.master,
+        "task_cpus": args.task_cpus,
         "load_average_1m": [round(x, 2) for x in load],
         "plain_seconds": [round(p1[0], 2), round(p2[0], 2)],
         "plain_articles_per_s": round(n / best, 1),
