@@ -13,8 +13,8 @@
   a feeder thread writes the partition's lines to the binary's stdin while the task reads its
   stdout, so memory stays bounded whatever the partition size. The binary keeps input order,
   turns a bad line into an error record (one bad article never fails a partition) and prints
-  the flat table rows itself, as an Arrow IPC stream (record batches of about 16k rows or 16
-  MB of text: nothing is parsed in Python); the task splits each batch by table and writes the
+  the flat table rows itself, as Arrow IPC streams (one per table and group of about 16k rows
+  or 4 MB of text: nothing is parsed in Python); the task splits each batch by table and writes the
   Parquet files with pyarrow (default) or hands the batches to the JVM (``mapInArrow``: no
   pickling, no JSON parsing). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
   checks for it).
@@ -147,16 +147,17 @@ def arrow_schema(table: str):
 # Rows: the binary flattens and writes Arrow (`newslens analyze --format arrow`).
 # --------------------------------------------------------------------------------------------
 #
-# The binary prints an Arrow IPC stream: one schema for all tables (the union of their columns,
-# `table` first, dates as `YYYY-MM-DD` strings; a column name has one type in every table), record
-# batches of about 16k rows or 16 MB of text (whole records). A record's rows are contiguous and start with
-# its `documents` or `errors` row; layer rows leave `content_hash` and `doc_id` to that row, and
-# `documents.analysis` is the record's `--format jsonl` line. Per batch the task keeps each
-# table's rows and columns, sets `input_index` and `input_file` from the input (the binary only
-# knows its stdin), rewrites the provenance in `documents.analysis`, and serialises the result
-# as one Arrow IPC record batch per table. What crosses into the JVM (or into pyarrow's Parquet
-# writer) is one row per (batch, table): `(table, row count, Arrow batch)`. Nothing is parsed:
-# Python does per-record work only (matching records with input lines); per-row and per-value
+# The binary prints a sequence of Arrow IPC streams, one per table and group of records (about
+# 16k rows or 4 MB of text), each with that table's schema (its name in the schema metadata)
+# and at most one record batch. A group is a `documents` stream, an `errors` stream (both
+# possibly empty), then one stream per layer table with rows. Layer rows leave `content_hash`
+# and `doc_id` to their record's `documents` row (found through `input_index`, which counts the
+# binary's input), and `documents.analysis` is the record's `--format jsonl` line. Per group
+# the task matches the records with its input lines, sets `input_index` and `input_file` from
+# the input (the binary only knows its stdin), rewrites the provenance in
+# `documents.analysis`, and serialises each table's batch as Arrow IPC: what crosses into the
+# JVM (or into pyarrow's Parquet writer) is one row per (group, table): `(table, row count,
+# Arrow batch)`. Nothing is parsed: Python does per-record work only; per-row and per-value
 # work is in Arrow's C++.
 
 #: The JVM-side view of the executors' output: one row per (chunk of records, table).
@@ -164,35 +165,29 @@ GROUPS_DDL = "table string, n long, batch binary"
 _BAD_LINE = "expected a JSON object with a \"text\" field"
 
 
-def _rows_schema():
-    """One Arrow schema for every table's rows (dates parsed as strings, converted after)."""
-    import pyarrow as pa
-
-    fields = {"table": pa.string()}
-    for cols in TABLES.values():
-        for name, kind in cols:
-            t = pa.string() if kind == "date" else _arrow_type(kind)
-            if fields.setdefault(name, t) != t:  # the rows format relies on this
-                raise AssertionError(f"column {name} has two types")
-    return pa.schema(list(fields.items()))
-
+#: Columns a layer table's rows leave to their record's `documents` row in the binary's output.
+_PER_RECORD = ("content_hash", "doc_id")
 
 _SCHEMAS: dict = {}
+_BINARY_SCHEMAS: dict = {}
 
 
 def _schemas():
     if not _SCHEMAS:
-        _SCHEMAS["rows"] = _rows_schema()
         _SCHEMAS.update({t: arrow_schema(t) for t in TABLES})
     return _SCHEMAS
 
 
-def _to_date(values):
+def _binary_schemas():
+    """The schema of each table's streams in the binary's output."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    ts = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
-    return pc.cast(ts, pa.date32())
+    if not _BINARY_SCHEMAS:
+        for t in TABLES:
+            keep = [f for f in arrow_schema(t)
+                    if t in ("documents", "errors") or f.name not in _PER_RECORD]
+            _BINARY_SCHEMAS[t] = pa.schema(keep)
+    return _BINARY_SCHEMAS
 
 
 def _replace_source(analysis, files, old_regex: str, new_of):
@@ -238,70 +233,113 @@ class BinaryFailed(RuntimeError):
     """The binary died or its output did not match its input one to one (the task is retried)."""
 
 
-def _tables(tab, first: int, records, source_fix):
-    """Groups ``(table, n, Arrow batch bytes)`` of one parsed chunk of whole records.
+class _Groups:
+    """Turns the binary's streams into groups ``(table, n, Arrow batch bytes)``, group by group.
 
-    ``first``: how many records the binary printed before this chunk (its ``input_index``
-    counts them). ``records(first, n, lead_files, bad)`` gives this chunk's records as
+    ``records(first, n, lead_files, bad)`` gives the next ``n`` records' inputs as
     ``(input_index list, input_file list, errors rows list)``, from the binary's ``input_file``
     of each record and its ``errors`` rows as dicts (per-record work, in Python);
     ``source_fix(analysis, files)`` rewrites the provenance in the documents' analyses.
-    Returns the groups and the number of records in the chunk.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    schemas = _schemas()
-    table = tab.column("table")
-    is_doc = pc.fill_null(pc.equal(table, "documents"), False)
-    is_err = pc.fill_null(pc.equal(table, "errors"), False)
-    lead = pc.or_(is_doc, is_err)
-    if not len(lead):
-        return [], 0
-    if not lead[0].as_py():
-        raise BinaryFailed("newslens printed a layer row before any record")
-    # Each row's record, within the chunk.
-    rec = pc.subtract(pc.cumulative_sum(pc.cast(lead, pa.int64())), 1)
-    n = rec[-1].as_py() + 1
-    seen = pc.filter(tab.column("input_index"), lead)
-    if seen[0].as_py() != first or seen[n - 1].as_py() != first + n - 1:
-        raise BinaryFailed(f"newslens printed records {seen[0]}..{seen[n - 1]}, expected "
-                           f"{first}..{first + n - 1}")
-    err_cols = [c for c, _ in TABLES["errors"]]
-    bad = pc.filter(tab.select(err_cols), is_err).to_pylist() if pc.any(is_err).as_py() else []
-    lead_files = pc.filter(tab.column("input_file"), lead).to_pylist()
-    idx, files, errors = records(first, n, lead_files, bad)
-    idx = pa.array(idx, pa.int64())
-    files = pa.array(files, pa.string())
-    # Layer rows leave their record's hash and id to its documents row.
-    per_record = {c: pc.filter(tab.column(c), lead) for c in ("content_hash", "doc_id")}
-    out = []
-    for name in TABLES:
-        if name == "errors":
-            if errors:
-                out.append(_group(name, _error_batch(errors)))
-            continue
-        mask = is_doc if name == "documents" else pc.fill_null(pc.equal(table, name), False)
-        count = pc.sum(mask).as_py() or 0
-        if not count:
-            continue
-        rows = pc.filter(rec, mask)
+    def __init__(self, records, source_fix):
+        self.records = records
+        self.source_fix = source_fix
+        self.received = 0  # records of the groups seen so far
+        self.docs = None  # the current group's documents batch, until its errors arrive
+        self.group = None  # the current group's per-record columns, once its leads are known
+
+    def add(self, table: str, batch):
+        """One stream's batch (or ``None`` for an empty stream); returns the groups it makes."""
+        import pyarrow as pa
+
+        if batch is None:
+            batch = pa.RecordBatch.from_pylist([], schema=_binary_schemas()[table])
+        if table == "documents":
+            if self.docs is not None:
+                raise BinaryFailed("newslens printed a documents stream without its errors")
+            self.docs = batch
+            return []
+        if table == "errors":
+            if self.docs is None:
+                raise BinaryFailed("newslens printed an errors stream before its documents")
+            docs, self.docs = self.docs, None
+            return self._leads(docs, batch)
+        if self.group is None or self.docs is not None:
+            raise BinaryFailed(f"newslens printed {table} rows outside a group")
+        return self._layer(table, batch)
+
+    def _leads(self, docs, errs):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        first = self.received
+        n = docs.num_rows + errs.num_rows
+        bad = errs.to_pylist()
+        doc_pos = [self._pos(i, n) for i in docs.column("input_index").to_pylist()]
+        err_pos = [self._pos(r["input_index"], n) for r in bad]
+        if len(set(doc_pos + err_pos)) != n:
+            raise BinaryFailed(f"newslens printed one record twice in {first}..{first + n - 1}")
+        lead_files = [None] * n
+        row_of_pos = [None] * n
+        for k, (p, f) in enumerate(zip(doc_pos, docs.column("input_file").to_pylist())):
+            lead_files[p] = f
+            row_of_pos[p] = k
+        for p, r in zip(err_pos, bad):
+            lead_files[p] = r.get("input_file")
+        idx, files, errors = self.records(first, n, lead_files, bad)
+        idx = pa.array(idx, pa.int64())
+        files = pa.array(files, pa.string())
+        rows = pa.array(row_of_pos, pa.int64())
+        self.group = {"first": first, "n": n, "idx": idx, "files": files,
+                      **{c: pc.take(docs.column(c), rows) for c in _PER_RECORD}}
+        self.received += n
+        out = []
+        if docs.num_rows:
+            pos = pc.subtract(docs.column("input_index"), first)
+            cols = []
+            for name, _ in TABLES["documents"]:
+                if name == "input_index":
+                    cols.append(pc.take(idx, pos))
+                elif name == "input_file":
+                    cols.append(pc.take(files, pos))
+                elif name == "analysis":
+                    cols.append(self.source_fix(docs.column(name), pc.take(files, pos)))
+                else:
+                    cols.append(docs.column(name))
+            out.append(_group("documents", pa.RecordBatch.from_arrays(
+                cols, schema=_schemas()["documents"])))
+        if errors:
+            out.append(_group("errors", _error_batch(errors)))
+        return out
+
+    def _pos(self, i, n):
+        p = (i if isinstance(i, int) else -1) - self.received
+        if not 0 <= p < n:
+            raise BinaryFailed(f"newslens printed record {i}, expected "
+                               f"{self.received}..{self.received + n - 1}")
+        return p
+
+    def _layer(self, table, batch):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        g = self.group
+        if not batch.num_rows:
+            return []
+        pos = pc.subtract(batch.column("input_index"), g["first"])
+        lo, hi = pc.min_max(pos).values()
+        if lo.as_py() is None or lo.as_py() < 0 or hi.as_py() >= g["n"]:
+            raise BinaryFailed(f"newslens printed {table} rows of records outside its group")
         cols = []
-        for col, kind in TABLES[name]:
-            if col == "input_index":
-                cols.append(pc.take(idx, rows))
-            elif col == "input_file":
-                cols.append(pc.take(files, rows))
-            elif col in per_record:
-                cols.append(pc.take(per_record[col], rows))
-            elif kind == "date":
-                cols.append(_to_date(pc.filter(tab.column(col), mask)))
-            elif col == "analysis":
-                cols.append(source_fix(pc.filter(tab.column(col), mask), pc.take(files, rows)))
+        for name, _ in TABLES[table]:
+            if name == "input_index":
+                cols.append(pc.take(g["idx"], pos))
+            elif name in _PER_RECORD:
+                cols.append(pc.take(g[name], pos))
             else:
-                cols.append(pc.filter(tab.column(col), mask))
-        out.append(_group(name, pa.RecordBatch.from_arrays(cols, schema=schemas[name])))
-    return out, n
+                cols.append(batch.column(name))
+        return [_group(table, pa.RecordBatch.from_arrays(cols, schema=_schemas()[table]))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,26 +399,41 @@ def _chain(first, rest):
     yield from rest
 
 
-def _run_rows(proc, records, source_fix, errf):
-    """Reads the binary's Arrow stream batch by batch; yields lists of groups; returns the
-    number of records read."""
+def _streams(f):
+    """``(table, batch or None)`` of each Arrow IPC stream the binary printed, in order."""
     import pyarrow as pa
 
-    received = 0
+    while f.peek(1):  # a buffered reader: b"" only at the end of the output
+        reader = pa.ipc.open_stream(f)
+        table = (reader.schema.metadata or {}).get(b"newslens.table", b"").decode()
+        want = _binary_schemas().get(table)
+        if want is None or not reader.schema.equals(want):
+            raise BinaryFailed(f"newslens printed an Arrow stream this driver does not know "
+                               f"(a binary of another version?): {table!r} {reader.schema}")
+        batches = list(reader)
+        if len(batches) > 1:
+            raise BinaryFailed(f"newslens printed {len(batches)} batches in one {table} stream")
+        yield table, batches[0] if batches else None
+
+
+def _run_rows(proc, records, source_fix, errf):
+    """Reads the binary's Arrow streams; yields lists of groups; returns the number of records
+    read."""
+    import pyarrow as pa
+
+    groups = _Groups(records, source_fix)
     try:
-        reader = pa.ipc.open_stream(proc.stdout)
-        if not reader.schema.equals(_schemas()["rows"]):
-            raise BinaryFailed("newslens printed Arrow rows of another schema than this "
-                               f"driver's (a binary of another version?): {reader.schema}")
-        for batch in reader:
-            groups, n = _tables(batch, received, records, source_fix)
-            received += n
-            yield groups
-    except (pa.ArrowInvalid, OSError) as e:  # the binary died mid-stream, or never started
+        for table, batch in _streams(proc.stdout):
+            out = groups.add(table, batch)
+            if out:
+                yield out
+    except (pa.ArrowInvalid, OSError) as e:  # the binary died mid-stream
         proc.wait()
-        raise BinaryFailed(f"newslens (exit {proc.returncode}) stopped its Arrow stream after "
-                           f"{received} records ({e}): {_stderr_tail(errf)}") from e
-    return received
+        raise BinaryFailed(f"newslens (exit {proc.returncode}) stopped its Arrow output after "
+                           f"{groups.received} records ({e}): {_stderr_tail(errf)}") from e
+    if groups.docs is not None:
+        raise BinaryFailed("newslens stopped between a documents and an errors stream")
+    return groups.received
 
 
 def analyse_jsonl_partition(rows, exe: str, opts: dict):

@@ -25,8 +25,8 @@ pub enum Format {
     /// The Spark driver's flat tables: one JSON line per table row, tagged with its table, each
     /// `documents` row followed by its analysis line; streamed (see `rows.rs`).
     Rows,
-    /// The same rows as an Arrow IPC stream (one schema for all tables, record batches of
-    /// about 16k rows; see `arrow_rows.rs`): what the Spark driver reads.
+    /// The same rows as Arrow IPC streams (one per table and group of about 16k rows; see
+    /// `arrow_rows.rs`): what the Spark driver reads.
     Arrow,
 }
 
@@ -211,13 +211,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut arrow = None;
-    if format == Format::Arrow {
-        arrow = Some(
-            crate::arrow_rows::ArrowRows::new(std::io::BufWriter::new(std::io::stdout().lock()))
-                .context("cannot start the Arrow stream")?,
-        );
-    }
+    let mut arrow = (format == Format::Arrow).then(|| {
+        crate::arrow_rows::ArrowRows::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    });
     let mut docs = newslens_ingest::read_paths(&paths, &opts);
     let chunk_size = 32 * pool.current_num_threads().max(1);
     let (mut ok, mut failed) = (0usize, 0usize);
@@ -331,7 +327,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             }
         }
         if let Some(w) = arrow.as_mut() {
-            w.write_full_batch()
+            w.write_full_group()
                 .context("cannot write the Arrow stream")?;
         } else if format.streams() {
             out.flush()?;

@@ -1,22 +1,26 @@
-//! `newslens analyze --format arrow`: the rows of `--format rows` as an Arrow IPC stream.
+//! `newslens analyze --format arrow`: the rows of `--format rows` as Arrow IPC streams.
 //!
 //! Same tables, columns and values as `--format rows` (see `rows.rs`), but columnar and binary,
-//! so the Spark driver reads them with no parsing at all (`pyarrow.ipc.open_stream`). The stream
-//! has one schema, the union of all tables' columns: `table` (which table a row belongs to)
-//! first, then every column of [`TABLES`] in order of first appearance (a column name has one
-//! type in every table; `date` columns travel as `YYYY-MM-DD` strings). A row's columns that
-//! its table lacks are null; as in `--format rows`, layer rows leave `content_hash` and
-//! `doc_id` to their record's `documents` row, and `documents.analysis` holds the record's
-//! `--format jsonl` line. Record batches of about 16k rows or 16 MB of text (whichever comes
-//! first; whole records), each flushed as it is written: the stream is incremental, in steps
-//! large enough that a reader's per-batch work stays small next to its per-row work.
+//! so the Spark driver reads them with no parsing at all (`pyarrow.ipc.open_stream`). The output
+//! is a sequence of complete Arrow IPC streams, one per table and group of records, each with
+//! the table's own schema (its name in the schema metadata under `newslens.table`) and at most
+//! one record batch. A group is whole records (about 16k rows or 4 MB of text, whichever comes
+//! first) and always starts with a `documents` stream then an `errors` stream (possibly empty:
+//! a schema and no batch), followed by a stream for each layer table that has rows in it. Each
+//! stream is flushed as it is written, so the output is incremental.
+//!
+//! Columns are those of [`TABLES`] with two exceptions that save bytes, as in `--format rows`:
+//! layer tables leave out `content_hash` and `doc_id` (they are their record's, on its
+//! `documents` row, found through `input_index`), and `documents.analysis` is the record's
+//! `--format jsonl` line. Dates are `date32`; `input_index` counts the binary's own input.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, Float32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+    ArrayBuilder, Date32Builder, Float32Builder, Float64Builder, Int32Builder, Int64Builder,
+    StringBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_ipc::writer::StreamWriter;
@@ -178,35 +182,40 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
 ];
 
-/// The stream's columns: `table`, then the union of [`TABLES`]' columns by first appearance.
-fn union_columns() -> Vec<(&'static str, Kind)> {
-    let mut cols: Vec<(&'static str, Kind)> = vec![("table", Str)];
-    for (_, table) in TABLES {
-        for &(name, kind) in *table {
-            if !cols.iter().any(|(n, _)| *n == name) {
-                cols.push((name, kind));
-            }
-        }
-    }
-    cols
+/// Columns a layer table's rows leave to their record's `documents` row.
+const PER_RECORD: [&str; 2] = ["content_hash", "doc_id"];
+
+/// The columns `table` has in the stream.
+fn stream_columns(table: &str) -> Vec<(&'static str, Kind)> {
+    let cols = TABLES
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map_or(&[][..], |(_, c)| *c);
+    cols.iter()
+        .copied()
+        .filter(|(name, _)| table == "documents" || !PER_RECORD.contains(name))
+        .collect()
 }
 
-/// The Arrow schema of the stream.
-pub fn schema() -> Schema {
-    Schema::new(
-        union_columns()
-            .into_iter()
-            .map(|(name, kind)| {
-                let t = match kind {
-                    Long => DataType::Int64,
-                    Int => DataType::Int32,
-                    Str | Date => DataType::Utf8,
-                    Double => DataType::Float64,
-                    Float => DataType::Float32,
-                };
-                Field::new(name, t, true)
-            })
-            .collect::<Vec<_>>(),
+/// The Arrow schema of `table`'s streams.
+pub fn schema(table: &str) -> Schema {
+    let fields: Vec<Field> = stream_columns(table)
+        .into_iter()
+        .map(|(name, kind)| {
+            let t = match kind {
+                Long => DataType::Int64,
+                Int => DataType::Int32,
+                Str => DataType::Utf8,
+                Date => DataType::Date32,
+                Double => DataType::Float64,
+                Float => DataType::Float32,
+            };
+            Field::new(name, t, true)
+        })
+        .collect();
+    Schema::new_with_metadata(
+        fields,
+        HashMap::from([("newslens.table".to_string(), table.to_string())]),
     )
 }
 
@@ -280,6 +289,7 @@ impl Sink for Cells {
 /// A column being built.
 enum Column {
     Str(StringBuilder),
+    Date(Date32Builder),
     Long(Int64Builder),
     Int(Int32Builder),
     Double(Float64Builder),
@@ -291,7 +301,8 @@ impl Column {
         match kind {
             Long => Column::Long(Int64Builder::new()),
             Int => Column::Int(Int32Builder::new()),
-            Str | Date => Column::Str(StringBuilder::new()),
+            Str => Column::Str(StringBuilder::new()),
+            Date => Column::Date(Date32Builder::new()),
             Double => Column::Double(Float64Builder::new()),
             Float => Column::Float(Float32Builder::new()),
         }
@@ -300,6 +311,7 @@ impl Column {
     fn null(&mut self) {
         match self {
             Column::Str(b) => b.append_null(),
+            Column::Date(b) => b.append_null(),
             Column::Long(b) => b.append_null(),
             Column::Int(b) => b.append_null(),
             Column::Double(b) => b.append_null(),
@@ -311,6 +323,15 @@ impl Column {
     fn push(&mut self, name: &str, v: &Cell) -> Result<(), ArrowError> {
         match (self, v) {
             (Column::Str(b), Cell::Str(s)) => b.append_value(s),
+            // `rows.rs` validated the date; anything else is null, as in `--format rows`.
+            (Column::Date(b), Cell::Str(s)) => {
+                match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) => b.append_value(
+                        i32::try_from((d - chrono::NaiveDate::default()).num_days()).unwrap_or(0),
+                    ),
+                    Err(_) => b.append_null(),
+                }
+            }
             (Column::Long(b), Cell::Long(n)) => b.append_value(*n),
             (Column::Long(b), Cell::Int(n)) => b.append_value(i64::from(*n)),
             (Column::Int(b), Cell::Int(n)) => b.append_value(*n),
@@ -329,6 +350,7 @@ impl Column {
     fn finish(&mut self) -> ArrayRef {
         match self {
             Column::Str(b) => Arc::new(b.finish()),
+            Column::Date(b) => Arc::new(b.finish()),
             Column::Long(b) => Arc::new(b.finish()),
             Column::Int(b) => Arc::new(b.finish()),
             Column::Double(b) => Arc::new(b.finish()),
@@ -339,6 +361,7 @@ impl Column {
     fn len(&self) -> usize {
         match self {
             Column::Str(b) => b.len(),
+            Column::Date(b) => b.len(),
             Column::Long(b) => b.len(),
             Column::Int(b) => b.len(),
             Column::Double(b) => b.len(),
@@ -347,101 +370,145 @@ impl Column {
     }
 }
 
-/// A batch is written once it holds this many rows…
-const BATCH_ROWS: usize = 16 * 1024;
-/// …or this many bytes of text (mostly analyses): a reader's per-batch work is then small
-/// next to its per-row work, even for short articles, and memory stays bounded.
-const BATCH_TEXT_BYTES: usize = 4 << 20;
+/// A group is written once it holds this many rows…
+const GROUP_ROWS: usize = 16 * 1024;
+/// …or this many bytes of text (mostly analyses): a reader's per-group work is then small next
+/// to its per-row work, even for short articles, while the buffers stay small enough for the
+/// allocator to reuse rather than map afresh for every group.
+const GROUP_TEXT_BYTES: usize = 4 << 20;
 
-/// Writes [`Cells`] to an Arrow IPC stream in record batches of about [`BATCH_ROWS`] rows.
-pub struct ArrowRows<W: Write> {
-    writer: StreamWriter<W>,
+/// Stream order within a group: the records' lead tables first.
+const ORDER: [&str; 6] = [
+    "documents",
+    "errors",
+    "entities",
+    "quotes",
+    "techniques",
+    "events",
+];
+
+/// One table's columns being built.
+struct TableColumns {
+    name: &'static str,
     schema: SchemaRef,
     columns: Vec<Column>,
     index: HashMap<&'static str, usize>,
+    rows: usize,
+}
+
+/// Writes [`Cells`] as Arrow IPC streams, one per table and group of records.
+pub struct ArrowRows<W: Write> {
+    out: W,
+    tables: Vec<TableColumns>,
     rows: usize,
     text_bytes: usize,
 }
 
 impl<W: Write> ArrowRows<W> {
-    /// Starts the stream (its schema message is written at once).
-    pub fn new(out: W) -> Result<Self, ArrowError> {
-        let cols = union_columns();
-        let schema = Arc::new(schema());
-        let writer = StreamWriter::try_new(out, &schema)?;
-        Ok(ArrowRows {
-            writer,
-            schema,
-            columns: cols.iter().map(|&(_, k)| Column::new(k)).collect(),
-            index: cols.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect(),
+    /// A writer to `out` (nothing is written before the first group).
+    pub fn new(out: W) -> Self {
+        let tables = ORDER
+            .iter()
+            .map(|&name| {
+                let cols = stream_columns(name);
+                TableColumns {
+                    name,
+                    schema: Arc::new(schema(name)),
+                    columns: cols.iter().map(|&(_, k)| Column::new(k)).collect(),
+                    index: cols.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect(),
+                    rows: 0,
+                }
+            })
+            .collect();
+        ArrowRows {
+            out,
+            tables,
             rows: 0,
             text_bytes: 0,
-        })
+        }
     }
 
     /// Appends one record's rows.
     pub fn push(&mut self, cells: &Cells) -> Result<(), ArrowError> {
         for (r, &(table, first)) in cells.rows.iter().enumerate() {
             let last = cells.rows.get(r + 1).map_or(cells.cells.len(), |x| x.1);
-            self.columns[0].push("table", &Cell::Str(table.to_owned()))?;
+            let t = self
+                .tables
+                .iter_mut()
+                .find(|t| t.name == table)
+                .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no table {table}")))?;
             for (name, v) in &cells.cells[first..last] {
-                let at = *self
-                    .index
-                    .get(name)
-                    .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no column {name}")))?;
-                if self.columns[at].len() > self.rows {
+                let Some(&at) = t.index.get(name) else {
+                    if PER_RECORD.contains(name) {
+                        continue; // on the record's documents row
+                    }
+                    return Err(ArrowError::InvalidArgumentError(format!(
+                        "no column {name} in {table}"
+                    )));
+                };
+                if t.columns[at].len() > t.rows {
                     return Err(ArrowError::InvalidArgumentError(format!(
                         "column {name} given twice in a {table} row"
                     )));
                 }
-                self.columns[at].push(name, v)?;
+                t.columns[at].push(name, v)?;
                 if let Cell::Str(s) = v {
                     self.text_bytes += s.len();
                 }
             }
-            self.rows += 1;
-            for c in &mut self.columns {
-                if c.len() < self.rows {
+            t.rows += 1;
+            for c in &mut t.columns {
+                if c.len() < t.rows {
                     c.null();
                 }
             }
+            self.rows += 1;
         }
         Ok(())
     }
 
-    /// Writes the rows pushed so far as one record batch, and flushes, if they are enough for
-    /// a batch.
-    pub fn write_full_batch(&mut self) -> Result<(), ArrowError> {
-        if self.rows >= BATCH_ROWS || self.text_bytes >= BATCH_TEXT_BYTES {
-            self.write_batch()?;
+    /// Writes the records pushed so far as a group, if they are enough for one.
+    pub fn write_full_group(&mut self) -> Result<(), ArrowError> {
+        if self.rows >= GROUP_ROWS || self.text_bytes >= GROUP_TEXT_BYTES {
+            self.write_group()?;
         }
         Ok(())
     }
 
-    /// Writes the rows pushed since the last batch as one record batch, and flushes.
-    pub fn write_batch(&mut self) -> Result<(), ArrowError> {
-        if self.rows > 0 {
-            let arrays = self.columns.iter_mut().map(Column::finish).collect();
-            let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
-            self.rows = 0;
-            self.text_bytes = 0;
-            self.writer.write(&batch)?;
+    /// Writes the records pushed since the last group as one group (nothing when there are
+    /// none), and flushes.
+    pub fn write_group(&mut self) -> Result<(), ArrowError> {
+        if self.rows == 0 {
+            return Ok(());
         }
-        self.writer.flush()
+        for t in &mut self.tables {
+            if t.rows == 0 && !matches!(t.name, "documents" | "errors") {
+                continue;
+            }
+            let mut w = StreamWriter::try_new(&mut self.out, &t.schema)?;
+            if t.rows > 0 {
+                let arrays = t.columns.iter_mut().map(Column::finish).collect();
+                w.write(&RecordBatch::try_new(t.schema.clone(), arrays)?)?;
+                t.rows = 0;
+            }
+            w.finish()?;
+        }
+        self.rows = 0;
+        self.text_bytes = 0;
+        self.out.flush()?;
+        Ok(())
     }
 
-    /// Writes the last batch and the end-of-stream marker.
+    /// Writes the last group.
     pub fn finish(mut self) -> Result<(), ArrowError> {
-        self.write_batch()?;
-        self.writer.finish()?;
-        self.writer.flush()
+        self.write_group()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{Array, Int32Array, Int64Array, StringArray};
+    use arrow_array::{Array, Date32Array, Int32Array, Int64Array, StringArray};
     use arrow_ipc::reader::StreamReader;
 
     #[test]
@@ -455,14 +522,29 @@ mod tests {
         }
     }
 
+    /// `(table, batches)` of each stream in `buf`.
+    fn streams(buf: &[u8]) -> Vec<(String, Vec<RecordBatch>)> {
+        let mut rest = buf;
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let r = StreamReader::try_new(&mut rest, None).unwrap();
+            let table = r.schema().metadata()["newslens.table"].clone();
+            out.push((table, r.map(Result::unwrap).collect()));
+        }
+        out
+    }
+
     #[test]
-    fn rows_round_trip_with_nulls_for_other_tables_columns() {
+    fn groups_are_streams_per_table_led_by_documents_and_errors() {
         let mut c = Cells::default();
         c.begin("documents", 7);
+        c.str("content_hash", Some("h"));
         c.str("doc_id", Some("a"));
+        c.str("dateline", Some("2025-03-25"));
         c.int("chars", Some(12)).unwrap();
         c.analysis("{\"schema_version\":\"x\"}");
         c.begin("entities", 7);
+        c.str("content_hash", Some("h")); // left to the documents row
         c.int("start", Some(3)).unwrap();
         c.str("text", None);
         let mark = c.mark();
@@ -470,34 +552,61 @@ mod tests {
         c.int("quote", Some(0)).unwrap();
         c.rollback(mark);
         let mut buf = Vec::new();
-        let mut w = ArrowRows::new(&mut buf).unwrap();
+        let mut w = ArrowRows::new(&mut buf);
         w.push(&c).unwrap();
+        w.write_full_group().unwrap();
+        assert!(w.out.is_empty(), "one record is not a full group");
         w.finish().unwrap();
-        let batches: Vec<RecordBatch> = StreamReader::try_new(&buf[..], None)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(batches.len(), 1);
-        let b = &batches[0];
-        assert_eq!(b.num_rows(), 2, "the rolled-back row is gone");
-        let col = |n: &str| b.column(b.schema().index_of(n).unwrap()).clone();
-        let table = col("table");
-        let table = table.as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!((table.value(0), table.value(1)), ("documents", "entities"));
-        let idx = col("input_index");
-        let idx = idx.as_any().downcast_ref::<Int64Array>().unwrap();
-        assert_eq!((idx.value(0), idx.value(1)), (7, 7));
-        let chars = col("chars");
-        let chars = chars.as_any().downcast_ref::<Int32Array>().unwrap();
-        assert_eq!(chars.value(0), 12);
-        assert!(chars.is_null(1));
-        let start = col("start");
-        assert!(start.is_null(0));
-        assert!(col("text").is_null(1));
-        let analysis = col("analysis");
+        let got = streams(&buf);
+        let names: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            names,
+            ["documents", "errors", "entities"],
+            "the rolled-back quote is gone"
+        );
+        assert!(got[1].1.is_empty(), "an empty errors stream has no batch");
+        let docs = &got[0].1[0];
+        let col = |b: &RecordBatch, n: &str| b.column(b.schema().index_of(n).unwrap()).clone();
+        assert_eq!(docs.num_rows(), 1);
+        let idx = col(docs, "input_index");
+        assert_eq!(
+            idx.as_any().downcast_ref::<Int64Array>().unwrap().value(0),
+            7
+        );
+        let day = col(docs, "dateline");
+        let day = day.as_any().downcast_ref::<Date32Array>().unwrap().value(0);
+        assert_eq!(day, 20172, "2025-03-25 is day 20172 of the epoch");
+        let chars = col(docs, "chars");
+        assert_eq!(
+            chars
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .value(0),
+            12
+        );
+        assert!(col(docs, "url").is_null(0));
+        let analysis = col(docs, "analysis");
         let analysis = analysis.as_any().downcast_ref::<StringArray>().unwrap();
         assert!(analysis.value(0).starts_with("{\"schema_version\""));
-        assert!(analysis.is_null(1));
+        let ents = &got[2].1[0];
+        assert!(ents.schema().index_of("content_hash").is_err());
+        assert_eq!(
+            col(ents, "start")
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .value(0),
+            3
+        );
+        assert!(col(ents, "text").is_null(0));
+    }
+
+    #[test]
+    fn nothing_is_written_for_no_records() {
+        let mut buf = Vec::new();
+        ArrowRows::new(&mut buf).finish().unwrap();
+        assert!(buf.is_empty());
     }
 
     #[test]
@@ -505,7 +614,7 @@ mod tests {
         let mut c = Cells::default();
         c.begin("documents", 0);
         c.str("chars", Some("twelve"));
-        let mut w = ArrowRows::new(Vec::new()).unwrap();
+        let mut w = ArrowRows::new(Vec::new());
         assert!(w.push(&c).is_err());
     }
 }

@@ -397,10 +397,11 @@ fn files_name_their_input() {
     }
 }
 
-/// `--format arrow` decoded into one JSON object per row (null columns left out).
-fn arrow_rows(args: &[&str], stdin: &[u8]) -> (Vec<serde_json::Map<String, Value>>, i32) {
+/// `--format arrow` decoded into one JSON object per row (null columns left out, `table` from
+/// the stream's metadata), and how many groups of streams there were.
+fn arrow_rows(args: &[&str], stdin: &[u8]) -> (Vec<serde_json::Map<String, Value>>, usize, i32) {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type};
+    use arrow_array::types::{Date32Type, Float32Type, Float64Type, Int32Type, Int64Type};
     use arrow_array::Array;
     use arrow_schema::DataType;
 
@@ -421,31 +422,60 @@ fn arrow_rows(args: &[&str], stdin: &[u8]) -> (Vec<serde_json::Map<String, Value
         .expect("spawn newslens");
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().unwrap();
-    let reader = arrow_ipc::reader::StreamReader::try_new(&out.stdout[..], None)
-        .expect("an Arrow IPC stream");
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.expect("a complete stream");
-        for i in 0..batch.num_rows() {
-            let mut row = serde_json::Map::new();
-            for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
-                if col.is_null(i) {
-                    continue;
+    let mut rest: &[u8] = &out.stdout;
+    let (mut rows, mut groups, mut order) = (Vec::new(), 0, Vec::new());
+    while !rest.is_empty() {
+        let reader = arrow_ipc::reader::StreamReader::try_new(&mut rest, None)
+            .expect("a complete Arrow IPC stream");
+        let table = reader.schema().metadata()["newslens.table"].clone();
+        if table == "documents" {
+            groups += 1;
+        }
+        order.push(table.clone());
+        for batch in reader {
+            let batch = batch.expect("a complete stream");
+            assert!(batch.num_rows() > 0, "an empty batch in {table}");
+            for i in 0..batch.num_rows() {
+                let mut row = serde_json::Map::new();
+                row.insert("table".into(), json!(table));
+                for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
+                    if col.is_null(i) {
+                        continue;
+                    }
+                    let v = match f.data_type() {
+                        DataType::Utf8 => json!(col.as_string::<i32>().value(i)),
+                        DataType::Int64 => json!(col.as_primitive::<Int64Type>().value(i)),
+                        DataType::Int32 => json!(col.as_primitive::<Int32Type>().value(i)),
+                        DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(i)),
+                        DataType::Float32 => {
+                            json!(col.as_primitive::<Float32Type>().value(i) as f64)
+                        }
+                        DataType::Date32 => {
+                            let days = col.as_primitive::<Date32Type>().value(i);
+                            let d = chrono::NaiveDate::default()
+                                + chrono::Duration::days(i64::from(days));
+                            json!(d.format("%Y-%m-%d").to_string())
+                        }
+                        t => panic!("unexpected column type {t} for {}", f.name()),
+                    };
+                    row.insert(f.name().clone(), v);
                 }
-                let v = match f.data_type() {
-                    DataType::Utf8 => json!(col.as_string::<i32>().value(i)),
-                    DataType::Int64 => json!(col.as_primitive::<Int64Type>().value(i)),
-                    DataType::Int32 => json!(col.as_primitive::<Int32Type>().value(i)),
-                    DataType::Float64 => json!(col.as_primitive::<Float64Type>().value(i)),
-                    DataType::Float32 => json!(col.as_primitive::<Float32Type>().value(i) as f64),
-                    t => panic!("unexpected column type {t} for {}", f.name()),
-                };
-                row.insert(f.name().clone(), v);
+                rows.push(row);
             }
-            rows.push(row);
         }
     }
-    (rows, out.status.code().unwrap_or(-1))
+    // Every group: documents, errors, then layer tables.
+    let mut k = 0;
+    while k < order.len() {
+        assert_eq!(order[k], "documents", "streams: {order:?}");
+        assert_eq!(order.get(k + 1).map(String::as_str), Some("errors"));
+        k += 2;
+        while k < order.len() && order[k] != "documents" {
+            assert!(!matches!(order[k].as_str(), "errors"), "streams: {order:?}");
+            k += 1;
+        }
+    }
+    (rows, groups, out.status.code().unwrap_or(-1))
 }
 
 /// Floats at 32-bit precision (the `score` and `goldstein` columns are float32).
@@ -457,12 +487,26 @@ fn f32_values(row: &mut serde_json::Map<String, Value>) {
     }
 }
 
+/// Rows per table, in their order.
+fn by_table(
+    rows: Vec<serde_json::Map<String, Value>>,
+) -> std::collections::BTreeMap<String, Vec<serde_json::Map<String, Value>>> {
+    let mut out: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    for r in rows {
+        out.entry(r["table"].as_str().unwrap().to_string())
+            .or_default()
+            .push(r);
+    }
+    out
+}
+
 #[test]
-fn arrow_stream_holds_the_same_rows() {
+fn arrow_streams_hold_the_same_rows() {
     let (stdin, n_docs) = input();
     let (lines, code_rows) = analyze("rows", &["-"], &stdin);
-    let (mut got, code_arrow) = arrow_rows(&["-"], &stdin);
+    let (got, groups, code_arrow) = arrow_rows(&["-"], &stdin);
     assert_eq!((code_rows, code_arrow), (0, 0));
+    assert!(groups >= 1);
     // The rows format, with each analysis line put back into its documents row.
     let mut want: Vec<serde_json::Map<String, Value>> = Vec::new();
     for line in lines {
@@ -480,27 +524,34 @@ fn arrow_stream_holds_the_same_rows() {
         row.retain(|_, v| !v.is_null());
         want.push(row);
     }
-    assert_eq!(got.len(), want.len(), "row counts differ");
-    let docs = got.iter().filter(|r| r["table"] == "documents").count();
-    assert_eq!(docs, n_docs);
-    assert!(got.iter().any(|r| r["table"] == "errors"));
-    for (g, w) in got.iter_mut().zip(want.iter_mut()) {
-        // The analysis is compared as JSON (the rows side was re-serialised above).
-        for r in [&mut *g, &mut *w] {
-            if let Some(a) = r.get_mut("analysis") {
-                *a = serde_json::from_str(a.as_str().unwrap()).unwrap();
+    let (mut got, mut want) = (by_table(got), by_table(want));
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(got["documents"].len(), n_docs);
+    assert!(got.contains_key("errors"));
+    for (table, g) in got.iter_mut() {
+        let w = want.get_mut(table).unwrap();
+        assert_eq!(g.len(), w.len(), "{table}: row counts differ");
+        for (g, w) in g.iter_mut().zip(w.iter_mut()) {
+            // The analysis is compared as JSON (the rows side was re-serialised above).
+            for r in [&mut *g, &mut *w] {
+                if let Some(a) = r.get_mut("analysis") {
+                    *a = serde_json::from_str(a.as_str().unwrap()).unwrap();
+                }
+                f32_values(r);
             }
-            f32_values(r);
+            assert_eq!(g, w, "{table}");
         }
-        assert_eq!(g, w);
     }
 }
 
 #[test]
-fn arrow_stream_is_complete_when_every_line_is_bad() {
-    let (rows, code) = arrow_rows(&["-"], b"{\"id\": 1, \"text\": \n");
+fn arrow_streams_are_complete_when_every_line_is_bad() {
+    let (rows, groups, code) = arrow_rows(&["-"], b"{\"id\": 1, \"text\": \n");
     assert_eq!(code, 1, "nothing could be read");
-    assert_eq!(rows.len(), 1);
+    assert_eq!((rows.len(), groups), (1, 1));
     assert_eq!(rows[0]["table"], "errors");
     assert_eq!(rows[0]["kind"], "json");
 }
