@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ use newslens_learn::io;
 use newslens_learn::sequence::{
     FeatureSeq, SequenceModel, SequenceTrainer, StoredSequenceModel, Viterbi,
 };
+use newslens_learn::weights::WeightsPair;
 
 use crate::features::{DocContext, Extractor, WordCache};
 use crate::gazetteer::{Gazetteer, PhraseTable};
@@ -158,6 +160,14 @@ pub struct NerModel {
     info: ModelInfo,
     /// Tells models apart for the word caches of [`Scratch`] (clones share it: same weights).
     id: u64,
+    /// Both passes' emission tables side by side (see [`WeightsPair`]): the first-pass rows
+    /// are scored by both passes in one sweep. `None` for dense (training-time) tables.
+    pair: Option<Arc<WeightsPair>>,
+}
+
+/// The [`WeightsPair`] of a model's passes, when it has two with sparse tables.
+fn pair_of(seq: &SequenceModel, second: Option<&SequenceModel>) -> Option<Arc<WeightsPair>> {
+    WeightsPair::new(seq.emissions(), second?.emissions()).map(Arc::new)
 }
 
 /// A fresh [`NerModel::id`].
@@ -192,13 +202,16 @@ impl NerModel {
     /// Decodes a model from bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, EntitiesError> {
         let s: StoredNer = io::from_bytes(MAGIC, bytes)?;
+        let seq = SequenceModel::from_stored(&s.seq)?;
+        let second = s
+            .second
+            .as_ref()
+            .map(SequenceModel::from_stored)
+            .transpose()?;
         Ok(Self {
-            seq: SequenceModel::from_stored(&s.seq)?,
-            second: s
-                .second
-                .as_ref()
-                .map(SequenceModel::from_stored)
-                .transpose()?,
+            pair: pair_of(&seq, second.as_ref()),
+            seq,
+            second,
             lexicon: s.lexicon,
             phrases: s.phrases,
             info: s.info,
@@ -323,9 +336,14 @@ impl NerModel {
                 idx.push(
                     cache.get_or_insert(w.as_ref(), &self.lexicon, bits, |wf, sums| {
                         let (a, b) = sums.split_at_mut(l1);
-                        self.seq.add_token_emissions(wf.local_rows(), a);
-                        if let Some(m) = &self.second {
-                            m.add_token_emissions(wf.local_rows(), b);
+                        match (&self.pair, &self.second) {
+                            (Some(pair), _) => pair.add_scores(wf.local_rows(), a, b),
+                            (None, second) => {
+                                self.seq.add_token_emissions(wf.local_rows(), a);
+                                if let Some(m) = second {
+                                    m.add_token_emissions(wf.local_rows(), b);
+                                }
+                            }
                         }
                     }),
                 );
@@ -343,17 +361,24 @@ impl NerModel {
             for &k in idx.iter() {
                 emit.extend_from_slice(&cache.sums(k)[..l1]);
             }
-            self.seq.add_emissions(feats, emit, viterbi);
-            let mut out = Vec::new();
-            self.seq.decode_scores(viterbi, emit, &mut out);
-            first.push(out);
-            if let Some(m) = &self.second {
-                let e2 = &mut emit2[at * l2..(at + n) * l2];
+            let e2 = &mut emit2[at * l2..(at + n) * l2];
+            if l2 > 0 {
                 for (dst, &k) in e2.chunks_mut(l2).zip(idx.iter()) {
                     dst.copy_from_slice(&cache.sums(k)[l1..]);
                 }
-                m.add_emissions(feats, e2, viterbi);
             }
+            match (&self.pair, &self.second) {
+                (Some(pair), _) => pair.add_emissions(feats, emit, e2, viterbi),
+                (None, second) => {
+                    self.seq.add_emissions(feats, emit, viterbi);
+                    if let Some(m) = second {
+                        m.add_emissions(feats, e2, viterbi);
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            self.seq.decode_scores(viterbi, emit, &mut out);
+            first.push(out);
             at += n;
         }
         let Some(second) = &self.second else {
@@ -727,6 +752,7 @@ pub fn train(
         seed: cfg.seed,
     };
     let make = |seq: SequenceModel, second: Option<SequenceModel>| NerModel {
+        pair: pair_of(&seq, second.as_ref()),
         seq,
         second,
         lexicon: lexicon.clone(),
@@ -875,6 +901,8 @@ mod tests {
                 m.seq.bits(),
                 &mut ctx_rows,
             );
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let mut wants = Vec::new();
             for (model, range) in [(&m.seq, 0..l1), (second, l1..l1 + l2)] {
                 let mut want = vec![0.0f32; s.len() * range.len()];
                 model.add_emissions(&full, &mut want, &mut vit);
@@ -883,11 +911,20 @@ mod tests {
                     .flat_map(|&k| cache.sums(k)[range.clone()].to_vec())
                     .collect();
                 model.add_emissions(&ctx_rows, &mut got, &mut vit);
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&got), bits(&want));
                 assert!(want.iter().any(|x| *x != 0.0));
                 compared += want.len();
+                wants.push(want);
             }
+            // Both passes at once from the paired tables, word sums included.
+            let pair = m.pair.as_ref().expect("paired tables");
+            let (mut a, mut b) = (vec![0.0f32; s.len() * l1], vec![0.0f32; s.len() * l2]);
+            for ((k, a), b) in idx.iter().zip(a.chunks_mut(l1)).zip(b.chunks_mut(l2)) {
+                pair.add_scores(cache.entry(*k).local_rows(), a, b);
+            }
+            pair.add_emissions(&ctx_rows, &mut a, &mut b, &mut vit);
+            assert_eq!(bits(&a), bits(&wants[0]));
+            assert_eq!(bits(&b), bits(&wants[1]));
             // Local rows first, then the context rows, token by token.
             for (i, &k) in idx.iter().enumerate() {
                 let wf = cache.entry(k);
@@ -915,9 +952,11 @@ mod tests {
         assert_eq!(m.tag_document_with(&doc, &mut scratch), want);
         assert_eq!(m.tag_document_with(&doc, &mut scratch), want);
         assert_eq!(m.tag_document(&doc), want);
+        assert!(m.pair.is_some(), "the embedded model's passes are paired");
         let first_pass_only = NerModel {
             second: None,
             id: next_id(),
+            pair: None,
             ..(*m).clone()
         };
         let want1 = first_pass_only.tag_document_uncached(&doc);

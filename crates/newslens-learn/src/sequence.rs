@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::hash::SplitMix64;
-use crate::weights::{AveragedWeights, StoredWeights, Weights};
+use crate::weights::{AveragedWeights, StoredWeights, Weights, WeightsPair};
 use crate::LearnError;
 
 /// The hashed feature rows of every token of one sequence.
@@ -181,6 +181,20 @@ impl SequenceModel {
             scores,
             out,
         );
+    }
+}
+
+impl WeightsPair {
+    /// [`SequenceModel::add_emissions`] of two models at once, from the pair of their emission
+    /// tables: token `i` of `seq` adds to `a[i * na..]` and `b[i * nb..]`.
+    pub fn add_emissions(
+        &self,
+        seq: &FeatureSeq,
+        a: &mut [f32],
+        b: &mut [f32],
+        scratch: &mut Viterbi,
+    ) {
+        self.add_seq_scores(&seq.rows, &seq.ends, a, b, &mut scratch.offs);
     }
 }
 

@@ -375,6 +375,168 @@ impl Weights {
     }
 }
 
+/// Two sparse tables with the same rows, read together. For every row present in either, the
+/// values of the first table then of the second sit side by side (a row absent from one table
+/// has zeros there), so one index lookup and two adjacent cache lines serve both tables. A
+/// two-pass tagger that scores its first-pass features with both passes' tables in one sweep
+/// waits on half as many random reads.
+///
+/// Sums are the same bit for bit as with the two tables apart: each table's values are added
+/// in the same order with the same arithmetic, and a zero of an absent row adds `+0.0`, which
+/// changes no sum (a sum is never `-0.0`: it starts at `+0.0`, products of non-zero values with
+/// a positive scale are non-zero, and `x + (-x)` rounds to `+0.0`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightsPair {
+    n: [usize; 2],
+    blocks: Vec<RankBlock>,
+    values: Vec<i16>,
+    scales: [f32; 2],
+}
+
+impl WeightsPair {
+    /// Pairs two sparse tables of the same number of rows (`None` otherwise).
+    pub fn new(a: &Weights, b: &Weights) -> Option<Self> {
+        let (
+            Table::Sparse {
+                blocks: ba,
+                values: va,
+                scale: sa,
+            },
+            Table::Sparse {
+                blocks: bb,
+                values: vb,
+                scale: sb,
+            },
+        ) = (&a.table, &b.table)
+        else {
+            return None;
+        };
+        if a.bits != b.bits || ba.len() != bb.len() {
+            return None;
+        }
+        let (na, nb) = (a.n_classes, b.n_classes);
+        let mut blocks = Vec::with_capacity(ba.len());
+        let mut values = Vec::new();
+        let mut rank = 0u32;
+        for (x, y) in ba.iter().zip(bb) {
+            let present = x.present | y.present;
+            blocks.push(RankBlock { present, rank });
+            rank = rank.checked_add(present.count_ones())?;
+            let mut bits = present;
+            while bits != 0 {
+                let bit = bits & bits.wrapping_neg();
+                bits &= bits - 1;
+                for (blk, vals, n) in [(x, va, na), (y, vb, nb)] {
+                    if blk.present & bit != 0 {
+                        let k = blk.rank as usize + (blk.present & (bit - 1)).count_ones() as usize;
+                        values.extend_from_slice(vals.get(k * n..(k + 1) * n)?);
+                    } else {
+                        values.extend(std::iter::repeat_n(0i16, n));
+                    }
+                }
+            }
+        }
+        Some(Self {
+            n: [na, nb],
+            blocks,
+            values,
+            scales: [*sa, *sb],
+        })
+    }
+
+    /// Adds the rows of `rows` (one token) to the scores of each table.
+    pub fn add_scores(&self, rows: &[u32], a: &mut [f32], b: &mut [f32]) {
+        let w = self.n[0] + self.n[1];
+        for &r in rows {
+            if let Some(k) = RankBlock::position(&self.blocks, r) {
+                if let Some(v) = self.values.get(k * w..(k + 1) * w) {
+                    self.add_row(v, a, b);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn add_row(&self, v: &[i16], a: &mut [f32], b: &mut [f32]) {
+        let (va, vb) = v.split_at(self.n[0]);
+        for (acc, x) in a.iter_mut().zip(va) {
+            *acc += f32::from(*x) * self.scales[0];
+        }
+        for (acc, x) in b.iter_mut().zip(vb) {
+            *acc += f32::from(*x) * self.scales[1];
+        }
+    }
+
+    /// [`Weights::add_seq_scores`] for both tables at once: token `i`'s rows are added to
+    /// `a[i * na..]` and `b[i * nb..]`.
+    pub(crate) fn add_seq_scores(
+        &self,
+        rows: &[u32],
+        ends: &[u32],
+        a: &mut [f32],
+        b: &mut [f32],
+        offs: &mut Vec<usize>,
+    ) {
+        let [na, nb] = self.n;
+        let w = na + nb;
+        let token = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            start..ends[i] as usize
+        };
+        const ABSENT: usize = usize::MAX;
+        const CHUNK: usize = 32;
+        let (blocks, values) = (&self.blocks, &self.values);
+        let m = rows.len();
+        offs.clear();
+        offs.resize(m, ABSENT);
+        let prefetch_blocks = |from: usize| {
+            for &r in &rows[from.min(m)..(from + CHUNK).min(m)] {
+                prefetch(blocks.as_ptr().wrapping_add(r as usize / 64));
+            }
+        };
+        let add = |i: usize, offs: &[usize], a: &mut [f32], b: &mut [f32]| {
+            let (Some(acc_a), Some(acc_b)) = (
+                a.get_mut(i * na..(i + 1) * na),
+                b.get_mut(i * nb..(i + 1) * nb),
+            ) else {
+                return;
+            };
+            for &s in &offs[token(i)] {
+                if s != ABSENT {
+                    self.add_row(&values[s..s + w], acc_a, acc_b);
+                }
+            }
+        };
+        prefetch_blocks(0);
+        let mut tok = 0;
+        let mut from = 0;
+        while from < m {
+            prefetch_blocks(from + CHUNK);
+            let to = (from + CHUNK).min(m);
+            for (o, &r) in offs[from..to].iter_mut().zip(&rows[from..to]) {
+                if let Some(k) = RankBlock::position(blocks, r) {
+                    let s = k * w;
+                    if s + w <= values.len() {
+                        *o = s;
+                        let p = values.as_ptr().wrapping_add(s);
+                        prefetch(p);
+                        prefetch(p.wrapping_add(w - 1));
+                    }
+                }
+            }
+            while tok < ends.len() && ends[tok] as usize + CHUNK <= to {
+                add(tok, offs, a, b);
+                tok += 1;
+            }
+            from = to;
+        }
+        while tok < ends.len() {
+            add(tok, offs, a, b);
+            tok += 1;
+        }
+    }
+}
+
 /// Serialised form of [`Weights`] (see [`Weights::to_stored`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredWeights {
@@ -540,6 +702,39 @@ mod tests {
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want));
         }
+    }
+
+    #[test]
+    fn paired_tables_score_like_each_table() {
+        let table = |skip: usize, k: f32| {
+            let mut w = Weights::zeros(10, 3);
+            if let Table::Dense(t) = &mut w.table {
+                for (i, x) in t.iter_mut().enumerate() {
+                    if (i / 3) % skip != 0 {
+                        *x = ((i * 31) % 17) as f32 * k - 4.0;
+                    }
+                }
+            }
+            Weights::from_stored(&w.to_stored()).unwrap()
+        };
+        // Rows present in one table only, in both, in neither; different scales.
+        let (a, b) = (table(3, 0.5), table(4, 1.7));
+        let pair = WeightsPair::new(&a, &b).unwrap();
+        assert!(WeightsPair::new(&a, &a.to_dense()).is_none());
+        let rows: Vec<u32> = (0..300).map(|i| (i * 7919) % 1024).collect();
+        let ends: Vec<u32> = (1..=30).map(|t| t * 10).collect();
+        let (mut pa, mut pb) = (vec![0.0; 90], vec![0.0; 90]);
+        pair.add_seq_scores(&rows, &ends, &mut pa, &mut pb, &mut Vec::new());
+        let (mut wa, mut wb) = (vec![0.0; 90], vec![0.0; 90]);
+        a.add_seq_scores(&rows, &ends, &mut wa, &mut Vec::new());
+        b.add_seq_scores(&rows, &ends, &mut wb, &mut Vec::new());
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&pa), bits(&wa));
+        assert_eq!(bits(&pb), bits(&wb));
+        let (mut ta, mut tb) = (vec![0.0; 3], vec![0.0; 3]);
+        pair.add_scores(&rows[..10], &mut ta, &mut tb);
+        assert_eq!(bits(&ta), bits(&wa[..3]));
+        assert_eq!(bits(&tb), bits(&wb[..3]));
     }
 
     #[test]
