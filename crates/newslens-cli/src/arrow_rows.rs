@@ -22,7 +22,8 @@ use arrow_array::builder::{
     ArrayBuilder, Date32Builder, Float32Builder, Float64Builder, Int32Builder, Int64Builder,
     StringBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
@@ -222,7 +223,8 @@ pub fn schema(table: &str) -> Schema {
 /// One value of a row.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
-    Str(String),
+    /// A byte range of [`Cells::text`].
+    Str(u32, u32),
     Long(i64),
     Int(i32),
     Float(f64),
@@ -232,10 +234,12 @@ enum Cell {
 /// [`ArrowRows::push`] (the columns themselves are built on one thread).
 #[derive(Debug, Default, Clone)]
 pub struct Cells {
-    /// `(table, first cell)` of each row.
-    rows: Vec<(&'static str, usize)>,
+    /// `(table, first cell, text length before the row)` of each row.
+    rows: Vec<(&'static str, usize, usize)>,
     /// `(column, value)`; a null is a column left out.
     cells: Vec<(&'static str, Cell)>,
+    /// The record's strings, end to end (one buffer rather than an allocation per value).
+    text: String,
 }
 
 impl Cells {
@@ -244,16 +248,33 @@ impl Cells {
             self.cells.push((k, v));
         }
     }
+
+    fn str_of(&self, v: &Cell) -> &str {
+        match *v {
+            Cell::Str(a, b) => self.text.get(a as usize..b as usize).unwrap_or(""),
+            _ => "",
+        }
+    }
 }
 
 impl Sink for Cells {
     fn begin(&mut self, table: &'static str, input_index: i64) {
-        self.rows.push((table, self.cells.len()));
+        self.rows.push((table, self.cells.len(), self.text.len()));
         self.cells.push(("input_index", Cell::Long(input_index)));
     }
 
     fn str(&mut self, k: &'static str, v: Option<&str>) {
-        self.put(k, v.map(|s| Cell::Str(s.to_owned())));
+        if let Some(v) = v {
+            let start = self.text.len();
+            self.text.push_str(v);
+            // A record's text beyond 4 GiB cannot be addressed; such a record is refused by
+            // `--max-bytes` long before (its analysis would be larger still).
+            let (Ok(a), Ok(b)) = (u32::try_from(start), u32::try_from(self.text.len())) else {
+                self.text.truncate(start);
+                return;
+            };
+            self.cells.push((k, Cell::Str(a, b)));
+        }
     }
 
     fn long(&mut self, k: &'static str, v: Option<i64>) {
@@ -279,8 +300,9 @@ impl Sink for Cells {
     }
 
     fn rollback(&mut self, mark: usize) {
-        if let Some(&(_, first)) = self.rows.get(mark) {
+        if let Some(&(_, first, text)) = self.rows.get(mark) {
             self.cells.truncate(first);
+            self.text.truncate(text);
         }
         self.rows.truncate(mark);
     }
@@ -298,13 +320,19 @@ enum Column {
 
 impl Column {
     fn new(kind: Kind) -> Self {
+        Self::with_capacity(kind, 0, 0)
+    }
+
+    /// A column with room for `rows` values (`bytes` of text for a string column), so that a
+    /// group about the size of the last one is built without growing its buffers.
+    fn with_capacity(kind: Kind, rows: usize, bytes: usize) -> Self {
         match kind {
-            Long => Column::Long(Int64Builder::new()),
-            Int => Column::Int(Int32Builder::new()),
-            Str => Column::Str(StringBuilder::new()),
-            Date => Column::Date(Date32Builder::new()),
-            Double => Column::Double(Float64Builder::new()),
-            Float => Column::Float(Float32Builder::new()),
+            Long => Column::Long(Int64Builder::with_capacity(rows)),
+            Int => Column::Int(Int32Builder::with_capacity(rows)),
+            Str => Column::Str(StringBuilder::with_capacity(rows, bytes)),
+            Date => Column::Date(Date32Builder::with_capacity(rows)),
+            Double => Column::Double(Float64Builder::with_capacity(rows)),
+            Float => Column::Float(Float32Builder::with_capacity(rows)),
         }
     }
 
@@ -320,12 +348,12 @@ impl Column {
     }
 
     /// Appends `v`; a value of another type than the column's (a bug in `rows.rs`) is an error.
-    fn push(&mut self, name: &str, v: &Cell) -> Result<(), ArrowError> {
+    fn push(&mut self, name: &str, v: &Cell, text: &str) -> Result<(), ArrowError> {
         match (self, v) {
-            (Column::Str(b), Cell::Str(s)) => b.append_value(s),
+            (Column::Str(b), Cell::Str(..)) => b.append_value(text),
             // `rows.rs` validated the date; anything else is null, as in `--format rows`.
-            (Column::Date(b), Cell::Str(s)) => {
-                match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            (Column::Date(b), Cell::Str(..)) => {
+                match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                     Ok(d) => b.append_value(
                         i32::try_from((d - chrono::NaiveDate::default()).num_days()).unwrap_or(0),
                     ),
@@ -391,6 +419,8 @@ const ORDER: [&str; 6] = [
 struct TableColumns {
     name: &'static str,
     schema: SchemaRef,
+    names: Vec<&'static str>,
+    kinds: Vec<Kind>,
     columns: Vec<Column>,
     index: HashMap<&'static str, usize>,
     rows: usize,
@@ -414,6 +444,8 @@ impl<W: Write> ArrowRows<W> {
                 TableColumns {
                     name,
                     schema: Arc::new(schema(name)),
+                    names: cols.iter().map(|&(n, _)| n).collect(),
+                    kinds: cols.iter().map(|&(_, k)| k).collect(),
                     columns: cols.iter().map(|&(_, k)| Column::new(k)).collect(),
                     index: cols.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect(),
                     rows: 0,
@@ -430,31 +462,41 @@ impl<W: Write> ArrowRows<W> {
 
     /// Appends one record's rows.
     pub fn push(&mut self, cells: &Cells) -> Result<(), ArrowError> {
-        for (r, &(table, first)) in cells.rows.iter().enumerate() {
+        for (r, &(table, first, _)) in cells.rows.iter().enumerate() {
             let last = cells.rows.get(r + 1).map_or(cells.cells.len(), |x| x.1);
             let t = self
                 .tables
                 .iter_mut()
                 .find(|t| t.name == table)
                 .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no table {table}")))?;
+            // `rows.rs` gives a row's columns in schema order: find each by scanning on from
+            // the previous one, falling back to the index.
+            let mut next = 0;
             for (name, v) in &cells.cells[first..last] {
-                let Some(&at) = t.index.get(name) else {
-                    if PER_RECORD.contains(name) {
-                        continue; // on the record's documents row
-                    }
-                    return Err(ArrowError::InvalidArgumentError(format!(
-                        "no column {name} in {table}"
-                    )));
+                let at = match t.names[next.min(t.names.len())..]
+                    .iter()
+                    .position(|n| n == name)
+                {
+                    Some(k) => next + k,
+                    None => match t.index.get(name) {
+                        Some(&at) => at,
+                        None if PER_RECORD.contains(name) => continue, // on the documents row
+                        None => {
+                            return Err(ArrowError::InvalidArgumentError(format!(
+                                "no column {name} in {table}"
+                            )))
+                        }
+                    },
                 };
+                next = at + 1;
                 if t.columns[at].len() > t.rows {
                     return Err(ArrowError::InvalidArgumentError(format!(
                         "column {name} given twice in a {table} row"
                     )));
                 }
-                t.columns[at].push(name, v)?;
-                if let Cell::Str(s) = v {
-                    self.text_bytes += s.len();
-                }
+                let text = cells.str_of(v);
+                t.columns[at].push(name, v, text)?;
+                self.text_bytes += text.len();
             }
             t.rows += 1;
             for c in &mut t.columns {
@@ -487,8 +529,19 @@ impl<W: Write> ArrowRows<W> {
             }
             let mut w = StreamWriter::try_new(&mut self.out, &t.schema)?;
             if t.rows > 0 {
-                let arrays = t.columns.iter_mut().map(Column::finish).collect();
+                let arrays: Vec<ArrayRef> = t.columns.iter_mut().map(Column::finish).collect();
+                let sizes: Vec<(usize, usize)> = arrays
+                    .iter()
+                    .map(|a| {
+                        let bytes = a.as_string_opt::<i32>().map_or(0, |s| s.value_data().len());
+                        (a.len(), bytes)
+                    })
+                    .collect();
                 w.write(&RecordBatch::try_new(t.schema.clone(), arrays)?)?;
+                // The batch is written and dropped: its memory is free for the next one's.
+                for ((c, &kind), (rows, bytes)) in t.columns.iter_mut().zip(&t.kinds).zip(sizes) {
+                    *c = Column::with_capacity(kind, rows, bytes);
+                }
                 t.rows = 0;
             }
             w.finish()?;
