@@ -14,9 +14,9 @@
   stdout, so memory stays bounded whatever the partition size. The binary keeps input order,
   turns a bad line into an error record (one bad article never fails a partition) and prints
   the flat table rows itself, as Arrow IPC streams (one per table and group of about 16k rows
-  or 4 MB of text: nothing is parsed in Python); the task splits each batch by table and writes the
-  Parquet files with pyarrow (default) or hands the batches to the JVM (``mapInArrow``: no
-  pickling, no JSON parsing). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
+  or 4 MB of text: nothing is parsed in Python); the task matches the records with its input
+  lines and writes the Parquet files with pyarrow (default) or hands the batches to the JVM
+  (``mapInArrow``: no pickling, no JSON parsing). Executors need ``pyarrow``; the driver also ``pandas`` (PySpark
   checks for it).
 * Output: one Parquet table per directory under ``--out``: ``documents``, ``entities``,
   ``quotes``, ``techniques``, ``events``, ``errors`` (schema in README.md next to this file and
@@ -160,7 +160,7 @@ def arrow_schema(table: str):
 # Arrow batch)`. Nothing is parsed: Python does per-record work only; per-row and per-value
 # work is in Arrow's C++.
 
-#: The JVM-side view of the executors' output: one row per (chunk of records, table).
+#: The JVM-side view of the executors' output: one row per (group of records, table).
 GROUPS_DDL = "table string, n long, batch binary"
 _BAD_LINE = "expected a JSON object with a \"text\" field"
 
