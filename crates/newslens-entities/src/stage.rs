@@ -325,15 +325,26 @@ impl<'a> Builder<'a> {
     /// Adds organisation/country names the gazetteer knows but the model missed.
     fn gazetteer_mentions(&mut self) {
         let n = self.dt.toks.len();
+        // Tokens inside a mention (what `covered` says), kept up to date as names are added:
+        // a scan of every mention per token and window was quadratic in the article's length.
+        let mut covered = vec![false; n];
+        for m in &self.men {
+            covered[m.a.min(n)..m.b.min(n)].fill(true);
+        }
         let mut i = 0;
         while i < n {
             let mut found = None;
-            for len in (1..=crate::gazetteer::MAX_PHRASE.min(n - i)).rev() {
+            let lens = if is_cap(self.word(i)) {
+                crate::gazetteer::MAX_PHRASE.min(n - i)
+            } else {
+                0
+            };
+            for len in (1..=lens).rev() {
                 let (a, b) = (i, i + len);
-                if !self.same_sentence(a, b - 1) || !is_cap(self.word(a)) {
+                if !self.same_sentence(a, b - 1) {
                     continue;
                 }
-                if (a..b).any(|k| self.covered(k)) {
+                if covered[a..b].contains(&true) {
                     continue;
                 }
                 let key = self.key(a, b);
@@ -350,6 +361,7 @@ impl<'a> Builder<'a> {
             match found {
                 Some((a, b, ty)) => {
                     self.add_name(a, b, ty, 0.6);
+                    covered[a..b].fill(true);
                     i = b;
                 }
                 None => i += 1,
@@ -532,7 +544,9 @@ impl<'a> Builder<'a> {
         let n = self.dt.toks.len();
         let mut found = Vec::new();
         for i in 0..n {
-            if self.lower(i) != "the" {
+            // `lower(i) != "the"` without a String per token (no non-ASCII letter lowercases
+            // to t, h or e).
+            if !self.word(i).eq_ignore_ascii_case("the") {
                 continue;
             }
             let sent_end = self.dt.sentences[self.dt.toks[i].sentence].end;
