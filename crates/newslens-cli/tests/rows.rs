@@ -14,7 +14,8 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn analyze(format: &str, args: &[&str], stdin: &[u8]) -> (Vec<Value>, i32) {
+/// `newslens analyze --format FORMAT --no-tokens --threads 2 ARGS` with `stdin`.
+fn run(format: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newslens"))
         .args([
             "analyze",
@@ -31,7 +32,11 @@ fn analyze(format: &str, args: &[&str], stdin: &[u8]) -> (Vec<Value>, i32) {
         .spawn()
         .expect("spawn newslens");
     child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn analyze(format: &str, args: &[&str], stdin: &[u8]) -> (Vec<Value>, i32) {
+    let out = run(format, args, stdin);
     let text = String::from_utf8(out.stdout).expect("UTF-8 output");
     let lines = text
         .lines()
@@ -405,23 +410,7 @@ fn arrow_rows(args: &[&str], stdin: &[u8]) -> (Vec<serde_json::Map<String, Value
     use arrow_array::Array;
     use arrow_schema::DataType;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newslens"))
-        .args([
-            "analyze",
-            "--format",
-            "arrow",
-            "--no-tokens",
-            "--threads",
-            "2",
-        ])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn newslens");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run("arrow", args, stdin);
     let mut rest: &[u8] = &out.stdout;
     let (mut rows, mut groups, mut order) = (Vec::new(), 0, Vec::new());
     while !rest.is_empty() {

@@ -201,57 +201,18 @@ impl Weights {
             }
             return;
         };
-        const ABSENT: usize = usize::MAX;
-        const CHUNK: usize = 32;
-        let m = rows.len();
-        offs.clear();
-        offs.resize(m, ABSENT);
-        let prefetch_blocks = |from: usize| {
-            for &r in &rows[from.min(m)..(from + CHUNK).min(m)] {
-                prefetch(blocks.as_ptr().wrapping_add(r as usize / 64));
-            }
-        };
-        let add = |i: usize, offs: &[usize], scores: &mut [f32]| {
+        pipelined_rows(blocks, values, n, rows, ends, offs, |i, offs| {
             let Some(acc) = scores.get_mut(i * n..(i + 1) * n) else {
                 return;
             };
-            for &s in &offs[token(i)] {
+            for &s in offs {
                 if s != ABSENT {
                     for (a, v) in acc.iter_mut().zip(&values[s..s + n]) {
                         *a += f32::from(*v) * *scale;
                     }
                 }
             }
-        };
-        prefetch_blocks(0);
-        let mut tok = 0;
-        let mut from = 0;
-        while from < m {
-            prefetch_blocks(from + CHUNK);
-            let to = (from + CHUNK).min(m);
-            for (o, &r) in offs[from..to].iter_mut().zip(&rows[from..to]) {
-                if let Some(k) = RankBlock::position(blocks, r) {
-                    let s = k * n;
-                    if s + n <= values.len() {
-                        *o = s;
-                        let p = values.as_ptr().wrapping_add(s);
-                        prefetch(p);
-                        prefetch(p.wrapping_add(n - 1));
-                    }
-                }
-            }
-            // Tokens whose rows were all located a chunk ago: their values have had time to
-            // arrive.
-            while tok < ends.len() && ends[tok] as usize + CHUNK <= to {
-                add(tok, offs, scores);
-                tok += 1;
-            }
-            from = to;
-        }
-        while tok < ends.len() {
-            add(tok, offs, scores);
-            tok += 1;
-        }
+        });
     }
 
     /// The element-wise mean of tables of the same shape (`None` if shapes differ or empty).
@@ -479,61 +440,81 @@ impl WeightsPair {
     ) {
         let [na, nb] = self.n;
         let w = na + nb;
-        let token = |i: usize| {
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            start..ends[i] as usize
-        };
-        const ABSENT: usize = usize::MAX;
-        const CHUNK: usize = 32;
-        let (blocks, values) = (&self.blocks, &self.values);
-        let m = rows.len();
-        offs.clear();
-        offs.resize(m, ABSENT);
-        let prefetch_blocks = |from: usize| {
-            for &r in &rows[from.min(m)..(from + CHUNK).min(m)] {
-                prefetch(blocks.as_ptr().wrapping_add(r as usize / 64));
-            }
-        };
-        let add = |i: usize, offs: &[usize], a: &mut [f32], b: &mut [f32]| {
+        let values = &self.values;
+        pipelined_rows(&self.blocks, values, w, rows, ends, offs, |i, offs| {
             let (Some(acc_a), Some(acc_b)) = (
                 a.get_mut(i * na..(i + 1) * na),
                 b.get_mut(i * nb..(i + 1) * nb),
             ) else {
                 return;
             };
-            for &s in &offs[token(i)] {
+            for &s in offs {
                 if s != ABSENT {
                     self.add_row(&values[s..s + w], acc_a, acc_b);
                 }
             }
-        };
-        prefetch_blocks(0);
-        let mut tok = 0;
-        let mut from = 0;
-        while from < m {
-            prefetch_blocks(from + CHUNK);
-            let to = (from + CHUNK).min(m);
-            for (o, &r) in offs[from..to].iter_mut().zip(&rows[from..to]) {
-                if let Some(k) = RankBlock::position(blocks, r) {
-                    let s = k * w;
-                    if s + w <= values.len() {
-                        *o = s;
-                        let p = values.as_ptr().wrapping_add(s);
-                        prefetch(p);
-                        prefetch(p.wrapping_add(w - 1));
-                    }
+        });
+    }
+}
+
+/// An offset of [`pipelined_rows`] for a row the table does not hold.
+const ABSENT: usize = usize::MAX;
+
+/// Locates the rows of a sequence of tokens (`rows`, token `i` ending at `ends[i]`) in a sparse
+/// table of `width` values per row, and calls `add(i, offsets)` with token `i`'s offsets into
+/// `values` ([`ABSENT`] for a missing row) once their values have had time to arrive: index
+/// blocks are prefetched a chunk of rows ahead, values as soon as they are located, and a
+/// token is handed over a chunk after its last row was located — the random reads are in
+/// flight together instead of one after another.
+fn pipelined_rows(
+    blocks: &[RankBlock],
+    values: &[i16],
+    width: usize,
+    rows: &[u32],
+    ends: &[u32],
+    offs: &mut Vec<usize>,
+    mut add: impl FnMut(usize, &[usize]),
+) {
+    const CHUNK: usize = 32;
+    let token = |i: usize| {
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        start..ends[i] as usize
+    };
+    let m = rows.len();
+    offs.clear();
+    offs.resize(m, ABSENT);
+    let prefetch_blocks = |from: usize| {
+        for &r in &rows[from.min(m)..(from + CHUNK).min(m)] {
+            prefetch(blocks.as_ptr().wrapping_add(r as usize / 64));
+        }
+    };
+    prefetch_blocks(0);
+    let mut tok = 0;
+    let mut from = 0;
+    while from < m {
+        prefetch_blocks(from + CHUNK);
+        let to = (from + CHUNK).min(m);
+        for (o, &r) in offs[from..to].iter_mut().zip(&rows[from..to]) {
+            if let Some(k) = RankBlock::position(blocks, r) {
+                let s = k * width;
+                if s + width <= values.len() {
+                    *o = s;
+                    let p = values.as_ptr().wrapping_add(s);
+                    prefetch(p);
+                    prefetch(p.wrapping_add(width - 1));
                 }
             }
-            while tok < ends.len() && ends[tok] as usize + CHUNK <= to {
-                add(tok, offs, a, b);
-                tok += 1;
-            }
-            from = to;
         }
-        while tok < ends.len() {
-            add(tok, offs, a, b);
+        // Tokens whose rows were all located a chunk ago: their values have had time to arrive.
+        while tok < ends.len() && ends[tok] as usize + CHUNK <= to {
+            add(tok, &offs[token(tok)]);
             tok += 1;
         }
+        from = to;
+    }
+    while tok < ends.len() {
+        add(tok, &offs[token(tok)]);
+        tok += 1;
     }
 }
 
