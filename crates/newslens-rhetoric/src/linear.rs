@@ -116,19 +116,55 @@ impl Linear {
                 // Touch every row first: rows are random reads in a table far larger than the
                 // caches, and this way their misses are all in flight together rather than a
                 // few at a time behind the additions.
-                let mut touch = 0u16;
                 for &f in feats {
-                    if let Some(w) = h.row((f & m) as usize, k).first() {
-                        touch ^= *w;
-                    }
+                    h.prefetch_row((f & m) as usize, k);
                 }
-                std::hint::black_box(touch);
-                for &f in feats {
-                    for (o, &w) in out.iter_mut().zip(h.row((f & m) as usize, k)) {
-                        *o += from_bf16(w) * scale;
-                    }
-                }
+                h.add_rows(feats.iter().map(|&f| (f & m) as usize), scale, out);
             }
+        }
+    }
+
+    /// Raw scores of many examples at once: example `e` has the features
+    /// `feats[ends[e - 1]..ends[e]]` (from 0 for the first); its `k` scores are appended to
+    /// `out` (cleared first). Each example's sum is formed exactly as [`Linear::scores_into`]
+    /// forms it (same order, same operations), so the scores are bit for bit the same; the
+    /// rows of the examples ahead are prefetched while one example is summed, so the random
+    /// reads overlap the additions instead of stalling them.
+    pub fn scores_batch(&self, feats: &[u32], ends: &[u32], scale: f32, out: &mut Vec<f32>) {
+        out.clear();
+        out.reserve(ends.len() * self.k);
+        let m = self.mask();
+        let k = self.k;
+        let mut v = Vec::with_capacity(k);
+        let Some(h) = &self.half else {
+            let mut start = 0usize;
+            for &e in ends {
+                let e = (e as usize).clamp(start, feats.len());
+                self.scores_into(&feats[start..e], scale, &mut v);
+                out.extend_from_slice(&v);
+                start = e;
+            }
+            return;
+        };
+        let n = feats.len();
+        let mut ahead = 0usize;
+        let mut start = 0usize;
+        for &e in ends {
+            let e = (e as usize).clamp(start, n);
+            let want = (e + PREFETCH_AHEAD).min(n);
+            for &f in &feats[ahead.min(want)..want] {
+                h.prefetch_row((f & m) as usize, k);
+            }
+            ahead = ahead.max(want);
+            v.clear();
+            v.extend_from_slice(&self.b);
+            h.add_rows(
+                feats[start..e].iter().map(|&f| (f & m) as usize),
+                scale,
+                &mut v,
+            );
+            out.extend_from_slice(&v);
+            start = e;
         }
     }
 
@@ -170,6 +206,60 @@ impl HalfWeights {
         &self.data[s..s + k]
     }
 
+    /// Asks the CPU to start loading row `r` (a hint: nothing is read, any row is fine).
+    #[inline(always)]
+    pub fn prefetch_row(&self, r: usize, k: usize) {
+        let s = self.off + r * self.stride;
+        let p = self.data.as_ptr().wrapping_add(s);
+        prefetch(p);
+        if k > 32 {
+            prefetch(p.wrapping_add(k - 1));
+        }
+    }
+
+    /// Adds `scale` times each of `rows` (in order) to the `k = out.len()` sums in `out`.
+    /// Per output the operations are those of the plain loop `o += w * scale`, row after row;
+    /// strides up to 32 are summed in a fixed-width register block (the padding lanes, zero
+    /// weights, are added to scratch lanes and dropped).
+    #[inline]
+    pub fn add_rows(&self, rows: impl Iterator<Item = usize>, scale: f32, out: &mut [f32]) {
+        match self.stride {
+            16 if out.len() <= 16 => self.add_rows_n::<16>(rows, scale, out),
+            32 if out.len() <= 32 => self.add_rows_n::<32>(rows, scale, out),
+            8 if out.len() <= 8 => self.add_rows_n::<8>(rows, scale, out),
+            _ => {
+                let k = out.len();
+                for r in rows {
+                    for (o, &w) in out.iter_mut().zip(self.row(r, k)) {
+                        *o += from_bf16(w) * scale;
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn add_rows_n<const N: usize>(
+        &self,
+        rows: impl Iterator<Item = usize>,
+        scale: f32,
+        out: &mut [f32],
+    ) {
+        let k = out.len().min(N);
+        let mut acc = [0.0f32; N];
+        acc[..k].copy_from_slice(&out[..k]);
+        for r in rows {
+            let s = self.off + r * self.stride;
+            let Some(row) = self.data.get(s..s + N) else {
+                continue;
+            };
+            for (a, &w) in acc.iter_mut().zip(row) {
+                *a += from_bf16(w) * scale;
+            }
+        }
+        out[..k].copy_from_slice(&acc[..k]);
+    }
+
     /// Sets weight `c` of row `r`; false when out of range.
     pub fn set(&mut self, r: usize, c: usize, v: u16) -> bool {
         if c >= self.stride {
@@ -183,6 +273,25 @@ impl HalfWeights {
             None => false,
         }
     }
+}
+
+/// Feature rows prefetched ahead of the example being summed by [`Linear::scores_batch`]
+/// (about one SI token's worth: enough to cover a memory latency, few enough not to evict).
+const PREFETCH_AHEAD: usize = 48;
+
+/// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing
+/// is read).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults and reads nothing, whatever the
+    // address (the pointer is built with `wrapping_add` and never dereferenced).
+    #[allow(unused_unsafe)]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Logistic sigmoid.
@@ -548,5 +657,54 @@ mod tests {
         let good2 = ms[0].scores(&[fh(1, &["good"]), fh(2, &["noise"])], 1.0)[0];
         assert!((good - good2).abs() < 0.05 * good.abs());
         assert!(read_models(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn batched_scores_equal_one_by_one_bit_for_bit() {
+        // Strides 1, 16 (k = 15, padded), 32 and a wide one, dense and compact.
+        for k in [1usize, 15, 32, 40] {
+            let mut m = Linear::new(8, k);
+            let mut rng = Rng::new(k as u64);
+            for (i, w) in m.w.iter_mut().enumerate() {
+                *w = (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0 + i as f32 * 1e-7;
+            }
+            for (c, b) in m.b.iter_mut().enumerate() {
+                *b = c as f32 * 0.3 - 1.0;
+            }
+            let mut feats = Vec::new();
+            let mut ends = Vec::new();
+            for e in 0..40u32 {
+                for j in 0..(e % 7) * 9 {
+                    feats.push(fh(e, &[&j.to_string()]));
+                }
+                ends.push(feats.len() as u32);
+            }
+            for compact in [false, true] {
+                if compact {
+                    m.compact();
+                }
+                let mut all = Vec::new();
+                m.scores_batch(&feats, &ends, 0.7, &mut all);
+                assert_eq!(all.len(), ends.len() * k);
+                let mut start = 0usize;
+                for (e, &end) in ends.iter().enumerate() {
+                    let one = m.scores(&feats[start..end as usize], 0.7);
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&all[e * k..(e + 1) * k]), bits(&one), "k={k} e={e}");
+                    // The plain loop, weight by weight, in feature order.
+                    let naive: Vec<f32> = (0..k)
+                        .map(|c| {
+                            let mut o = m.b[c];
+                            for &f in &feats[start..end as usize] {
+                                o += m.weight((f & m.mask()) as usize * k + c) * 0.7;
+                            }
+                            o
+                        })
+                        .collect();
+                    assert_eq!(bits(&one), bits(&naive), "k={k} e={e}");
+                    start = end as usize;
+                }
+            }
+        }
     }
 }

@@ -604,36 +604,63 @@ impl SiModel {
     /// (1-based), and the phrase candidates' probabilities.
     pub fn scores(&self, p: &Prepared) -> SiScores {
         let mut buf = Vec::with_capacity(64);
-        let mut v = Vec::with_capacity(self.lin.k);
         let mut out = SiScores {
             probs: Vec::with_capacity(p.sents.len()),
             classes: Vec::with_capacity(p.sents.len()),
             chunks: Vec::new(),
         };
+        // Every token's (and phrase's) features first, then all the scores in one batch: the
+        // weight rows are random reads, and the batch prefetches the rows of the tokens ahead
+        // while summing one (same sums, bit for bit, as token by token).
+        let mut feats: Vec<u32> = Vec::new();
+        let mut ends: Vec<u32> = Vec::new();
+        let mut cfeats: Vec<u32> = Vec::new();
+        let mut cends: Vec<u32> = Vec::new();
         for (si, s) in p.sents.iter().enumerate() {
             let info = SentInfo::new(p, s, &self.lex);
-            let mut pr = Vec::with_capacity(s.toks.len());
-            let mut cl = Vec::with_capacity(s.toks.len());
             for i in 0..s.toks.len() {
                 token_features(s, &info, i, &mut buf);
-                self.lin.scores_into(&buf, 1.0, &mut v);
+                feats.extend_from_slice(&buf);
+                ends.push(feats.len() as u32);
+            }
+            if self.chunk.is_some() {
+                for (a, b) in chunks(s) {
+                    chunk_features(s, &info, a, b, &mut buf);
+                    cfeats.extend_from_slice(&buf);
+                    cends.push(cfeats.len() as u32);
+                    out.chunks.push((si, a, b, 0.0));
+                }
+            }
+        }
+        let mut all = Vec::new();
+        self.lin.scores_batch(&feats, &ends, 1.0, &mut all);
+        let k = self.lin.k;
+        let mut v = Vec::with_capacity(k);
+        let mut next = 0usize;
+        for s in &p.sents {
+            let n = s.toks.len();
+            let mut pr = Vec::with_capacity(n);
+            let mut cl = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.clear();
+                v.extend_from_slice(all.get(next * k..(next + 1) * k).unwrap_or_default());
+                next += 1;
                 // Softmax over "outside" + techniques: inside = 1 − P(outside).
                 softmax(&mut v);
                 let best = (1..v.len())
                     .max_by(|a, b| v[*a].total_cmp(&v[*b]))
                     .unwrap_or(0);
-                pr.push(1.0 - v[0]);
+                pr.push(1.0 - v.first().copied().unwrap_or(1.0));
                 cl.push(best as u8);
-            }
-            if let Some(ch) = &self.chunk {
-                for (a, b) in chunks(s) {
-                    chunk_features(s, &info, a, b, &mut buf);
-                    ch.scores_into(&buf, 1.0, &mut v);
-                    out.chunks.push((si, a, b, sigmoid(v[0])));
-                }
             }
             out.probs.push(pr);
             out.classes.push(cl);
+        }
+        if let Some(ch) = &self.chunk {
+            ch.scores_batch(&cfeats, &cends, 1.0, &mut all);
+            for (c, x) in out.chunks.iter_mut().zip(all.chunks(ch.k.max(1))) {
+                c.3 = sigmoid(x[0]);
+            }
         }
         out
     }
