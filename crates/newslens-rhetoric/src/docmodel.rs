@@ -10,7 +10,10 @@ use crate::text::{Kind, Tok};
 pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
     out.clear();
     out.push(fh(0, &[]));
-    let mut seen: HashSet<(u32, &str, &str)> = HashSet::default();
+    // Sized for every word and bigram up front: growing the set rehashes it several times.
+    let words = title.len() + body.iter().map(|p| p.len()).sum::<usize>();
+    let mut seen: HashSet<(u32, &str, &str)> =
+        HashSet::with_capacity_and_hasher(2 * words, Default::default());
     for t in title {
         if t.kind == Kind::Word && seen.insert((1, &t.lower, "")) {
             out.push(fh(1, &[&t.lower]));
@@ -64,7 +67,7 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
 /// [`doc_features`]).
 pub fn para_evidence_features(para: &[Tok], out: &mut Vec<u32>) {
     out.clear();
-    let mut seen = HashSet::default();
+    let mut seen = HashSet::with_capacity_and_hasher(2 * para.len(), Default::default());
     for (i, t) in para.iter().enumerate() {
         if t.kind != Kind::Word {
             continue;

@@ -281,19 +281,26 @@ impl TcModel {
     pub fn classify_both(&self, p: &Prepared, spans: &[Span]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         let ctx = SpanContext::new(p, spans);
         let mut buf = Vec::new();
-        let mut a = Vec::with_capacity(spans.len());
-        let mut b = Vec::with_capacity(spans.len());
+        // All spans' features first, then each model scores them in one batch (the weight
+        // rows of the spans ahead are prefetched; same sums bit for bit).
+        let mut feats = Vec::new();
+        let mut ends = Vec::with_capacity(spans.len());
         for &s in spans {
             span_features(p, &ctx, s, &mut buf);
-            let mut v = Vec::with_capacity(self.lin.k);
-            self.lin.scores_into(&buf, 1.0, &mut v);
-            softmax(&mut v);
-            a.push(v);
-            let mut v = Vec::with_capacity(self.lin23.k);
-            self.lin23.scores_into(&buf, 1.0, &mut v);
-            softmax(&mut v);
-            b.push(v);
+            feats.extend_from_slice(&buf);
+            ends.push(feats.len() as u32);
         }
-        (a, b)
+        let probs = |lin: &Linear| {
+            let mut all = Vec::new();
+            lin.scores_batch(&feats, &ends, 1.0, &mut all);
+            all.chunks(lin.k.max(1))
+                .map(|x| {
+                    let mut v = x.to_vec();
+                    softmax(&mut v);
+                    v
+                })
+                .collect::<Vec<_>>()
+        };
+        (probs(&self.lin), probs(&self.lin23))
     }
 }
