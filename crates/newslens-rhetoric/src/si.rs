@@ -205,12 +205,94 @@ pub struct SentInfo {
     pub val: Vec<f32>,
     /// Occurrences of the word in the article (0 for stop words and punctuation).
     pub count: Vec<u32>,
+    /// Per token, the hashes of its word under the word templates 1–5 (see [`WordFacts`]).
+    wh: Vec<[u32; 5]>,
+    /// Per token, the hashes of its affix templates 9, 10, 39 (none for short words).
+    aff: Vec<Option<[u32; 3]>>,
     len: &'static str,
     excl: bool,
     quest: bool,
     max_lex: &'static str,
     n_lex_hi: &'static str,
     n_val: &'static str,
+}
+
+/// What token features need of a word that depends on the word alone: its valence, whether
+/// it is a stop word, and the hashes of the word-only templates (the word as itself and as
+/// each neighbour: templates 1–5; its affixes: 9, 10, and 39 with its valence class). Kept in a
+/// per-thread cache across documents (see [`WordFacts::cached`]), so a frequent word is hashed
+/// and looked up in the valence table once, not at every occurrence. The hashes are those
+/// [`fh`] gives, so the features are the same numbers in the same order.
+#[derive(Debug, Clone, Copy)]
+struct WordFacts {
+    val: f32,
+    stop: bool,
+    wh: [u32; 5],
+    aff: Option<[u32; 3]>,
+}
+
+/// Words per cache generation: two generations (the current one and the previous one, whose
+/// words move up when seen again) bound the cache to about 2 × this many words.
+const WORD_CACHE: usize = 1 << 15;
+
+#[derive(Default)]
+struct WordCache {
+    cur: rustc_hash::FxHashMap<Box<str>, WordFacts>,
+    old: rustc_hash::FxHashMap<Box<str>, WordFacts>,
+}
+
+thread_local! {
+    static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
+}
+
+impl WordFacts {
+    /// The facts of a token whose valence is `val` (0 for non-words, as in [`SentInfo`]).
+    fn new(w: &str, val: f32) -> Self {
+        let wh = [
+            fh(1, &[w]),
+            fh(2, &[w]),
+            fh(3, &[w]),
+            fh(4, &[w]),
+            fh(5, &[w]),
+        ];
+        let aff = affixes(w).map(|(suf, pre)| {
+            [
+                fh(9, &[suf]),
+                fh(10, &[pre]),
+                fh(39, &[suf, valence_class(val)]),
+            ]
+        });
+        Self {
+            val,
+            stop: is_stop(w),
+            wh,
+            aff,
+        }
+    }
+
+    /// The facts of word `w` (a [`Kind::Word`] token), from the per-thread cache.
+    fn cached(w: &str) -> Self {
+        let compute = |w: &str| Self::new(w, valence(w).unwrap_or(0.0));
+        WORDS
+            .try_with(|c| {
+                let Ok(mut c) = c.try_borrow_mut() else {
+                    return compute(w);
+                };
+                if let Some(f) = c.cur.get(w) {
+                    return *f;
+                }
+                let f = match c.old.remove_entry(w) {
+                    Some((_, f)) => f,
+                    None => compute(w),
+                };
+                if c.cur.len() >= WORD_CACHE {
+                    c.old = std::mem::take(&mut c.cur);
+                }
+                c.cur.insert(w.into(), f);
+                f
+            })
+            .unwrap_or_else(|_| compute(w))
+    }
 }
 
 impl SentInfo {
@@ -221,6 +303,8 @@ impl SentInfo {
             lex: Vec::with_capacity(n),
             val: Vec::with_capacity(n),
             count: Vec::with_capacity(n),
+            wh: Vec::with_capacity(n),
+            aff: Vec::with_capacity(n),
             len: len_bucket(n),
             ..SentInfo::default()
         };
@@ -233,12 +317,16 @@ impl SentInfo {
             } else {
                 -1.0
             };
-            let v = if word {
-                valence(&t.lower).unwrap_or(0.0)
+            // Words come from the per-thread cache; other tokens (valence 0) are computed.
+            let facts = if word {
+                WordFacts::cached(&t.lower)
             } else {
-                0.0
+                WordFacts::new(&t.lower, 0.0)
             };
-            let content = word && !is_stop(&t.lower);
+            let v = facts.val;
+            let content = word && !facts.stop;
+            info.wh.push(facts.wh);
+            info.aff.push(facts.aff);
             let c = if content {
                 p.counts.get(&t.lower).copied().unwrap_or(0)
             } else {
@@ -326,21 +414,29 @@ fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     let l0 = f.lex_b(ii);
     let lm1 = f.lex_b(ii - 1);
     let lp1 = f.lex_b(ii + 1);
+    // The word-only templates come hashed with the sentence (see `WordFacts`); the edges of
+    // the sentence ("<s>", "</s>") are hashed here.
+    let wh = |j: isize, slot: usize, w: &str| match f.wh.get(j.max(-1) as usize) {
+        Some(h) if j >= 0 => h[slot],
+        _ => fh(slot as u32 + 1, &[w]),
+    };
     out.push(fh(0, &[]));
-    out.push(fh(1, &[w0]));
-    out.push(fh(2, &[wm1]));
-    out.push(fh(3, &[wp1]));
-    out.push(fh(4, &[wm2]));
-    out.push(fh(5, &[wp2]));
+    out.push(wh(ii, 0, w0));
+    out.push(wh(ii - 1, 1, wm1));
+    out.push(wh(ii + 1, 2, wp1));
+    out.push(wh(ii - 2, 3, wm2));
+    out.push(wh(ii + 2, 4, wp2));
     out.push(fh(6, &[wm1, w0]));
     out.push(fh(7, &[w0, wp1]));
     out.push(fh(8, &[&t.shape]));
     let v0 = f.val_b(ii);
-    if let Some((suf, pre)) = affixes(w0) {
-        out.push(fh(9, &[suf]));
-        out.push(fh(10, &[pre]));
-        // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence.
-        out.push(fh(39, &[suf, v0]));
+    // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence (template 39).
+    let aff = match f.aff.get(i) {
+        Some(a) => *a,
+        None => affixes(w0).map(|(suf, pre)| [fh(9, &[suf]), fh(10, &[pre]), fh(39, &[suf, v0])]),
+    };
+    if let Some(a) = aff {
+        out.extend_from_slice(&a);
     }
     let q = if s.in_quote[i] { "q" } else { "nq" };
     out.push(fh(11, &[q]));
@@ -822,5 +918,44 @@ impl SiModel {
             i = j + 1;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_word_facts_are_the_computed_ones_across_generations() {
+        let direct = |w: &str| {
+            let val = valence(w).unwrap_or(0.0);
+            let aff = affixes(w).map(|(suf, pre)| {
+                [
+                    fh(9, &[suf]),
+                    fh(10, &[pre]),
+                    fh(39, &[suf, valence_class(val)]),
+                ]
+            });
+            (val, is_stop(w), [1, 2, 3, 4, 5].map(|t| fh(t, &[w])), aff)
+        };
+        let words = ["dangerous", "heroic", "the", "table", "naïve", "x"];
+        // Enough distinct words to roll the cache over twice, the probes seen before and after.
+        for round in 0..3 * WORD_CACHE + 10 {
+            let w = if round % 1000 == 0 {
+                words[(round / 1000) % words.len()].to_string()
+            } else {
+                format!("w{round}")
+            };
+            let f = WordFacts::cached(&w);
+            assert_eq!((f.val, f.stop, f.wh, f.aff), direct(&w), "{w}");
+        }
+        for w in words {
+            let f = WordFacts::cached(w);
+            assert_eq!((f.val, f.stop, f.wh, f.aff), direct(w), "{w}");
+            assert!(WORDS.with(|c| c.borrow().cur.contains_key(w)));
+        }
+        assert!(WORDS.with(|c| c.borrow().cur.len() <= WORD_CACHE));
+        assert!(WordFacts::cached("dangerous").val < 0.0);
+        assert!(WordFacts::cached("dangerous").aff.is_some());
     }
 }
