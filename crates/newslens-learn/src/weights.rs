@@ -588,9 +588,9 @@ impl AveragedWeights {
 }
 
 /// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing
-/// is read).
+/// is read). Shared with the other stages' weight tables.
 #[inline(always)]
-fn prefetch<T>(p: *const T) {
+pub fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint; it never faults and reads nothing, whatever the
     // address (the pointer is built with `wrapping_add` and never dereferenced).

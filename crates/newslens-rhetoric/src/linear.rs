@@ -4,6 +4,8 @@
 //! Features are 32-bit hashes of strings masked to `bits` bits; every feature of an example has
 //! the same value (`scale`), which covers binary indicators and length-normalised bags of words.
 
+use newslens_learn::weights::prefetch;
+
 use crate::RhetoricError;
 
 /// FNV-1a over `tag` and `parts` (separated), masked later by the model. Deterministic across
@@ -278,21 +280,6 @@ impl HalfWeights {
 /// Feature rows prefetched ahead of the example being summed by [`Linear::scores_batch`]
 /// (about one SI token's worth: enough to cover a memory latency, few enough not to evict).
 const PREFETCH_AHEAD: usize = 48;
-
-/// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing
-/// is read).
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint; it never faults and reads nothing, whatever the
-    // address (the pointer is built with `wrapping_add` and never dereferenced).
-    #[allow(unused_unsafe)]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
 
 /// Logistic sigmoid.
 #[inline]
