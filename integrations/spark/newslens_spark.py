@@ -720,12 +720,14 @@ def write_groups(group_lists, staging: str):
     pending: dict = collections.defaultdict(list)
     pending_bytes: collections.Counter = collections.Counter()
 
+    def path(table):
+        return f"{root}/{table}/part-{tag}.parquet"
+
     def flush(table):
         w = writers.get(table)
         if w is None:
             fs.create_dir(f"{root}/{table}", recursive=True)
-            path = f"{root}/{table}/part-{tag}.parquet"
-            w = writers[table] = _parquet_writer(fs, path, table)
+            w = writers[table] = _parquet_writer(fs, path(table), table)
         batches = pending.pop(table, [])
         pending_bytes.pop(table, None)
         if batches:
@@ -737,7 +739,7 @@ def write_groups(group_lists, staging: str):
                 batch = pa.ipc.read_record_batch(pa.py_buffer(blob), _schemas()[table])
                 pending[table].append(batch)
                 pending_bytes[table] += batch.nbytes
-                written.setdefault(table, [f"{root}/{table}/part-{tag}.parquet", 0])[1] += n
+                written.setdefault(table, [path(table), 0])[1] += n
                 if pending_bytes[table] >= _ROW_GROUP_BYTES:
                     flush(table)
         for table in list(pending):

@@ -422,7 +422,6 @@ struct TableColumns {
     names: Vec<&'static str>,
     kinds: Vec<Kind>,
     columns: Vec<Column>,
-    index: HashMap<&'static str, usize>,
     rows: usize,
 }
 
@@ -447,7 +446,6 @@ impl<W: Write> ArrowRows<W> {
                     names: cols.iter().map(|&(n, _)| n).collect(),
                     kinds: cols.iter().map(|&(_, k)| k).collect(),
                     columns: cols.iter().map(|&(_, k)| Column::new(k)).collect(),
-                    index: cols.iter().enumerate().map(|(i, &(n, _))| (n, i)).collect(),
                     rows: 0,
                 }
             })
@@ -470,7 +468,7 @@ impl<W: Write> ArrowRows<W> {
                 .find(|t| t.name == table)
                 .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no table {table}")))?;
             // `rows.rs` gives a row's columns in schema order: find each by scanning on from
-            // the previous one, falling back to the index.
+            // the previous one, then from the start.
             let mut next = 0;
             for (name, v) in &cells.cells[first..last] {
                 let at = match t.names[next.min(t.names.len())..]
@@ -478,8 +476,8 @@ impl<W: Write> ArrowRows<W> {
                     .position(|n| n == name)
                 {
                     Some(k) => next + k,
-                    None => match t.index.get(name) {
-                        Some(&at) => at,
+                    None => match t.names.iter().position(|n| n == name) {
+                        Some(at) => at,
                         None if PER_RECORD.contains(name) => continue, // on the documents row
                         None => {
                             return Err(ArrowError::InvalidArgumentError(format!(

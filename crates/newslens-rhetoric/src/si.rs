@@ -431,12 +431,9 @@ fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     out.push(fh(8, &[&t.shape]));
     let v0 = f.val_b(ii);
     // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence (template 39).
-    let aff = match f.aff.get(i) {
-        Some(a) => *a,
-        None => affixes(w0).map(|(suf, pre)| [fh(9, &[suf]), fh(10, &[pre]), fh(39, &[suf, v0])]),
-    };
-    if let Some(a) = aff {
-        out.extend_from_slice(&a);
+    // `SentInfo::new` gives every token its entry (`None`: a word too short for affixes).
+    if let Some(Some(a)) = f.aff.get(i) {
+        out.extend_from_slice(a);
     }
     let q = if s.in_quote[i] { "q" } else { "nq" };
     out.push(fh(11, &[q]));
