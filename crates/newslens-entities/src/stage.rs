@@ -15,6 +15,8 @@ use newslens_core::layers::entities::{
 };
 use newslens_core::{Analysis, Annotator, Span, StageError};
 
+use rustc_hash::FxHashSet;
+
 use crate::doc::DocTokens;
 use crate::gazetteer::Gazetteer;
 use crate::ner::{spans, NerModel};
@@ -35,9 +37,37 @@ pub fn default_model() -> Result<Arc<NerModel>, EntitiesError> {
         .map_err(EntitiesError::Data)
 }
 
-fn default_gazetteer() -> Arc<Gazetteer> {
-    static GAZ: OnceLock<Arc<Gazetteer>> = OnceLock::new();
-    GAZ.get_or_init(|| Arc::new(Gazetteer::embedded())).clone()
+fn default_gazetteer() -> (Arc<Gazetteer>, Arc<TitleWords>) {
+    static GAZ: OnceLock<(Arc<Gazetteer>, Arc<TitleWords>)> = OnceLock::new();
+    GAZ.get_or_init(|| {
+        let g = Gazetteer::embedded();
+        let t = TitleWords::new(&g);
+        (Arc::new(g), Arc::new(t))
+    })
+    .clone()
+}
+
+/// The words of the gazetteer's title phrases, as sets: asking whether a word occurs in some
+/// title (or ends one) scanned and split every title phrase, for every word asked about.
+#[derive(Debug, Default)]
+struct TitleWords {
+    /// Every `' '`-separated piece of every title.
+    words: FxHashSet<String>,
+    /// The last piece of every title.
+    heads: FxHashSet<String>,
+}
+
+impl TitleWords {
+    fn new(g: &Gazetteer) -> Self {
+        let mut t = Self::default();
+        for title in &g.titles {
+            t.words.extend(title.split(' ').map(str::to_string));
+            if let Some(h) = title.rsplit(' ').next() {
+                t.heads.insert(h.to_string());
+            }
+        }
+        t
+    }
 }
 
 /// The entity annotation stage (name `"entities"`).
@@ -45,6 +75,8 @@ fn default_gazetteer() -> Arc<Gazetteer> {
 pub struct EntityStage {
     model: Arc<NerModel>,
     gaz: Arc<Gazetteer>,
+    /// Derived from `gaz`.
+    titles: Arc<TitleWords>,
 }
 
 impl EntityStage {
@@ -60,10 +92,8 @@ impl EntityStage {
 
     /// The stage with a given model.
     pub fn with_model(model: Arc<NerModel>) -> Self {
-        Self {
-            model,
-            gaz: default_gazetteer(),
-        }
+        let (gaz, titles) = default_gazetteer();
+        Self { model, gaz, titles }
     }
 
     /// The NER model in use.
@@ -75,7 +105,7 @@ impl EntityStage {
     pub fn analyze(&self, a: &Analysis) -> EntityLayer {
         let dt = DocTokens::from_analysis(a);
         let sents: Vec<Vec<&str>> = (0..dt.sentences.len()).map(|i| dt.words(i)).collect();
-        let mut b = Builder::new(&dt, &self.gaz, &self.model);
+        let mut b = Builder::new(&dt, &self.gaz, &self.titles, &self.model);
         for (si, labels) in self.model.tag_document(&sents).into_iter().enumerate() {
             let off = dt.sentences[si].start;
             for (s, e, t) in spans(&labels) {
@@ -151,6 +181,7 @@ const LEADER_TITLES: &[&str] = &[
 struct Builder<'a> {
     dt: &'a DocTokens,
     gaz: &'a Gazetteer,
+    titles: &'a TitleWords,
     model: &'a NerModel,
     men: Vec<Men>,
     roles: Vec<RoleDraft>,
@@ -161,10 +192,16 @@ fn is_cap(w: &str) -> bool {
 }
 
 impl<'a> Builder<'a> {
-    fn new(dt: &'a DocTokens, gaz: &'a Gazetteer, model: &'a NerModel) -> Self {
+    fn new(
+        dt: &'a DocTokens,
+        gaz: &'a Gazetteer,
+        titles: &'a TitleWords,
+        model: &'a NerModel,
+    ) -> Self {
         Self {
             dt,
             gaz,
+            titles,
             model,
             men: Vec::new(),
             roles: Vec::new(),
@@ -273,25 +310,33 @@ impl<'a> Builder<'a> {
         let mut i = 0;
         while i < n {
             let mut found = None;
-            for len in (3..=crate::gazetteer::MAX_PHRASE.min(n - i)).rev() {
+            // The window's first word decides for every length: capitalised, not an article
+            // (a leading article is never part of the name; the key drops it anyway). Tested
+            // once per token rather than per window, before any scan of the mentions.
+            let lens = if is_cap(self.word(i)) && !matches!(self.word(i), "the" | "The") {
+                crate::gazetteer::MAX_PHRASE.min(n - i)
+            } else {
+                0
+            };
+            for len in (3..=lens).rev() {
                 let (a, b) = (i, i + len);
-                if !self.same_sentence(a, b - 1) || !is_cap(self.word(a)) {
+                if !self.same_sentence(a, b - 1) {
                     continue;
                 }
-                // A leading article is never part of the name (the key drops it anyway).
-                if matches!(self.word(a), "the" | "The") {
-                    continue;
+                // Mentions overlapping the window: there must be some, all inside it, none
+                // exactly it. Checked without collecting them; they are collected only for a
+                // gazetteer hit.
+                let overlaps = |m: &Men| m.a < b && a < m.b;
+                let mut any = false;
+                let mut fits = true;
+                for m in self.men.iter().filter(|m| overlaps(m)) {
+                    any = true;
+                    if !(a <= m.a && m.b <= b) || (m.a == a && m.b == b) {
+                        fits = false;
+                        break;
+                    }
                 }
-                let inside: Vec<usize> = (0..self.men.len())
-                    .filter(|&k| self.men[k].a < b && a < self.men[k].b)
-                    .collect();
-                let contained = inside
-                    .iter()
-                    .all(|&k| a <= self.men[k].a && self.men[k].b <= b);
-                let already = inside
-                    .iter()
-                    .any(|&k| self.men[k].a == a && self.men[k].b == b);
-                if inside.is_empty() || !contained || already {
+                if !any || !fits {
                     continue;
                 }
                 let key = self.key(a, b);
@@ -301,6 +346,9 @@ impl<'a> Builder<'a> {
                     } else {
                         EntityType::Location
                     };
+                    let inside: Vec<usize> = (0..self.men.len())
+                        .filter(|&k| overlaps(&self.men[k]))
+                        .collect();
                     found = Some((a, b, ty, inside));
                     break;
                 }
@@ -373,15 +421,14 @@ impl<'a> Builder<'a> {
         self.gaz.title_modifiers.contains(w) || self.title_vocab(w)
     }
 
+    /// A word of some title phrase.
     fn title_vocab(&self, w: &str) -> bool {
-        self.gaz.titles.iter().any(|t| t.split(' ').any(|x| x == w))
+        self.titles.words.contains(w)
     }
 
+    /// The last word of some title phrase.
     fn is_title_head(&self, w: &str) -> bool {
-        self.gaz
-            .titles
-            .iter()
-            .any(|t| t.rsplit(' ').next() == Some(w))
+        self.titles.heads.contains(w)
     }
 
     /// Affiliation stated by the words just before `end` (exclusive): a demonym, a country or
