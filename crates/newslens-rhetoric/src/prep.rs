@@ -34,6 +34,9 @@ pub struct Sent {
     pub toks: Vec<Tok>,
     /// Per token: inside quotation marks.
     pub in_quote: Vec<bool>,
+    /// Per token: the document-local id of its lower-cased form (see [`Prepared::words`]), so
+    /// the per-word facts are looked up once per distinct word and words compare as numbers.
+    pub wid: Vec<u32>,
 }
 
 /// A prepared document.
@@ -45,16 +48,23 @@ pub struct Prepared<'a> {
     pub sents: Vec<Sent>,
     /// Lower-cased word counts over the whole document.
     pub counts: FxHashMap<String, u32>,
+    /// Per document-local id ([`Sent::wid`]): how many tokens of that lower-cased form are
+    /// words ([`Kind::Word`]); 0 for punctuation. Equal to `counts` of the form when above 0.
+    pub words: Vec<u32>,
 }
 
 impl<'a> Prepared<'a> {
     /// Tokenizes the given sentences (`(span, is_title)`, in text order).
     pub fn new(text: &'a str, sentences: &[(Span, bool)]) -> Self {
-        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
+        // One look-up per token, into the document's vocabulary (every token's lower-cased
+        // form, words and punctuation alike); the word counts are read off it at the end.
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
+        let mut words: Vec<u32> = Vec::new();
         let mut sents = Vec::with_capacity(sentences.len());
         for (id, &(span, title)) in sentences.iter().enumerate() {
             let toks = tokenize(text, span);
             let mut in_quote = Vec::with_capacity(toks.len());
+            let mut wid = Vec::with_capacity(toks.len());
             let mut q = false;
             for t in &toks {
                 if t.kind == Kind::Quote {
@@ -63,14 +73,19 @@ impl<'a> Prepared<'a> {
                 } else {
                     in_quote.push(q);
                 }
-                if t.kind == Kind::Word {
-                    match counts.get_mut(t.lower.as_str()) {
-                        Some(c) => *c += 1,
-                        None => {
-                            counts.insert(t.lower.clone(), 1);
-                        }
+                let w = match vocab.get(t.lower.as_str()) {
+                    Some(&w) => w,
+                    None => {
+                        let w = words.len() as u32;
+                        vocab.insert(t.lower.clone(), w);
+                        words.push(0);
+                        w
                     }
+                };
+                if t.kind == Kind::Word {
+                    words[w as usize] += 1;
                 }
+                wid.push(w);
             }
             sents.push(Sent {
                 span,
@@ -78,12 +93,22 @@ impl<'a> Prepared<'a> {
                 id,
                 toks,
                 in_quote,
+                wid,
             });
+        }
+        let mut counts: FxHashMap<String, u32> =
+            FxHashMap::with_capacity_and_hasher(vocab.len(), Default::default());
+        for (w, id) in vocab {
+            let c = words[id as usize];
+            if c > 0 {
+                counts.insert(w, c);
+            }
         }
         Self {
             text,
             sents,
             counts,
+            words,
         }
     }
 

@@ -91,11 +91,22 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
     out.push(fh(13, &[rel]));
     context_features(s, first, last, out);
     // The entity's other occurrences in the article (same words): what is said around them.
-    let key: Vec<&str> = s.toks[first..=last.min(s.toks.len().saturating_sub(1))]
+    let range = first..=last.min(s.toks.len().saturating_sub(1));
+    let key: Vec<&str> = s.toks[range.clone()]
         .iter()
         .filter(|t| t.kind == Kind::Word)
         .map(|t| t.lower.as_str())
         .collect();
+    // The same words as document-local ids (equal ids, equal lower-cased forms): every
+    // position of the article is compared, so numbers rather than strings.
+    let key_ids: Option<Vec<u32>> = (s.wid.len() == s.toks.len()).then(|| {
+        s.toks[range]
+            .iter()
+            .zip(&s.wid[first..])
+            .filter(|(t, _)| t.kind == Kind::Word)
+            .map(|(_, &w)| w)
+            .collect()
+    });
     let mut occ = 0usize;
     if !key.is_empty() {
         for (j, o) in p.sents.iter().enumerate() {
@@ -103,13 +114,16 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
             if o.toks.len() < n {
                 continue;
             }
+            let ids = key_ids.as_deref().filter(|_| o.wid.len() == o.toks.len());
             for a in 0..=o.toks.len() - n {
-                if (j == si && a == first)
-                    || !o.toks[a..a + n]
+                let same = match ids {
+                    Some(k) => o.wid[a..a + n].iter().zip(k).all(|(x, y)| x == y),
+                    None => o.toks[a..a + n]
                         .iter()
                         .zip(&key)
-                        .all(|(t, k)| t.lower == *k)
-                {
+                        .all(|(t, k)| t.lower == *k),
+                };
+                if (j == si && a == first) || !same {
                     continue;
                 }
                 occ += 1;

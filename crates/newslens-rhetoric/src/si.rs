@@ -295,9 +295,49 @@ impl WordFacts {
     }
 }
 
+/// What [`SentInfo`] looks up for a token's lower-cased form: its lexicon rate and
+/// [`WordFacts`], per document-local word id ([`Sent::wid`]) and token kind (word or not), so a
+/// word repeated in a document is looked up once (a fresh memo per document and lexicon).
+#[derive(Debug, Clone, Default)]
+pub struct WordMemo {
+    facts: Vec<[Option<(f32, WordFacts)>; 2]>,
+}
+
+impl WordMemo {
+    /// An empty memo for the words of `p`.
+    pub fn new(p: &Prepared) -> Self {
+        Self {
+            facts: vec![[None; 2]; p.words.len()],
+        }
+    }
+}
+
+/// Lexicon rate and word facts of token `t` (computed, not memoised).
+fn token_facts(t: &crate::text::Tok, lex: &Lexicon) -> (f32, WordFacts) {
+    let word = t.kind == Kind::Word;
+    let r = if word || t.lower.len() == 1 {
+        lex.get(&t.lower).copied().unwrap_or(-1.0)
+    } else {
+        -1.0
+    };
+    // Words come from the per-thread cache; other tokens (valence 0) are computed.
+    let facts = if word {
+        WordFacts::cached(&t.lower)
+    } else {
+        WordFacts::new(&t.lower, 0.0)
+    };
+    (r, facts)
+}
+
 impl SentInfo {
     /// Looks up the tokens of `s`.
     pub fn new(p: &Prepared, s: &Sent, lex: &Lexicon) -> Self {
+        Self::with_memo(p, s, lex, &mut WordMemo::new(p))
+    }
+
+    /// Looks up the tokens of `s`, each distinct word once per `memo` (which must have been
+    /// made for `p` and used with this `lex` only).
+    pub fn with_memo(p: &Prepared, s: &Sent, lex: &Lexicon, memo: &mut WordMemo) -> Self {
         let n = s.toks.len();
         let mut info = SentInfo {
             lex: Vec::with_capacity(n),
@@ -310,25 +350,24 @@ impl SentInfo {
         };
         let mut best = -1.0f32;
         let (mut hi, mut strong) = (0, 0);
-        for t in &s.toks {
+        // Ids are only trusted when they match the tokens (the fields are public).
+        let ids = (s.wid.len() == n).then_some(s.wid.as_slice());
+        for (i, t) in s.toks.iter().enumerate() {
             let word = t.kind == Kind::Word;
-            let r = if word || t.lower.len() == 1 {
-                lex.get(&t.lower).copied().unwrap_or(-1.0)
-            } else {
-                -1.0
-            };
-            // Words come from the per-thread cache; other tokens (valence 0) are computed.
-            let facts = if word {
-                WordFacts::cached(&t.lower)
-            } else {
-                WordFacts::new(&t.lower, 0.0)
+            let id = ids.map(|w| w[i] as usize);
+            let (r, facts) = match id.and_then(|id| memo.facts.get_mut(id)) {
+                Some(slot) => *slot[usize::from(word)].get_or_insert_with(|| token_facts(t, lex)),
+                None => token_facts(t, lex),
             };
             let v = facts.val;
             let content = word && !facts.stop;
             info.wh.push(facts.wh);
             info.aff.push(facts.aff);
             let c = if content {
-                p.counts.get(&t.lower).copied().unwrap_or(0)
+                match id.and_then(|id| p.words.get(id)) {
+                    Some(&c) => c,
+                    None => p.counts.get(&t.lower).copied().unwrap_or(0),
+                }
             } else {
                 0
             };
@@ -618,8 +657,9 @@ pub fn train_si(examples: &[(Prepared, Gold)], cfg: &SiConfig) -> SiModel {
     let k = cfg.classes.max(1);
     for (d, (p, gold)) in examples.iter().enumerate() {
         let lex = &part_lex[d % LEX_PARTS];
+        let mut memo = WordMemo::new(p);
         for s in &p.sents {
-            let info = SentInfo::new(p, s, lex);
+            let info = SentInfo::with_memo(p, s, lex, &mut memo);
             for i in 0..s.toks.len() {
                 token_features(s, &info, i, &mut buf);
                 let t = &s.toks[i];
@@ -709,8 +749,9 @@ impl SiModel {
         let mut ends: Vec<u32> = Vec::new();
         let mut cfeats: Vec<u32> = Vec::new();
         let mut cends: Vec<u32> = Vec::new();
+        let mut memo = WordMemo::new(p);
         for (si, s) in p.sents.iter().enumerate() {
-            let info = SentInfo::new(p, s, &self.lex);
+            let info = SentInfo::with_memo(p, s, &self.lex, &mut memo);
             for i in 0..s.toks.len() {
                 token_features(s, &info, i, &mut buf);
                 feats.extend_from_slice(&buf);
