@@ -25,6 +25,10 @@ pub struct DocTokens {
 }
 
 fn normalise(s: &str) -> String {
+    // Every replaced character is non-ASCII: ASCII words (nearly all) are copied as they are.
+    if s.is_ascii() {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| match c {
             '’' | '‘' | '′' => '\'',

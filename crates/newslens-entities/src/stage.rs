@@ -307,6 +307,8 @@ impl<'a> Builder<'a> {
     /// "Republic of Korea" inside "Democratic People's Republic of Korea") with the whole name.
     fn gazetteer_overrides(&mut self) {
         let n = self.dt.toks.len();
+        // Mentions that may overlap a window starting at the current token (reused buffer).
+        let mut cands: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < n {
             let mut found = None;
@@ -318,6 +320,14 @@ impl<'a> Builder<'a> {
             } else {
                 0
             };
+            // The mentions overlapping the longest window, in order: a shorter window's are
+            // those of them that start before its end. One scan of all mentions per token.
+            cands.clear();
+            if lens >= 3 {
+                cands.extend(
+                    (0..self.men.len()).filter(|&k| self.men[k].a < i + lens && i < self.men[k].b),
+                );
+            }
             for len in (3..=lens).rev() {
                 let (a, b) = (i, i + len);
                 if !self.same_sentence(a, b - 1) {
@@ -326,10 +336,10 @@ impl<'a> Builder<'a> {
                 // Mentions overlapping the window: there must be some, all inside it, none
                 // exactly it. Checked without collecting them; they are collected only for a
                 // gazetteer hit.
-                let overlaps = |m: &Men| m.a < b && a < m.b;
+                let overlapping = || cands.iter().copied().filter(|&k| self.men[k].a < b);
                 let mut any = false;
                 let mut fits = true;
-                for m in self.men.iter().filter(|m| overlaps(m)) {
+                for m in overlapping().map(|k| &self.men[k]) {
                     any = true;
                     if !(a <= m.a && m.b <= b) || (m.a == a && m.b == b) {
                         fits = false;
@@ -346,9 +356,7 @@ impl<'a> Builder<'a> {
                     } else {
                         EntityType::Location
                     };
-                    let inside: Vec<usize> = (0..self.men.len())
-                        .filter(|&k| overlaps(&self.men[k]))
-                        .collect();
+                    let inside: Vec<usize> = overlapping().collect();
                     found = Some((a, b, ty, inside));
                     break;
                 }
@@ -949,6 +957,14 @@ impl<'a> Builder<'a> {
             }
         }
         // Affiliation clusters: a cluster whose canonical name, gazetteer name or alias matches.
+        // Most articles have no role with an affiliation: then there is nothing to look up.
+        let affiliated = out
+            .clusters
+            .iter()
+            .any(|c| c.roles.iter().any(|r| r.affiliation.is_some()));
+        if !affiliated {
+            return out;
+        }
         let lookup: Vec<(usize, Vec<String>)> = out
             .clusters
             .iter()
