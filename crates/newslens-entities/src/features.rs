@@ -363,14 +363,37 @@ pub struct WordCache {
 struct Generation {
     map: FxHashMap<u64, u32>,
     entries: Vec<WordFeatures>,
+    /// Entry words of up to [`SHORT`] bytes, inline ([`short_word`]; `None` for longer ones):
+    /// checking a hit against the 256-byte entry and then the word's own allocation cost two
+    /// dependent cache misses per token; this compact table mostly stays in cache.
+    short: Vec<Option<ShortWord>>,
     len: usize,
     sums: Vec<f32>,
 }
 
+/// Longest word kept inline in [`Generation::short`].
+const SHORT: usize = 15;
+
+/// A word of at most [`SHORT`] bytes: its length and bytes, zero-padded.
+type ShortWord = (u8, [u8; SHORT]);
+
+fn short_word(w: &str) -> Option<ShortWord> {
+    let b = w.as_bytes();
+    let mut out = [0u8; SHORT];
+    out.get_mut(..b.len())?.copy_from_slice(b);
+    Some((b.len() as u8, out))
+}
+
 impl Generation {
-    fn find(&self, key: u64, w: &str) -> Option<usize> {
+    fn find(&self, key: u64, w: &str, short: Option<&ShortWord>) -> Option<usize> {
         let i = *self.map.get(&key)? as usize;
-        (self.entries[i].word == w).then_some(i)
+        let same = match (short, &self.short[i]) {
+            (Some(a), Some(b)) => a == b,
+            // Different lengths (one short, one not).
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => self.entries[i].word == w,
+        };
+        same.then_some(i)
     }
 
     /// A new slot (its entry and zeroed floats), not yet in the map.
@@ -379,6 +402,7 @@ impl Generation {
         self.len += 1;
         if self.entries.len() <= i {
             self.entries.push(WordFeatures::new());
+            self.short.push(None);
         }
         if self.sums.len() < (i + 1) * width {
             self.sums.resize((i + 1) * width, 0.0);
@@ -428,14 +452,16 @@ impl WordCache {
         fill: impl FnOnce(&WordFeatures, &mut [f32]),
     ) -> usize {
         let key = FeatureHash::new(0).str(w).finish();
-        if let Some(i) = self.current.find(key, w) {
+        let short = short_word(w);
+        if let Some(i) = self.current.find(key, w, short.as_ref()) {
             return i;
         }
         let width = self.width;
         let cur = &mut self.current;
         let i = cur.push(width);
+        cur.short[i] = short;
         let sums = &mut cur.sums[i * width..(i + 1) * width];
-        if let Some(j) = self.old.find(key, w) {
+        if let Some(j) = self.old.find(key, w, short.as_ref()) {
             cur.entries[i].assign(&self.old.entries[j]);
             sums.copy_from_slice(&self.old.sums[j * width..(j + 1) * width]);
         } else {
