@@ -78,6 +78,18 @@ fn lower_word(s: &str) -> String {
     }
 }
 
+/// The character starting at byte `b` of `s` (`b` on a character boundary), if any; ASCII
+/// without decoding.
+#[inline]
+fn char_at(s: &str, b: usize) -> Option<char> {
+    let &x = s.as_bytes().get(b)?;
+    if x < 0x80 {
+        Some(char::from(x))
+    } else {
+        s.get(b..)?.chars().next()
+    }
+}
+
 /// Tokenizes `text[range]`; token offsets are absolute byte offsets into `text`.
 pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
     let Some(slice) = text.get(range.start..range.end) else {
@@ -85,31 +97,36 @@ pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
     };
     // About one token per five bytes of English text: one allocation instead of several.
     let mut out = Vec::with_capacity(slice.len() / 5 + 1);
-    let chars: Vec<(usize, char)> = slice.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (b, c) = chars[i];
+    // Byte positions, characters decoded where they are read (no character vector).
+    let mut b = 0;
+    while let Some(c) = char_at(slice, b) {
         if c.is_whitespace() {
-            i += 1;
+            b += c.len_utf8();
             continue;
         }
         if c.is_alphanumeric() {
-            let mut j = i + 1;
-            while j < chars.len() {
-                let cj = chars[j].1;
+            let mut end = b + c.len_utf8();
+            while let Some(cj) = char_at(slice, end) {
                 if cj.is_alphanumeric() {
-                    j += 1;
-                } else if matches!(cj, '\'' | '\u{2019}' | '-' | '.')
-                    && j + 1 < chars.len()
-                    && chars[j + 1].1.is_alphanumeric()
-                    && (cj != '.' || chars[j + 1].1.is_uppercase() || chars[j + 1].1.is_numeric())
-                {
-                    j += 2;
-                } else {
+                    end += cj.len_utf8();
+                    continue;
+                }
+                // An inner apostrophe, hyphen or dot joins when a letter or digit follows (a dot
+                // only before a capital or a digit: "U.S", "3.5").
+                if !matches!(cj, '\'' | '\u{2019}' | '-' | '.') {
                     break;
                 }
+                let after = end + cj.len_utf8();
+                match char_at(slice, after) {
+                    Some(n)
+                        if n.is_alphanumeric()
+                            && (cj != '.' || n.is_uppercase() || n.is_numeric()) =>
+                    {
+                        end = after + n.len_utf8();
+                    }
+                    _ => break,
+                }
             }
-            let end = chars.get(j).map_or(slice.len(), |x| x.0);
             let s = &slice[b..end];
             out.push(Tok {
                 start: range.start + b,
@@ -118,7 +135,7 @@ pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
                 kind: Kind::Word,
                 shape: shape_of(s),
             });
-            i = j;
+            b = end;
         } else {
             let end = b + c.len_utf8();
             let s = &slice[b..end];
@@ -137,7 +154,7 @@ pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
                 },
                 shape: s.to_string(),
             });
-            i += 1;
+            b = end;
         }
     }
     out
@@ -391,6 +408,106 @@ mod tests {
         assert_eq!(toks[0].kind, Kind::Quote);
         assert_eq!(toks[5].lower, "don't");
         assert_eq!(toks[1].shape, "Xx-x");
+    }
+
+    /// The tokenizer as it was written over a character vector (the reference).
+    fn tokenize_by_char_vector(text: &str, range: Span) -> Vec<Tok> {
+        let Some(slice) = text.get(range.start..range.end) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let chars: Vec<(usize, char)> = slice.char_indices().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let (b, c) = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+                continue;
+            }
+            if c.is_alphanumeric() {
+                let mut j = i + 1;
+                while j < chars.len() {
+                    let cj = chars[j].1;
+                    if cj.is_alphanumeric() {
+                        j += 1;
+                    } else if matches!(cj, '\'' | '\u{2019}' | '-' | '.')
+                        && j + 1 < chars.len()
+                        && chars[j + 1].1.is_alphanumeric()
+                        && (cj != '.'
+                            || chars[j + 1].1.is_uppercase()
+                            || chars[j + 1].1.is_numeric())
+                    {
+                        j += 2;
+                    } else {
+                        break;
+                    }
+                }
+                let end = chars.get(j).map_or(slice.len(), |x| x.0);
+                let s = &slice[b..end];
+                out.push(Tok {
+                    start: range.start + b,
+                    end: range.start + end,
+                    lower: lower_word(s),
+                    kind: Kind::Word,
+                    shape: shape_of(s),
+                });
+                i = j;
+            } else {
+                let end = b + c.len_utf8();
+                let s = &slice[b..end];
+                out.push(Tok {
+                    start: range.start + b,
+                    end: range.start + end,
+                    lower: if is_quote(c) {
+                        "\"".to_string()
+                    } else {
+                        s.to_string()
+                    },
+                    kind: if is_quote(c) {
+                        Kind::Quote
+                    } else {
+                        Kind::Punct
+                    },
+                    shape: s.to_string(),
+                });
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn tokenize_equals_the_character_vector_reference() {
+        let texts = [
+            "“Neo-colonial” U.S. don’t, 3.5! a.b A.B x- -y 'quoted' ends.",
+            "Ärger über İstanbul: naïve Straße — ΟΔΟΣ 3,5 km… won’t-stop U.S.A.",
+            "x.",
+            "x.Y",
+            "x.y",
+            "x-",
+            "x-é",
+            "é’É",
+            "1.2.3",
+            "a’",
+            "’a",
+            "",
+            "\u{2028}tab\tnew\nline  \u{00A0}nbsp 日本語のテキスト２０２６年",
+            "emoji 😀 mixed😀text a-😀 b.😀 x'y'z don't",
+        ];
+        for t in texts {
+            for start in 0..=t.len() {
+                if !t.is_char_boundary(start) {
+                    continue;
+                }
+                for end in [t.len(), (start + 7).min(t.len())] {
+                    if !t.is_char_boundary(end) {
+                        continue;
+                    }
+                    let r = Span::new(start, end);
+                    assert_eq!(tokenize(t, r), tokenize_by_char_vector(t, r), "{t:?} {r:?}");
+                }
+            }
+        }
     }
 
     #[test]
