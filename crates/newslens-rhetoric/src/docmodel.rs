@@ -1,13 +1,20 @@
 //! Article-level labels: frames (multi-label), genre (one of three), narratives (multi-label),
 //! over the article's words and bigrams; evidence paragraphs are those contributing most.
 
+use std::borrow::Borrow;
+
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::linear::{fh, sigmoid, softmax, Linear};
 use crate::text::{Kind, Tok};
 
 /// Features of a whole article from its tokens (title tokens marked); returns the scale.
-pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
+/// Tokens may be given by value or by reference (`A`, `B` = [`Tok`] or `&Tok`).
+pub fn doc_features<A: Borrow<Tok>, B: Borrow<Tok>>(
+    title: &[A],
+    body: &[&[B]],
+    out: &mut Vec<u32>,
+) -> f32 {
     out.clear();
     out.push(fh(0, &[]));
     // Sized for every word and bigram up front: growing the set rehashes it several times.
@@ -15,19 +22,25 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
     let mut seen: HashSet<(u32, &str, &str)> =
         HashSet::with_capacity_and_hasher(2 * words, Default::default());
     for t in title {
+        let t: &Tok = t.borrow();
         if t.kind == Kind::Word && seen.insert((1, &t.lower, "")) {
             out.push(fh(1, &[&t.lower]));
         }
     }
     for para in body {
         for (i, t) in para.iter().enumerate() {
+            let t: &Tok = t.borrow();
             if t.kind != Kind::Word {
                 continue;
             }
             if seen.insert((2, &t.lower, "")) {
                 out.push(fh(2, &[&t.lower]));
             }
-            if let Some(n) = para.get(i + 1).filter(|n| n.kind == Kind::Word) {
+            if let Some(n) = para
+                .get(i + 1)
+                .map(Borrow::borrow)
+                .filter(|n: &&Tok| n.kind == Kind::Word)
+            {
                 if seen.insert((3, &t.lower, &n.lower)) {
                     out.push(fh(3, &[&t.lower, &n.lower]));
                 }
@@ -37,6 +50,7 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
     // Style: reporting quotes and attributes, opinion argues in the first person and asks.
     let mut st = [0usize; 6];
     for t in body.iter().flat_map(|p| p.iter()) {
+        let t: &Tok = t.borrow();
         match (t.kind, t.lower.as_str()) {
             (Kind::Quote, _) => st[0] += 1,
             (_, "said" | "says" | "told" | "according") => st[1] += 1,
@@ -65,17 +79,22 @@ pub fn doc_features(title: &[Tok], body: &[&[Tok]], out: &mut Vec<u32>) -> f32 {
 
 /// Features of one paragraph for evidence ranking (same templates as the body of
 /// [`doc_features`]).
-pub fn para_evidence_features(para: &[Tok], out: &mut Vec<u32>) {
+pub fn para_evidence_features<T: Borrow<Tok>>(para: &[T], out: &mut Vec<u32>) {
     out.clear();
     let mut seen = HashSet::with_capacity_and_hasher(2 * para.len(), Default::default());
     for (i, t) in para.iter().enumerate() {
+        let t: &Tok = t.borrow();
         if t.kind != Kind::Word {
             continue;
         }
         if seen.insert((t.lower.as_str(), "")) {
             out.push(fh(2, &[&t.lower]));
         }
-        if let Some(n) = para.get(i + 1).filter(|n| n.kind == Kind::Word) {
+        if let Some(n) = para
+            .get(i + 1)
+            .map(Borrow::borrow)
+            .filter(|n: &&Tok| n.kind == Kind::Word)
+        {
             if seen.insert((t.lower.as_str(), n.lower.as_str())) {
                 out.push(fh(3, &[&t.lower, &n.lower]));
             }

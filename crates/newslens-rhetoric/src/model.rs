@@ -1,6 +1,7 @@
 //! The bundle of rhetoric models: storage (four files under `models/`), the embedded defaults,
 //! and article-level prediction.
 
+use std::borrow::Borrow;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -276,13 +277,14 @@ impl RhetoricModel {
     }
 
     /// Document-level labels: frames (with evidence paragraphs), genre, narratives.
-    /// `title` are the title tokens, `paras` the tokens of each paragraph (ids = indexes).
-    pub fn document_labels(
+    /// `title` are the title tokens, `paras` the tokens of each paragraph (ids = indexes);
+    /// tokens by value or by reference (`A`, `B` = [`Tok`] or `&Tok`).
+    pub fn document_labels<A: Borrow<Tok>, B: Borrow<Tok>>(
         &self,
-        title: &[Tok],
-        paras: &[Vec<Tok>],
+        title: &[A],
+        paras: &[Vec<B>],
     ) -> (Vec<ScoredLabel>, Option<ScoredLabel>, Vec<ScoredLabel>) {
-        let body: Vec<&[Tok]> = paras.iter().map(Vec::as_slice).collect();
+        let body: Vec<&[B]> = paras.iter().map(Vec::as_slice).collect();
         let mut feats = Vec::new();
         let scale = doc_features(title, &body, &mut feats);
         let mut pfeats: Vec<Vec<u32>> = Vec::with_capacity(paras.len());
@@ -337,7 +339,14 @@ impl RhetoricModel {
     }
 
     /// Builds the rhetoric layer of a prepared document (no entity roles; see the stage).
-    pub fn layer(&self, p: &Prepared, sentence_ids: &[usize], paras: &[Vec<Tok>]) -> RhetoricLayer {
+    /// `paras` are the tokens of each paragraph, by value or by reference (`T` = [`Tok`] or
+    /// `&Tok`).
+    pub fn layer<T: Borrow<Tok>>(
+        &self,
+        p: &Prepared,
+        sentence_ids: &[usize],
+        paras: &[Vec<T>],
+    ) -> RhetoricLayer {
         let techniques = self
             .techniques(p)
             .into_iter()
@@ -351,11 +360,11 @@ impl RhetoricModel {
                 sentence: sentence_ids.get(s).copied().unwrap_or(s),
             })
             .collect();
-        let title: Vec<Tok> = p
+        let title: Vec<&Tok> = p
             .sents
             .iter()
             .filter(|s| s.title)
-            .flat_map(|s| s.toks.iter().cloned())
+            .flat_map(|s| s.toks.iter())
             .collect();
         let (frames, genre, narratives) = self.document_labels(&title, paras);
         RhetoricLayer {

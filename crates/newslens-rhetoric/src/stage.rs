@@ -90,6 +90,36 @@ pub(crate) fn units(analysis: &Analysis) -> (Vec<(Span, bool)>, Vec<usize>, Vec<
     (sents, ids, paras)
 }
 
+/// The tokens of paragraph `para` taken from the prepared sentences, when that gives exactly
+/// `tokenize(text, para)`: the sentences inside the paragraph cover it with only whitespace
+/// around and between them, and at least one whitespace character between two sentences.
+/// The tokenizer never joins across whitespace and starts afresh after it, so tokenizing the
+/// paragraph then yields each sentence's tokens in turn. `None` when that does not hold.
+fn sentence_tokens<'p>(p: &'p Prepared, para: Span) -> Option<Vec<&'p Tok>> {
+    let text = p.text;
+    let blank = |a: usize, b: usize| {
+        text.get(a..b)
+            .is_some_and(|g| g.chars().all(char::is_whitespace))
+    };
+    text.get(para.start..para.end)?;
+    let first = p.sents.partition_point(|s| s.span.start < para.start);
+    let mut out = Vec::new();
+    let mut pos = para.start;
+    for s in p.sents[first..]
+        .iter()
+        .take_while(|s| s.span.start < para.end)
+    {
+        let (a, b) = (s.span.start, s.span.end);
+        let gap_ok = a >= pos && blank(pos, a) && (pos == para.start || a > pos);
+        if !gap_ok || b > para.end || text.get(a..b).is_none() {
+            return None;
+        }
+        out.extend(s.toks.iter());
+        pos = b;
+    }
+    blank(pos, para.end).then_some(out)
+}
+
 impl Annotator for RhetoricStage {
     fn name(&self) -> &'static str {
         "rhetoric"
@@ -100,7 +130,25 @@ impl Annotator for RhetoricStage {
         let (sents, ids, para_spans) = units(analysis);
         let text = analysis.text();
         let prep = Prepared::new(text, &sents);
-        let paras: Vec<Vec<Tok>> = para_spans.iter().map(|s| tokenize(text, *s)).collect();
+        // A paragraph's tokens are its sentences' tokens when the sentences tile it (see
+        // `sentence_tokens`: no second tokenization); otherwise it is tokenized on its own.
+        let tiled: Vec<Option<Vec<&Tok>>> = para_spans
+            .iter()
+            .map(|s| sentence_tokens(&prep, *s))
+            .collect();
+        let own: Vec<Vec<Tok>> = para_spans
+            .iter()
+            .zip(&tiled)
+            .map(|(s, t)| match t {
+                Some(_) => Vec::new(),
+                None => tokenize(text, *s),
+            })
+            .collect();
+        let paras: Vec<Vec<&Tok>> = tiled
+            .into_iter()
+            .zip(&own)
+            .map(|(t, o)| t.unwrap_or_else(|| o.iter().collect()))
+            .collect();
         let mut layer = model.layer(&prep, &ids, &paras);
         if let Some(ent) = &analysis.entities {
             let mut clusters: Vec<(usize, usize)> = ent
@@ -133,5 +181,39 @@ impl Annotator for RhetoricStage {
         }
         analysis.rhetoric = Some(layer);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraph_tokens_from_tiling_sentences_equal_its_own_tokens() {
+        let t = "Title here\n\n  U.S. aid rose.  Then x- fell 3.5%!\nSecond one.Next\n";
+        let sp = |a: &str| {
+            let i = t.find(a).unwrap_or(0);
+            Span::new(i, i + a.len())
+        };
+        let sents = [
+            (sp("Title here"), true),
+            (sp("U.S. aid rose."), false),
+            (sp("Then x- fell 3.5%!"), false),
+            (sp("Second one."), false),
+            (sp("Next"), false),
+        ];
+        let p = Prepared::new(t, &sents);
+        // Whitespace around and between the sentences: the sentences' tokens.
+        let para = Span::new(sp("Title here").end, sp("3.5%!").end + 1);
+        let toks = sentence_tokens(&p, para).expect("tiled");
+        let own = tokenize(t, para);
+        assert_eq!(toks.len(), own.len());
+        assert!(toks.iter().zip(&own).all(|(a, b)| *a == b));
+        // Two sentences without a space between them could be one token ("one.Next").
+        let para = Span::new(sp("Second one.").start, sp("Next").end);
+        assert!(sentence_tokens(&p, para).is_none());
+        // Text outside every sentence.
+        let para = Span::new(sp("Title here").start, sp("aid").end);
+        assert!(sentence_tokens(&p, para).is_none());
     }
 }
