@@ -223,6 +223,13 @@ impl<'a> Builder<'a> {
     /// Key for gazetteer look-ups: words joined by spaces, `'s` attached, leading "the" dropped.
     fn key(&self, a: usize, b: usize) -> String {
         let mut s = String::new();
+        self.key_into(a, b, &mut s);
+        s
+    }
+
+    /// [`Builder::key`] into a reused buffer (the gazetteer scans try every window).
+    fn key_into(&self, a: usize, b: usize, s: &mut String) {
+        s.clear();
         for i in a..b {
             let w = self.word(i);
             if i == a && (w == "the" || w == "The") && b > a + 1 {
@@ -233,7 +240,6 @@ impl<'a> Builder<'a> {
             }
             s.push_str(w);
         }
-        s
     }
 
     fn add_name(&mut self, a: usize, b: usize, ty: EntityType, score: f32) {
@@ -309,6 +315,7 @@ impl<'a> Builder<'a> {
         let n = self.dt.toks.len();
         // Mentions that may overlap a window starting at the current token (reused buffer).
         let mut cands: Vec<usize> = Vec::new();
+        let mut key = String::new();
         let mut i = 0;
         while i < n {
             let mut found = None;
@@ -349,7 +356,7 @@ impl<'a> Builder<'a> {
                 if !any || !fits {
                     continue;
                 }
-                let key = self.key(a, b);
+                self.key_into(a, b, &mut key);
                 if let Some(c) = self.gaz.aliases.get(&key) {
                     let ty = if self.gaz.orgs.contains(c) {
                         EntityType::Organisation
@@ -387,6 +394,7 @@ impl<'a> Builder<'a> {
         for m in &self.men {
             covered[m.a.min(n)..m.b.min(n)].fill(true);
         }
+        let mut key = String::new();
         let mut i = 0;
         while i < n {
             let mut found = None;
@@ -403,7 +411,7 @@ impl<'a> Builder<'a> {
                 if covered[a..b].contains(&true) {
                     continue;
                 }
-                let key = self.key(a, b);
+                self.key_into(a, b, &mut key);
                 if let Some(c) = self.gaz.aliases.get(&key) {
                     let ty = if self.gaz.orgs.contains(c) {
                         EntityType::Organisation
