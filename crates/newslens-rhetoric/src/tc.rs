@@ -148,14 +148,16 @@ pub fn span_features(p: &Prepared, ctx: &SpanContext, span: Span, out: &mut Vec<
     // Valence: loaded words vs. neutral claims (doubt, authority, causal statements).
     let mut vb = [0usize; 4];
     for w in &words {
-        match crate::senti::valence_bucket(w) {
+        // One valence look-up per word for both uses.
+        let b = crate::senti::valence_bucket(w);
+        match b {
             "n2" => vb[0] += 1,
             "n1" => vb[1] += 1,
             "p1" => vb[2] += 1,
             "p2" => vb[3] += 1,
             _ => {}
         }
-        out.push(fh(29, &[crate::senti::valence_bucket(w)]));
+        out.push(fh(29, &[b]));
     }
     let strong = vb[0] + vb[3];
     out.push(fh(30, &[count_bucket(strong), len_bucket(nw)]));
