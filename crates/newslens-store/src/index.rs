@@ -18,7 +18,10 @@ use tantivy::schema::{
     DateOptions, Field, IndexRecordOption, Schema, Value, FAST, INDEXED, STORED, STRING, TEXT,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DateTime, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term,
+};
 
 use crate::model::{HitKind, SearchQuery};
 use crate::{Result, StoreError};
@@ -312,9 +315,24 @@ impl SearchIndex {
     /// Runs a query; returns ranked raw hits.
     pub fn search(&self, query: &dyn Query, limit: usize) -> Result<Vec<RawHit>> {
         let searcher = self.reader.searcher();
-        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        // Equal scores are common (short quotes, repeated copies of a story); tantivy breaks ties
+        // by segment and position, which depend on how its indexing threads split the work, so
+        // the same corpus could list tied hits in a different order (or cut a different one at
+        // the limit) from one ingest to the next. The store id makes the order reproducible.
+        let collector = TopDocs::with_limit(limit.max(1)).tweak_score(|segment: &SegmentReader| {
+            let ids = segment
+                .fast_fields()
+                .i64("doc")
+                .ok()
+                .map(|c| c.first_or_default_col(0));
+            move |doc: DocId, score: Score| {
+                let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                (score, std::cmp::Reverse(id))
+            }
+        });
+        let top = searcher.search(query, &collector)?;
         let mut out = Vec::with_capacity(top.len());
-        for (score, addr) in top {
+        for ((score, _), addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let id = doc.get_first(self.f.doc).and_then(|v| v.as_i64());
             let quote = doc.get_first(self.f.quote).and_then(|v| v.as_i64());

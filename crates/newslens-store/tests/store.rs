@@ -561,3 +561,48 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
     assert_eq!(story_partition(&store), expect);
     assert_eq!(store.stats().unwrap(), fresh.stats().unwrap());
 }
+
+/// Hits with equal scores come in store-id order, whichever index segments they landed in (each
+/// `put` commits a segment; tantivy's own tie-break follows segment order, which is not the
+/// order of ingestion), so repeated ingests of a corpus list them the same way.
+#[test]
+fn tied_hits_are_listed_in_store_order() {
+    use newslens_core::{Analysis, Document};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
+    // Same length, one shared rare word: every article scores the same for "zanzibarite".
+    let words = [
+        "amber", "basalt", "cobalt", "dolomite", "emerald", "feldspar", "garnet", "hematite",
+    ];
+    let mut ids = Vec::new();
+    for w in words {
+        let mut a = Analysis::new(Document::from_text(
+            w,
+            format!("The zanzibarite report mentions {w} twice: {w}."),
+        ));
+        a.stages = vec!["text".into()];
+        let out = store.put(vec![a]).unwrap();
+        ids.push(out[0].id);
+    }
+    let search = |limit| {
+        store
+            .search(&SearchQuery {
+                text: "zanzibarite".into(),
+                limit,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let all = search(100);
+    let articles: Vec<_> = all.iter().filter(|h| h.kind == HitKind::Article).collect();
+    assert_eq!(articles.len(), words.len());
+    assert!(
+        articles.windows(2).all(|w| w[0].score == w[1].score),
+        "the fixture must tie: {articles:?}"
+    );
+    let got: Vec<i64> = articles.iter().map(|h| h.doc).collect();
+    assert_eq!(got, ids, "tied hits in store order");
+    // The limit keeps the first of the tied hits, not whichever segment came first.
+    let top: Vec<i64> = search(3).iter().map(|h| h.doc).collect();
+    assert_eq!(top, ids[..3].to_vec());
+}
