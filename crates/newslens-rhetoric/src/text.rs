@@ -127,33 +127,11 @@ pub fn tokenize(text: &str, range: Span) -> Vec<Tok> {
                     _ => break,
                 }
             }
-            let s = &slice[b..end];
-            out.push(Tok {
-                start: range.start + b,
-                end: range.start + end,
-                lower: lower_word(s),
-                kind: Kind::Word,
-                shape: shape_of(s),
-            });
+            out.push(word_tok(slice, range.start, b, end));
             b = end;
         } else {
             let end = b + c.len_utf8();
-            let s = &slice[b..end];
-            out.push(Tok {
-                start: range.start + b,
-                end: range.start + end,
-                lower: if is_quote(c) {
-                    "\"".to_string()
-                } else {
-                    s.to_string()
-                },
-                kind: if is_quote(c) {
-                    Kind::Quote
-                } else {
-                    Kind::Punct
-                },
-                shape: s.to_string(),
-            });
+            out.push(other_tok(slice, range.start, b, c));
             b = end;
         }
     }
@@ -360,6 +338,36 @@ pub fn is_function_word(w: &str) -> bool {
     )
 }
 
+/// The word token `slice[b..end]` (`base`: the slice's offset in the text).
+fn word_tok(slice: &str, base: usize, b: usize, end: usize) -> Tok {
+    let s = &slice[b..end];
+    Tok {
+        start: base + b,
+        end: base + end,
+        lower: lower_word(s),
+        kind: Kind::Word,
+        shape: shape_of(s),
+    }
+}
+
+/// The one-character punctuation or quote token `c` at `slice[b..]`.
+fn other_tok(slice: &str, base: usize, b: usize, c: char) -> Tok {
+    let end = b + c.len_utf8();
+    let s = &slice[b..end];
+    let quote = is_quote(c);
+    Tok {
+        start: base + b,
+        end: base + end,
+        lower: if quote {
+            "\"".to_string()
+        } else {
+            s.to_string()
+        },
+        kind: if quote { Kind::Quote } else { Kind::Punct },
+        shape: s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,33 +451,10 @@ mod tests {
                     }
                 }
                 let end = chars.get(j).map_or(slice.len(), |x| x.0);
-                let s = &slice[b..end];
-                out.push(Tok {
-                    start: range.start + b,
-                    end: range.start + end,
-                    lower: lower_word(s),
-                    kind: Kind::Word,
-                    shape: shape_of(s),
-                });
+                out.push(word_tok(slice, range.start, b, end));
                 i = j;
             } else {
-                let end = b + c.len_utf8();
-                let s = &slice[b..end];
-                out.push(Tok {
-                    start: range.start + b,
-                    end: range.start + end,
-                    lower: if is_quote(c) {
-                        "\"".to_string()
-                    } else {
-                        s.to_string()
-                    },
-                    kind: if is_quote(c) {
-                        Kind::Quote
-                    } else {
-                        Kind::Punct
-                    },
-                    shape: s.to_string(),
-                });
+                out.push(other_tok(slice, range.start, b, c));
                 i += 1;
             }
         }
