@@ -91,22 +91,15 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
     out.push(fh(13, &[rel]));
     context_features(s, first, last, out);
     // The entity's other occurrences in the article (same words): what is said around them.
+    // Its words as document-local ids (equal ids, equal lower-cased forms): every position of
+    // the article is compared, so numbers rather than strings.
     let range = first..=last.min(s.toks.len().saturating_sub(1));
-    let key: Vec<&str> = s.toks[range.clone()]
+    let key: Vec<u32> = s.toks[range]
         .iter()
-        .filter(|t| t.kind == Kind::Word)
-        .map(|t| t.lower.as_str())
+        .zip(s.wid.get(first..).unwrap_or_default())
+        .filter(|(t, _)| t.kind == Kind::Word)
+        .map(|(_, &w)| w)
         .collect();
-    // The same words as document-local ids (equal ids, equal lower-cased forms): every
-    // position of the article is compared, so numbers rather than strings.
-    let key_ids: Option<Vec<u32>> = (s.wid.len() == s.toks.len()).then(|| {
-        s.toks[range]
-            .iter()
-            .zip(&s.wid[first..])
-            .filter(|(t, _)| t.kind == Kind::Word)
-            .map(|(_, &w)| w)
-            .collect()
-    });
     let mut occ = 0usize;
     if !key.is_empty() {
         for (j, o) in p.sents.iter().enumerate() {
@@ -114,15 +107,8 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
             if o.toks.len() < n {
                 continue;
             }
-            let ids = key_ids.as_deref().filter(|_| o.wid.len() == o.toks.len());
             for a in 0..=o.toks.len() - n {
-                let same = match ids {
-                    Some(k) => o.wid[a..a + n].iter().zip(k).all(|(x, y)| x == y),
-                    None => o.toks[a..a + n]
-                        .iter()
-                        .zip(&key)
-                        .all(|(t, k)| t.lower == *k),
-                };
+                let same = o.wid.get(a..a + n) == Some(key.as_slice());
                 if (j == si && a == first) || !same {
                     continue;
                 }

@@ -350,11 +350,9 @@ impl SentInfo {
         };
         let mut best = -1.0f32;
         let (mut hi, mut strong) = (0, 0);
-        // Ids are only trusted when they match the tokens (the fields are public).
-        let ids = (s.wid.len() == n).then_some(s.wid.as_slice());
         for (i, t) in s.toks.iter().enumerate() {
             let word = t.kind == Kind::Word;
-            let id = ids.map(|w| w[i] as usize);
+            let id = s.wid.get(i).map(|&w| w as usize);
             let (r, facts) = match id.and_then(|id| memo.facts.get_mut(id)) {
                 Some(slot) => *slot[usize::from(word)].get_or_insert_with(|| token_facts(t, lex)),
                 None => token_facts(t, lex),
@@ -364,10 +362,7 @@ impl SentInfo {
             info.wh.push(facts.wh);
             info.aff.push(facts.aff);
             let c = if content {
-                match id.and_then(|id| p.words.get(id)) {
-                    Some(&c) => c,
-                    None => p.counts.get(&t.lower).copied().unwrap_or(0),
-                }
+                id.and_then(|id| p.words.get(id)).copied().unwrap_or(0)
             } else {
                 0
             };
