@@ -14,6 +14,10 @@ pub struct BenchArgs {
     /// Number of generated articles.
     #[arg(long, default_value_t = 2000)]
     pub articles: usize,
+    /// Which generated corpus: `rotating` (1.1 kB articles cut from five fixed paragraphs: the
+    /// figures of earlier sessions) or `varied` (seed-length articles, no two alike).
+    #[arg(long, value_enum, default_value_t = Corpus::Rotating)]
+    pub corpus: Corpus,
     /// Also time the full pipeline (all stages).
     #[arg(long)]
     pub pipeline: bool,
@@ -31,6 +35,19 @@ pub struct BenchArgs {
     /// generated corpus; `--articles` then caps how many files are used.
     #[arg(long, num_args = 1..)]
     pub input: Vec<std::path::PathBuf>,
+    /// Write the generated corpus to this directory (one `.txt` file per article, e.g. to time
+    /// `newslens ingest` on it) and exit without measuring.
+    #[arg(long, value_name = "DIR", conflicts_with = "input")]
+    pub write_corpus: Option<std::path::PathBuf>,
+}
+
+/// The generated corpora of `newslens bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Corpus {
+    /// Five fixed paragraphs in rotation, ≈ 1.1 kB per article.
+    Rotating,
+    /// Seed-length articles from templates and word lists ([`crate::bench_corpus`]).
+    Varied,
 }
 
 const PARAGRAPHS: &[&str] = &[
@@ -61,11 +78,16 @@ pub fn generate(n: usize) -> Vec<String> {
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let corpus = if args.input.is_empty() {
-        generate(args.articles)
-    } else {
+    let corpus = if !args.input.is_empty() {
         load_inputs(&args.input, args.articles)?
+    } else if args.corpus == Corpus::Varied {
+        crate::bench_corpus::varied(args.articles)
+    } else {
+        generate(args.articles)
     };
+    if let Some(dir) = &args.write_corpus {
+        return write_corpus(dir, &corpus);
+    }
     let bytes: usize = corpus.iter().map(|s| s.len()).sum();
     let mb = bytes as f64 / 1e6;
     // Warm-up pass so the figures exclude first-touch costs.
@@ -73,7 +95,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let t = Instant::now();
     let tokens = segment_all(&corpus);
     let secs = t.elapsed().as_secs_f64();
+    let corpus_name = match (args.input.is_empty(), args.corpus) {
+        (false, _) => "input",
+        (true, Corpus::Rotating) => "rotating",
+        (true, Corpus::Varied) => "varied",
+    };
     let mut report = serde_json::json!({
+        "corpus": corpus_name,
         "articles": corpus.len(),
         "megabytes": mb,
         "read_segment": {
@@ -124,10 +152,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if args.json {
         println!("{report}");
     } else {
-        let what = if args.input.is_empty() {
-            "generated corpus"
-        } else {
-            "input"
+        let what = match corpus_name {
+            "input" => "input".to_string(),
+            name => format!("generated corpus ({name})"),
         };
         println!("{what}: {} articles, {:.2} MB", corpus.len(), mb);
         let rs = &report["read_segment"];
@@ -230,6 +257,18 @@ fn process_cpu_seconds() -> Option<f64> {
     let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
     // The kernel's USER_HZ is 100 on every Linux platform we build for.
     Some(ticks / 100.0)
+}
+
+/// Writes `corpus` as `DIR/article-NNNNNN.txt`.
+fn write_corpus(dir: &std::path::Path, corpus: &[String]) -> Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (i, text) in corpus.iter().enumerate() {
+        let path = dir.join(format!("article-{i:06}.txt"));
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!("wrote {} articles to {}", corpus.len(), dir.display());
+    Ok(())
 }
 
 /// Reads up to `cap` input files whole (lossy UTF-8: the readers' own decoding is measured later).

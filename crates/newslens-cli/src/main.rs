@@ -5,6 +5,7 @@
 mod analyze;
 mod arrow_rows;
 mod bench;
+mod bench_corpus;
 mod cmd;
 mod report;
 mod rows;
