@@ -57,6 +57,9 @@ fn is_content(t: &crate::text::Tok) -> bool {
     t.kind == Kind::Word && !is_function_word(&t.lower)
 }
 
+/// Room reserved per token for its SI features (most tokens have 40–48).
+const FEATS_PER_TOKEN: usize = 48;
+
 /// Longest phrase candidate, in tokens.
 const MAX_CHUNK: usize = 8;
 
@@ -192,8 +195,25 @@ const B10: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 #[inline]
 fn b10(x: f32) -> &'static str {
-    B10[((x.max(0.0) * 10.0) as usize).min(9)]
+    B10[b10_i(x)]
 }
+
+/// Index in [`B10`] of the bucket of `x`.
+#[inline]
+fn b10_i(x: f32) -> usize {
+    ((x.max(0.0) * 10.0) as usize).min(9)
+}
+
+/// What [`SentInfo::lex_b`] can give, by index (see [`SentInfo::lex_i`]).
+const LEX_B: [&str; 13] = [
+    "<s>", "</s>", "u", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+];
+
+/// What [`valence_class`] (and so [`SentInfo::val_b`]) can give, by index.
+const VAL_B: [&str; 5] = ["-", "n2", "n1", "p2", "p1"];
+
+/// Counts from which [`count_bucket`] gives the same bucket ("20").
+const COUNT_CAP: usize = 20;
 
 /// Per-token facts looked up once per sentence (lexicon rate, valence, article count) and
 /// shared by every feature that needs them, so no token is hashed into a table twice.
@@ -213,8 +233,13 @@ pub struct SentInfo {
     excl: bool,
     quest: bool,
     max_lex: &'static str,
+    /// Index of `max_lex` in the rows of [`FixedHashes::t25`] (0: none).
+    max_lex_i: usize,
     n_lex_hi: &'static str,
     n_val: &'static str,
+    /// The sentence-wide token features: `fh(15, [len])`, `fh(24, [max_lex])`,
+    /// `fh(26, [n_lex_hi])`, `fh(36, [n_val])`, hashed once per sentence, not per token.
+    h_sent: [u32; 4],
 }
 
 /// What token features need of a word that depends on the word alone: its valence, whether
@@ -377,43 +402,71 @@ impl SentInfo {
             info.val.push(v);
             info.count.push(c);
         }
-        info.max_lex = if best < 0.0 { NONE } else { b10(best) };
+        (info.max_lex, info.max_lex_i) = if best < 0.0 {
+            (NONE, 0)
+        } else {
+            (b10(best), 1 + b10_i(best))
+        };
         info.n_lex_hi = count_bucket(hi);
         info.n_val = count_bucket(strong);
+        info.h_sent = [
+            fh(15, &[info.len]),
+            fh(24, &[info.max_lex]),
+            fh(26, &[info.n_lex_hi]),
+            fh(36, &[info.n_val]),
+        ];
         info
     }
 
     fn lex_b(&self, i: isize) -> &'static str {
+        LEX_B[self.lex_i(i)]
+    }
+
+    /// Index in [`LEX_B`] of the lexicon bucket of token `i` (`<s>`, `</s>` past the edges).
+    #[inline]
+    fn lex_i(&self, i: isize) -> usize {
         if i < 0 {
-            return "<s>";
+            return 0;
         }
         match self.lex.get(i as usize) {
-            None => "</s>",
-            Some(r) if *r < 0.0 => "u",
-            Some(r) => b10(*r),
+            None => 1,
+            Some(r) if *r < 0.0 => 2,
+            Some(r) => 3 + b10_i(*r),
         }
     }
 
     fn val_b(&self, i: isize) -> &'static str {
+        VAL_B[self.val_i(i)]
+    }
+
+    /// Index in [`VAL_B`] of the valence class of token `i` (`-` past the edges).
+    #[inline]
+    fn val_i(&self, i: isize) -> usize {
         if i < 0 {
-            return "-";
+            return 0;
         }
-        self.val.get(i as usize).map_or("-", |v| valence_class(*v))
+        self.val.get(i as usize).map_or(0, |v| valence_class_i(*v))
     }
 }
 
 /// Bucket of a valence (as [`crate::senti::valence_bucket`]).
 fn valence_class(v: f32) -> &'static str {
+    VAL_B[valence_class_i(v)]
+}
+
+/// Index in [`VAL_B`] of the bucket of a valence.
+#[inline]
+fn valence_class_i(v: f32) -> usize {
     if v == 0.0 {
-        "-"
+        0
     } else if v <= -2.0 {
-        "n2"
+        1
     } else if v < 0.0 {
-        "n1"
+        2
     } else if v >= 2.0 {
-        "p2"
+        3
     } else {
-        "p1"
+        4
     }
 }
 
@@ -423,6 +476,111 @@ fn affixes(w: &str) -> Option<(&str, &str)> {
     let pre_end = it.nth(4)?.0;
     let suf_start = w.char_indices().rev().nth(2).map_or(0, |x| x.0);
     Some((&w[suf_start..], &w[..pre_end]))
+}
+
+/// The hashes of the token-feature templates whose parts all come from small fixed sets (no
+/// parts, the lexicon and valence buckets, the quotation flag, the position and count
+/// buckets), made once per process with [`fh`] itself: a token reads about thirty of its
+/// features from these tables instead of hashing them (same numbers, same order).
+struct FixedHashes {
+    h0: u32,
+    h16: u32,
+    h30: u32,
+    first: u32,
+    last: u32,
+    excl: u32,
+    quest: u32,
+    /// `fh(11, [q])`, by quotation index (0: "q", 1: "nq").
+    t11: [u32; 2],
+    /// `fh(12, [q, l])`, by quotation and lexicon bucket index ([`LEX_B`]).
+    t12: [[u32; 13]; 2],
+    /// `fh(13, [rel])`, by relative position bucket.
+    t13: [u32; 5],
+    t18: [u32; 13],
+    t20: [u32; 13],
+    t21: [u32; 13],
+    t22: [u32; 13],
+    /// `fh(23, [lm1, l0, lp1])` at `(lm1 * 13 + l0) * 13 + lp1`.
+    t23: Vec<u32>,
+    /// `fh(25, [max_lex, l0])` by [`SentInfo::max_lex_i`] and lexicon bucket.
+    t25: [[u32; 13]; 11],
+    /// `fh(27 | 28, [count_bucket(n)])` at `n.min(COUNT_CAP)`.
+    t27: [u32; COUNT_CAP + 1],
+    t28: [u32; COUNT_CAP + 1],
+    /// `fh(29, [b10(win), l0])`.
+    t29: [[u32; 13]; 10],
+    /// `fh(32, [v0])` by valence class index ([`VAL_B`]).
+    t32: [u32; 5],
+    /// `fh(33, [vm1, v0, vp1])` at `(vm1 * 5 + v0) * 5 + vp1`.
+    t33: [u32; 125],
+    /// `fh(34, [v0, l0])`.
+    t34: [[u32; 13]; 5],
+    /// `fh(35, [count_bucket(n)])` at `n.min(COUNT_CAP)`.
+    t35: [u32; COUNT_CAP + 1],
+}
+
+const QUOTE: [&str; 2] = ["q", "nq"];
+const REL: [&str; 5] = ["0", "1", "2", "3", "4"];
+
+impl FixedHashes {
+    fn new() -> Self {
+        let by_lex = |tag: u32| LEX_B.map(|l| fh(tag, &[l]));
+        let counts = |tag: u32| {
+            let mut t = [0u32; COUNT_CAP + 1];
+            for (n, h) in t.iter_mut().enumerate() {
+                *h = fh(tag, &[count_bucket(n)]);
+            }
+            t
+        };
+        let mut t23 = Vec::with_capacity(13 * 13 * 13);
+        for a in LEX_B {
+            for b in LEX_B {
+                for c in LEX_B {
+                    t23.push(fh(23, &[a, b, c]));
+                }
+            }
+        }
+        let mut t33 = [0u32; 125];
+        for (a, va) in VAL_B.iter().enumerate() {
+            for (b, vb) in VAL_B.iter().enumerate() {
+                for (c, vc) in VAL_B.iter().enumerate() {
+                    t33[(a * 5 + b) * 5 + c] = fh(33, &[va, vb, vc]);
+                }
+            }
+        }
+        let max_lex: [&str; 11] = std::array::from_fn(|i| if i == 0 { NONE } else { B10[i - 1] });
+        Self {
+            h0: fh(0, &[]),
+            h16: fh(16, &[]),
+            h30: fh(30, &[]),
+            first: fh(14, &["first"]),
+            last: fh(14, &["last"]),
+            excl: fh(19, &["!"]),
+            quest: fh(19, &["?"]),
+            t11: QUOTE.map(|q| fh(11, &[q])),
+            t12: QUOTE.map(|q| LEX_B.map(|l| fh(12, &[q, l]))),
+            t13: REL.map(|r| fh(13, &[r])),
+            t18: by_lex(18),
+            t20: by_lex(20),
+            t21: by_lex(21),
+            t22: by_lex(22),
+            t23,
+            t25: max_lex.map(|m| LEX_B.map(|l| fh(25, &[m, l]))),
+            t27: counts(27),
+            t28: counts(28),
+            t29: B10.map(|b| LEX_B.map(|l| fh(29, &[b, l]))),
+            t32: VAL_B.map(|v| fh(32, &[v])),
+            t33,
+            t34: VAL_B.map(|v| LEX_B.map(|l| fh(34, &[v, l]))),
+            t35: counts(35),
+        }
+    }
+
+    /// The process-wide tables.
+    fn get() -> &'static Self {
+        static T: std::sync::LazyLock<FixedHashes> = std::sync::LazyLock::new(FixedHashes::new);
+        &T
+    }
 }
 
 fn shape_at(s: &Sent, i: isize) -> &str {
@@ -436,6 +594,12 @@ fn shape_at(s: &Sent, i: isize) -> &str {
 /// Features of token `i` of sentence `s` (cleared into `out`).
 fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     out.clear();
+    push_token_features(FixedHashes::get(), s, f, i, out);
+}
+
+/// Appends the features of token `i` of sentence `s` to `out`; `x` are the fixed hashes
+/// ([`FixedHashes::get`]).
+fn push_token_features(x: &FixedHashes, s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     let ii = i as isize;
     let t = &s.toks[i];
     let w0 = t.lower.as_str();
@@ -445,16 +609,16 @@ fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
         word(s, ii - 2),
         word(s, ii + 2),
     );
-    let l0 = f.lex_b(ii);
-    let lm1 = f.lex_b(ii - 1);
-    let lp1 = f.lex_b(ii + 1);
+    let l0 = f.lex_i(ii);
+    let lm1 = f.lex_i(ii - 1);
+    let lp1 = f.lex_i(ii + 1);
     // The word-only templates come hashed with the sentence (see `WordFacts`); the edges of
     // the sentence ("<s>", "</s>") are hashed here.
     let wh = |j: isize, slot: usize, w: &str| match f.wh.get(j.max(-1) as usize) {
         Some(h) if j >= 0 => h[slot],
         _ => fh(slot as u32 + 1, &[w]),
     };
-    out.push(fh(0, &[]));
+    out.push(x.h0);
     out.push(wh(ii, 0, w0));
     out.push(wh(ii - 1, 1, wm1));
     out.push(wh(ii + 1, 2, wp1));
@@ -463,47 +627,47 @@ fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
     out.push(fh(6, &[wm1, w0]));
     out.push(fh(7, &[w0, wp1]));
     out.push(fh(8, &[&t.shape]));
-    let v0 = f.val_b(ii);
+    let v0 = f.val_i(ii);
     // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence (template 39).
     // `SentInfo::new` gives every token its entry (`None`: a word too short for affixes).
     if let Some(Some(a)) = f.aff.get(i) {
         out.extend_from_slice(a);
     }
-    let q = if s.in_quote[i] { "q" } else { "nq" };
-    out.push(fh(11, &[q]));
-    out.push(fh(12, &[q, l0]));
-    let rel = ["0", "1", "2", "3", "4"][(i * 5 / s.toks.len().max(1)).min(4)];
-    out.push(fh(13, &[rel]));
+    let q = usize::from(!s.in_quote[i]);
+    out.push(x.t11[q]);
+    out.push(x.t12[q][l0]);
+    out.push(x.t13[(i * 5 / s.toks.len().max(1)).min(4)]);
     if i == 0 {
-        out.push(fh(14, &["first"]));
+        out.push(x.first);
     }
     if i + 1 == s.toks.len() {
-        out.push(fh(14, &["last"]));
+        out.push(x.last);
     }
-    out.push(fh(15, &[f.len]));
+    let [h15, h24, h26, h36] = f.h_sent;
+    out.push(h15);
     if s.title {
-        out.push(fh(16, &[]));
+        out.push(x.h16);
         out.push(fh(17, &[w0]));
-        out.push(fh(18, &[l0]));
+        out.push(x.t18[l0]);
     }
     if f.excl {
-        out.push(fh(19, &["!"]));
+        out.push(x.excl);
     }
     if f.quest {
-        out.push(fh(19, &["?"]));
+        out.push(x.quest);
     }
-    out.push(fh(20, &[l0]));
-    out.push(fh(21, &[lm1]));
-    out.push(fh(22, &[lp1]));
-    out.push(fh(23, &[lm1, l0, lp1]));
-    out.push(fh(24, &[f.max_lex]));
-    out.push(fh(25, &[f.max_lex, l0]));
-    out.push(fh(26, &[f.n_lex_hi]));
+    out.push(x.t20[l0]);
+    out.push(x.t21[lm1]);
+    out.push(x.t22[lp1]);
+    out.push(x.t23[(lm1 * 13 + l0) * 13 + lp1]);
+    out.push(h24);
+    out.push(x.t25[f.max_lex_i][l0]);
+    out.push(h26);
     if t.kind == Kind::Word && !is_stop(w0) {
-        let c = count_bucket(f.count[i] as usize);
-        out.push(fh(27, &[c]));
+        let c = (f.count[i] as usize).min(COUNT_CAP);
+        out.push(x.t27[c]);
         if s.title {
-            out.push(fh(28, &[c]));
+            out.push(x.t28[c]);
         }
     }
     // Lexicon strength of the ±3 window: spans come in runs of loaded words.
@@ -517,24 +681,25 @@ fn token_features(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
             win = win.max(f.lex[j]);
         }
     }
-    out.push(fh(29, &[b10(win), l0]));
+    out.push(x.t29[b10_i(win)][l0]);
     if t.shape.starts_with('X') && i > 0 {
-        out.push(fh(30, &[]));
+        out.push(x.h30);
     }
     let sm1 = shape_at(s, ii - 1);
     let sp1 = shape_at(s, ii + 1);
     out.push(fh(31, &[if i == 0 { &t.shape } else { sm1 }, &t.shape]));
-    let vm1 = f.val_b(ii - 1);
-    let vp1 = f.val_b(ii + 1);
-    out.push(fh(32, &[v0]));
-    out.push(fh(33, &[vm1, v0, vp1]));
-    out.push(fh(34, &[v0, l0]));
-    out.push(fh(35, &[count_bucket(strong)]));
-    out.push(fh(36, &[f.n_val]));
+    let vm1 = f.val_i(ii - 1);
+    let vp1 = f.val_i(ii + 1);
+    out.push(x.t32[v0]);
+    out.push(x.t33[(vm1 * 5 + v0) * 5 + vp1]);
+    out.push(x.t34[v0][l0]);
+    out.push(x.t35[strong.min(COUNT_CAP)]);
+    out.push(h36);
     // Shape–word conjunctions generalise over names: "the American people" → "Korean people".
     out.push(fh(37, &[&t.shape, wp1]));
     out.push(fh(38, &[wm1, &t.shape]));
     out.push(fh(40, &[sm1, &t.shape, sp1]));
+    let v0 = VAL_B[v0];
     out.push(fh(41, &[v0, wp1]));
     out.push(fh(42, &[wm1, v0]));
 }
@@ -740,16 +905,18 @@ impl SiModel {
         // Every token's (and phrase's) features first, then all the scores in one batch: the
         // weight rows are random reads, and the batch prefetches the rows of the tokens ahead
         // while summing one (same sums, bit for bit, as token by token).
-        let mut feats: Vec<u32> = Vec::new();
-        let mut ends: Vec<u32> = Vec::new();
+        // Sized for the usual ~45 features per token, so the list is not regrown and copied.
+        let ntok: usize = p.sents.iter().map(|s| s.toks.len()).sum();
+        let mut feats: Vec<u32> = Vec::with_capacity(ntok * FEATS_PER_TOKEN);
+        let mut ends: Vec<u32> = Vec::with_capacity(ntok);
         let mut cfeats: Vec<u32> = Vec::new();
         let mut cends: Vec<u32> = Vec::new();
         let mut memo = WordMemo::new(p);
+        let fixed = FixedHashes::get();
         for (si, s) in p.sents.iter().enumerate() {
             let info = SentInfo::with_memo(p, s, &self.lex, &mut memo);
             for i in 0..s.toks.len() {
-                token_features(s, &info, i, &mut buf);
-                feats.extend_from_slice(&buf);
+                push_token_features(fixed, s, &info, i, &mut feats);
                 ends.push(feats.len() as u32);
             }
             if self.chunk.is_some() {
@@ -990,5 +1157,185 @@ mod tests {
         assert!(WORDS.with(|c| c.borrow().cur.len() <= WORD_CACHE));
         assert!(WordFacts::cached("dangerous").val < 0.0);
         assert!(WordFacts::cached("dangerous").aff.is_some());
+    }
+
+    fn lex_b(f: &SentInfo, i: isize) -> &'static str {
+        if i < 0 {
+            return "<s>";
+        }
+        match f.lex.get(i as usize) {
+            None => "</s>",
+            Some(r) if *r < 0.0 => "u",
+            Some(r) => b10(*r),
+        }
+    }
+
+    fn val_b(f: &SentInfo, i: isize) -> &'static str {
+        if i < 0 {
+            return "-";
+        }
+        f.val.get(i as usize).map_or("-", |v| {
+            if *v == 0.0 {
+                "-"
+            } else if *v <= -2.0 {
+                "n2"
+            } else if *v < 0.0 {
+                "n1"
+            } else if *v >= 2.0 {
+                "p2"
+            } else {
+                "p1"
+            }
+        })
+    }
+
+    /// The token features as they were hashed before the fixed tables (the oracle).
+    fn token_features_hashed(s: &Sent, f: &SentInfo, i: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let ii = i as isize;
+        let t = &s.toks[i];
+        let w0 = t.lower.as_str();
+        let (wm1, wp1, wm2, wp2) = (
+            word(s, ii - 1),
+            word(s, ii + 1),
+            word(s, ii - 2),
+            word(s, ii + 2),
+        );
+        let l0 = lex_b(f, ii);
+        let lm1 = lex_b(f, ii - 1);
+        let lp1 = lex_b(f, ii + 1);
+        // The word-only templates come hashed with the sentence (see `WordFacts`); the edges of
+        // the sentence ("<s>", "</s>") are hashed here.
+        let wh = |j: isize, slot: usize, w: &str| match f.wh.get(j.max(-1) as usize) {
+            Some(h) if j >= 0 => h[slot],
+            _ => fh(slot as u32 + 1, &[w]),
+        };
+        out.push(fh(0, &[]));
+        out.push(wh(ii, 0, w0));
+        out.push(wh(ii - 1, 1, wm1));
+        out.push(wh(ii + 1, 2, wp1));
+        out.push(wh(ii - 2, 3, wm2));
+        out.push(wh(ii + 2, 4, wp2));
+        out.push(fh(6, &[wm1, w0]));
+        out.push(fh(7, &[w0, wp1]));
+        out.push(fh(8, &[&t.shape]));
+        let v0 = val_b(f, ii);
+        // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence (template 39).
+        // `SentInfo::new` gives every token its entry (`None`: a word too short for affixes).
+        if let Some(Some(a)) = f.aff.get(i) {
+            out.extend_from_slice(a);
+        }
+        let q = if s.in_quote[i] { "q" } else { "nq" };
+        out.push(fh(11, &[q]));
+        out.push(fh(12, &[q, l0]));
+        let rel = ["0", "1", "2", "3", "4"][(i * 5 / s.toks.len().max(1)).min(4)];
+        out.push(fh(13, &[rel]));
+        if i == 0 {
+            out.push(fh(14, &["first"]));
+        }
+        if i + 1 == s.toks.len() {
+            out.push(fh(14, &["last"]));
+        }
+        out.push(fh(15, &[f.len]));
+        if s.title {
+            out.push(fh(16, &[]));
+            out.push(fh(17, &[w0]));
+            out.push(fh(18, &[l0]));
+        }
+        if f.excl {
+            out.push(fh(19, &["!"]));
+        }
+        if f.quest {
+            out.push(fh(19, &["?"]));
+        }
+        out.push(fh(20, &[l0]));
+        out.push(fh(21, &[lm1]));
+        out.push(fh(22, &[lp1]));
+        out.push(fh(23, &[lm1, l0, lp1]));
+        out.push(fh(24, &[f.max_lex]));
+        out.push(fh(25, &[f.max_lex, l0]));
+        out.push(fh(26, &[f.n_lex_hi]));
+        if t.kind == Kind::Word && !is_stop(w0) {
+            let c = count_bucket(f.count[i] as usize);
+            out.push(fh(27, &[c]));
+            if s.title {
+                out.push(fh(28, &[c]));
+            }
+        }
+        // Lexicon strength of the ±3 window: spans come in runs of loaded words.
+        let lo = i.saturating_sub(3);
+        let hi = (i + 4).min(s.toks.len());
+        let mut win = 0.0f32;
+        let mut strong = 0usize;
+        for j in lo..hi {
+            strong += usize::from(f.val[j].abs() >= 1.5);
+            if j != i {
+                win = win.max(f.lex[j]);
+            }
+        }
+        out.push(fh(29, &[b10(win), l0]));
+        if t.shape.starts_with('X') && i > 0 {
+            out.push(fh(30, &[]));
+        }
+        let sm1 = shape_at(s, ii - 1);
+        let sp1 = shape_at(s, ii + 1);
+        out.push(fh(31, &[if i == 0 { &t.shape } else { sm1 }, &t.shape]));
+        let vm1 = val_b(f, ii - 1);
+        let vp1 = val_b(f, ii + 1);
+        out.push(fh(32, &[v0]));
+        out.push(fh(33, &[vm1, v0, vp1]));
+        out.push(fh(34, &[v0, l0]));
+        out.push(fh(35, &[count_bucket(strong)]));
+        out.push(fh(36, &[f.n_val]));
+        // Shape–word conjunctions generalise over names: "the American people" → "Korean people".
+        out.push(fh(37, &[&t.shape, wp1]));
+        out.push(fh(38, &[wm1, &t.shape]));
+        out.push(fh(40, &[sm1, &t.shape, sp1]));
+        out.push(fh(41, &[v0, wp1]));
+        out.push(fh(42, &[wm1, v0]));
+    }
+
+    #[test]
+    fn token_features_from_fixed_tables_are_the_hashed_ones() {
+        let text = "Heroic \"Patriots\" win!\n\nThe corrupt, disgusting elite lied again and again? \
+                    They said: \"We will never, ever surrender to these traitors\" (2024). \
+                    Naïve Ödön's tiny cat sat. A. Truly, truly horrible and evil people hate freedom \
+                    of the great American people, said Mr. O'Neil on 3.5% of days.";
+        let mut sents = Vec::new();
+        let mut start = 0;
+        for (k, piece) in text.split_inclusive(['\n', '.', '?']).enumerate() {
+            let a = start + (piece.len() - piece.trim_start().len());
+            let b = start + piece.trim_end().len();
+            if b > a {
+                sents.push((Span::new(a, b), k == 0));
+            }
+            start += piece.len();
+        }
+        let p = Prepared::new(text, &sents);
+        let mut lex = Lexicon::default();
+        for (w, r) in [
+            ("corrupt", 0.93),
+            ("elite", 0.4),
+            ("traitors", 1.0),
+            ("the", 0.05),
+        ] {
+            lex.insert(w.to_string(), r);
+        }
+        lex.insert("never".to_string(), 0.0);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut n = 0;
+        for lex in [lex, Lexicon::default()] {
+            let mut memo = WordMemo::new(&p);
+            for s in &p.sents {
+                let info = SentInfo::with_memo(&p, s, &lex, &mut memo);
+                for i in 0..s.toks.len() {
+                    token_features(s, &info, i, &mut a);
+                    token_features_hashed(s, &info, i, &mut b);
+                    assert_eq!(a, b, "token {i} of {:?}", s.span);
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 100);
     }
 }
