@@ -137,8 +137,8 @@ impl Linear {
         out.reserve(ends.len() * self.k);
         let m = self.mask();
         let k = self.k;
-        let mut v = Vec::with_capacity(k);
         let Some(h) = &self.half else {
+            let mut v = Vec::with_capacity(k);
             let mut start = 0usize;
             for &e in ends {
                 let e = (e as usize).clamp(start, feats.len());
@@ -158,14 +158,14 @@ impl Linear {
                 h.prefetch_row((f & m) as usize, k);
             }
             ahead = ahead.max(want);
-            v.clear();
-            v.extend_from_slice(&self.b);
+            // The example's sums start from the biases where they end up in `out`.
+            let base = out.len();
+            out.extend_from_slice(&self.b);
             h.add_rows(
                 feats[start..e].iter().map(|&f| (f & m) as usize),
                 scale,
-                &mut v,
+                &mut out[base..],
             );
-            out.extend_from_slice(&v);
             start = e;
         }
     }

@@ -931,18 +931,17 @@ impl SiModel {
         let mut all = Vec::new();
         self.lin.scores_batch(&feats, &ends, 1.0, &mut all);
         let k = self.lin.k;
-        let mut v = Vec::with_capacity(k);
         let mut next = 0usize;
         for s in &p.sents {
             let n = s.toks.len();
             let mut pr = Vec::with_capacity(n);
             let mut cl = Vec::with_capacity(n);
             for _ in 0..n {
-                v.clear();
-                v.extend_from_slice(all.get(next * k..(next + 1) * k).unwrap_or_default());
+                // Each token's scores are its own: the softmax works on them in place.
+                let v = all.get_mut(next * k..(next + 1) * k).unwrap_or_default();
                 next += 1;
                 // Softmax over "outside" + techniques: inside = 1 − P(outside).
-                softmax(&mut v);
+                softmax(v);
                 let best = (1..v.len())
                     .max_by(|a, b| v[*a].total_cmp(&v[*b]))
                     .unwrap_or(0);
