@@ -849,8 +849,7 @@ struct Batch<'t> {
     quote_twin: rusqlite::Statement<'t>,
     insert_quote: rusqlite::Statement<'t>,
     quote_lsh: rusqlite::Statement<'t>,
-    quote_cluster: rusqlite::Statement<'t>,
-    quote_norm: rusqlite::Statement<'t>,
+    quote_candidate: rusqlite::Statement<'t>,
     set_quote_cluster: rusqlite::Statement<'t>,
     merge_quote_cluster: rusqlite::Statement<'t>,
     insert_quote_lsh: rusqlite::Statement<'t>,
@@ -913,8 +912,7 @@ impl<'t> Batch<'t> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             quote_lsh: tx.prepare("SELECT quote FROM quote_lsh WHERE key = ?1 LIMIT 64")?,
-            quote_cluster: tx.prepare("SELECT cluster FROM quotes WHERE id = ?1")?,
-            quote_norm: tx.prepare("SELECT norm FROM quotes WHERE id = ?1")?,
+            quote_candidate: tx.prepare("SELECT cluster, norm FROM quotes WHERE id = ?1")?,
             set_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?,
             merge_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?,
             insert_quote_lsh: tx
@@ -1093,15 +1091,17 @@ impl<'t> Batch<'t> {
         candidates.dedup();
         let mut clusters: Vec<i64> = Vec::new();
         for c in candidates {
-            let cluster: i64 = self.quote_cluster.query_row([c], |r| r.get(0))?;
-            // A cluster already joined needs no second witness.
-            if clusters.contains(&cluster) {
-                continue;
-            }
-            let norm: String = self.quote_norm.query_row([c], |r| r.get(0))?;
-            if q.matches(&norm) {
-                clusters.push(cluster);
-            }
+            // One row read per candidate; the wording is compared in place (no copy).
+            let joined = self.quote_candidate.query_row([c], |r| {
+                let cluster: i64 = r.get(0)?;
+                // A cluster already joined needs no second witness.
+                if clusters.contains(&cluster) {
+                    return Ok(None);
+                }
+                let norm = r.get_ref(1)?.as_str()?;
+                Ok(q.matches(norm).then_some(cluster))
+            })?;
+            clusters.extend(joined);
         }
         let cluster = clusters.iter().copied().min().unwrap_or(qid).min(qid);
         self.set_quote_cluster.execute(params![cluster, qid])?;
