@@ -12,15 +12,35 @@ use crate::RhetoricError;
 /// platforms, so trained weights stay valid.
 #[inline]
 pub fn fh(tag: u32, parts: &[&str]) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut h = fh_start(tag);
     for p in parts {
-        for &b in p.as_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h ^= 0xff;
+        h = fh_part(h, p);
+    }
+    fh_finish(h)
+}
+
+/// The state of [`fh`] for `tag` before any part: `fh(tag, [a, b])` is
+/// `fh_finish(fh_part(fh_part(fh_start(tag), a), b))`, so a state after the first parts can be
+/// kept and continued with different last parts.
+#[inline]
+pub fn fh_start(tag: u32) -> u64 {
+    0xcbf2_9ce4_8422_2325 ^ u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The state of [`fh`] after one more part (its bytes, then the separator).
+#[inline]
+pub fn fh_part(mut h: u64, part: &str) -> u64 {
+    for &b in part.as_bytes() {
+        h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    h ^= 0xff;
+    h.wrapping_mul(0x0100_0000_01b3)
+}
+
+/// The hash [`fh`] gives from a state after the last part.
+#[inline]
+pub fn fh_finish(mut h: u64) -> u32 {
     // Final avalanche so the low bits (used as the row) depend on every input byte.
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use newslens_core::Span;
 
-use crate::linear::{fh, sigmoid, softmax, train, Dataset, Linear, Loss, TrainConfig};
+use crate::linear::{
+    fh, fh_finish, fh_part, fh_start, sigmoid, softmax, train, Dataset, Linear, Loss, TrainConfig,
+};
 use crate::prep::{Lexicon, Prepared, Sent};
 use crate::senti::valence;
 use crate::text::{count_bucket, is_function_word, is_stop, len_bucket, Kind};
@@ -229,6 +231,9 @@ pub struct SentInfo {
     wh: Vec<[u32; 5]>,
     /// Per token, the hashes of its affix templates 9, 10, 39 (none for short words).
     aff: Vec<Option<[u32; 3]>>,
+    /// Per token, the hash states of the templates whose first part is its word (see
+    /// [`WordFacts::pre`]).
+    pre: Vec<[u64; 4]>,
     len: &'static str,
     excl: bool,
     quest: bool,
@@ -254,7 +259,14 @@ struct WordFacts {
     stop: bool,
     wh: [u32; 5],
     aff: Option<[u32; 3]>,
+    /// The [`fh`] states after the word as the first part of templates 6, 7, 38 and 42 (word
+    /// pairs, word + shape, word + valence): a token's feature continues its neighbour's state
+    /// with its own part instead of hashing both words again.
+    pre: [u64; 4],
 }
+
+/// Templates of [`WordFacts::pre`], in order.
+const PRE_TAGS: [u32; 4] = [6, 7, 38, 42];
 
 /// Words per cache generation: two generations (the current one and the previous one, whose
 /// words move up when seen again) bound the cache to about 2 × this many words.
@@ -292,6 +304,7 @@ impl WordFacts {
             stop: is_stop(w),
             wh,
             aff,
+            pre: PRE_TAGS.map(|t| fh_part(fh_start(t), w)),
         }
     }
 
@@ -370,6 +383,7 @@ impl SentInfo {
             count: Vec::with_capacity(n),
             wh: Vec::with_capacity(n),
             aff: Vec::with_capacity(n),
+            pre: Vec::with_capacity(n),
             len: len_bucket(n),
             ..SentInfo::default()
         };
@@ -386,6 +400,7 @@ impl SentInfo {
             let content = word && !facts.stop;
             info.wh.push(facts.wh);
             info.aff.push(facts.aff);
+            info.pre.push(facts.pre);
             let c = if content {
                 id.and_then(|id| p.words.get(id)).copied().unwrap_or(0)
             } else {
@@ -517,6 +532,8 @@ struct FixedHashes {
     t34: [[u32; 13]; 5],
     /// `fh(35, [count_bucket(n)])` at `n.min(COUNT_CAP)`.
     t35: [u32; COUNT_CAP + 1],
+    /// The [`fh`] state of template 41 after the valence class, by class index.
+    s41: [u64; 5],
 }
 
 const QUOTE: [&str; 2] = ["q", "nq"];
@@ -573,6 +590,7 @@ impl FixedHashes {
             t33,
             t34: VAL_B.map(|v| LEX_B.map(|l| fh(34, &[v, l]))),
             t35: counts(35),
+            s41: VAL_B.map(|v| fh_part(fh_start(41), v)),
         }
     }
 
@@ -624,8 +642,15 @@ fn push_token_features(x: &FixedHashes, s: &Sent, f: &SentInfo, i: usize, out: &
     out.push(wh(ii + 1, 2, wp1));
     out.push(wh(ii - 2, 3, wm2));
     out.push(wh(ii + 2, 4, wp2));
-    out.push(fh(6, &[wm1, w0]));
-    out.push(fh(7, &[w0, wp1]));
+    // The states after the word of token `j` (templates 6, 7, 38, 42: slots 0–3), also hashed
+    // with the sentence; "<s>" before the first token is hashed here.
+    let pre = |j: isize, slot: usize, w: &str| match f.pre.get(j.max(-1) as usize) {
+        Some(p) if j >= 0 => p[slot],
+        _ => fh_part(fh_start(PRE_TAGS[slot]), w),
+    };
+    let (pm1, p0) = (pre(ii - 1, 0, wm1), pre(ii, 1, w0));
+    out.push(fh_finish(fh_part(pm1, w0)));
+    out.push(fh_finish(fh_part(p0, wp1)));
     out.push(fh(8, &[&t.shape]));
     let v0 = f.val_i(ii);
     // Evaluative adjectives share endings (-ous, -ive, -ful, -ic) and valence (template 39).
@@ -697,11 +722,10 @@ fn push_token_features(x: &FixedHashes, s: &Sent, f: &SentInfo, i: usize, out: &
     out.push(h36);
     // Shape–word conjunctions generalise over names: "the American people" → "Korean people".
     out.push(fh(37, &[&t.shape, wp1]));
-    out.push(fh(38, &[wm1, &t.shape]));
+    out.push(fh_finish(fh_part(pre(ii - 1, 2, wm1), &t.shape)));
     out.push(fh(40, &[sm1, &t.shape, sp1]));
-    let v0 = VAL_B[v0];
-    out.push(fh(41, &[v0, wp1]));
-    out.push(fh(42, &[wm1, v0]));
+    out.push(fh_finish(fh_part(x.s41[v0], wp1)));
+    out.push(fh_finish(fh_part(pre(ii - 1, 3, wm1), VAL_B[v0])));
 }
 
 /// Learns the in-span rate of every word seen in the training documents, smoothed towards the
@@ -1135,7 +1159,14 @@ mod tests {
                     fh(39, &[suf, valence_class(val)]),
                 ]
             });
-            (val, is_stop(w), [1, 2, 3, 4, 5].map(|t| fh(t, &[w])), aff)
+            let pre = PRE_TAGS.map(|t| fh_part(fh_start(t), w));
+            (
+                val,
+                is_stop(w),
+                [1, 2, 3, 4, 5].map(|t| fh(t, &[w])),
+                aff,
+                pre,
+            )
         };
         let words = ["dangerous", "heroic", "the", "table", "naïve", "x"];
         // Enough distinct words to roll the cache over twice, the probes seen before and after.
@@ -1146,11 +1177,11 @@ mod tests {
                 format!("w{round}")
             };
             let f = WordFacts::cached(&w);
-            assert_eq!((f.val, f.stop, f.wh, f.aff), direct(&w), "{w}");
+            assert_eq!((f.val, f.stop, f.wh, f.aff, f.pre), direct(&w), "{w}");
         }
         for w in words {
             let f = WordFacts::cached(w);
-            assert_eq!((f.val, f.stop, f.wh, f.aff), direct(w), "{w}");
+            assert_eq!((f.val, f.stop, f.wh, f.aff, f.pre), direct(w), "{w}");
             assert!(WORDS.with(|c| c.borrow().cur.contains_key(w)));
         }
         assert!(WORDS.with(|c| c.borrow().cur.len() <= WORD_CACHE));
