@@ -361,39 +361,103 @@ pub struct WordCache {
 
 #[derive(Debug, Default)]
 struct Generation {
-    map: FxHashMap<u64, u32>,
+    /// Open-addressing table of the words (linear probing, at most half full; empty until the
+    /// first insertion). A slot holds a word's key, its entry and the word itself when short,
+    /// so a lookup reads one cache line: with a hash map of entry indexes plus a table of the
+    /// words, it read three (control bytes, bucket, word) and waited on two of them.
+    slots: Vec<Slot>,
     entries: Vec<WordFeatures>,
-    /// Entry words of up to [`SHORT`] bytes, inline ([`short_word`]; `None` for longer ones):
-    /// checking a hit against the 256-byte entry and then the word's own allocation cost two
-    /// dependent cache misses per token; this compact table mostly stays in cache.
-    short: Vec<Option<ShortWord>>,
     len: usize,
     sums: Vec<f32>,
 }
 
-/// Longest word kept inline in [`Generation::short`].
+/// Longest word kept inline in a [`Slot`].
 const SHORT: usize = 15;
 
-/// A word of at most [`SHORT`] bytes: its length and bytes, zero-padded.
+/// A word of at most [`SHORT`] bytes: its length and bytes, zero-padded; a longer word is
+/// [`LONG`] and zeros (it is then compared with its entry's word).
 type ShortWord = (u8, [u8; SHORT]);
 
-fn short_word(w: &str) -> Option<ShortWord> {
+/// The length byte of a [`ShortWord`] standing for a word longer than [`SHORT`] bytes.
+const LONG: u8 = u8::MAX;
+
+fn short_word(w: &str) -> ShortWord {
     let b = w.as_bytes();
     let mut out = [0u8; SHORT];
-    out.get_mut(..b.len())?.copy_from_slice(b);
-    Some((b.len() as u8, out))
+    match out.get_mut(..b.len()) {
+        Some(o) => {
+            o.copy_from_slice(b);
+            (b.len() as u8, out)
+        }
+        None => (LONG, out),
+    }
+}
+
+/// A slot of [`Generation::slots`] (half a cache line).
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct Slot {
+    key: u64,
+    /// The entry's index, [`Slot::EMPTY`] for a free slot.
+    entry: u32,
+    word: ShortWord,
+}
+
+impl Slot {
+    const EMPTY: u32 = u32::MAX;
+    const FREE: Slot = Slot {
+        key: 0,
+        entry: Slot::EMPTY,
+        word: (0, [0; SHORT]),
+    };
 }
 
 impl Generation {
-    fn find(&self, key: u64, w: &str, short: Option<&ShortWord>) -> Option<usize> {
-        let i = *self.map.get(&key)? as usize;
-        let same = match (short, &self.short[i]) {
-            (Some(a), Some(b)) => a == b,
-            // Different lengths (one short, one not).
-            (Some(_), None) | (None, Some(_)) => false,
-            (None, None) => self.entries[i].word == w,
-        };
-        same.then_some(i)
+    fn find(&self, key: u64, w: &str, short: &ShortWord) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut pos = key as usize & mask;
+        loop {
+            let s = &self.slots[pos];
+            if s.entry == Slot::EMPTY {
+                return None;
+            }
+            if s.key == key
+                && s.word == *short
+                && (short.0 != LONG || self.entries[s.entry as usize].word == w)
+            {
+                return Some(s.entry as usize);
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// Records entry `i` for the word of `key` and `short` (not in the table yet).
+    fn insert(&mut self, key: u64, i: usize, short: ShortWord) {
+        // At most half full (a sentence longer than the capacity may overflow a generation).
+        if self.len * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            let size = (self.len * 2)
+                .max(2 * WordCache::CAPACITY)
+                .next_power_of_two();
+            self.slots = vec![Slot::FREE; size];
+            for s in old.into_iter().filter(|s| s.entry != Slot::EMPTY) {
+                self.put(s);
+            }
+        }
+        self.put(Slot {
+            key,
+            entry: i as u32,
+            word: short,
+        });
+    }
+
+    fn put(&mut self, slot: Slot) {
+        let mask = self.slots.len() - 1;
+        let mut pos = slot.key as usize & mask;
+        while self.slots[pos].entry != Slot::EMPTY {
+            pos = (pos + 1) & mask;
+        }
+        self.slots[pos] = slot;
     }
 
     /// A new slot (its entry and zeroed floats), not yet in the map.
@@ -402,7 +466,6 @@ impl Generation {
         self.len += 1;
         if self.entries.len() <= i {
             self.entries.push(WordFeatures::new());
-            self.short.push(None);
         }
         if self.sums.len() < (i + 1) * width {
             self.sums.resize((i + 1) * width, 0.0);
@@ -411,7 +474,7 @@ impl Generation {
     }
 
     fn clear(&mut self) {
-        self.map.clear();
+        self.slots.fill(Slot::FREE);
         self.len = 0;
     }
 }
@@ -453,15 +516,14 @@ impl WordCache {
     ) -> usize {
         let key = FeatureHash::new(0).str(w).finish();
         let short = short_word(w);
-        if let Some(i) = self.current.find(key, w, short.as_ref()) {
+        if let Some(i) = self.current.find(key, w, &short) {
             return i;
         }
         let width = self.width;
         let cur = &mut self.current;
         let i = cur.push(width);
-        cur.short[i] = short;
         let sums = &mut cur.sums[i * width..(i + 1) * width];
-        if let Some(j) = self.old.find(key, w, short.as_ref()) {
+        if let Some(j) = self.old.find(key, w, &short) {
             cur.entries[i].assign(&self.old.entries[j]);
             sums.copy_from_slice(&self.old.sums[j * width..(j + 1) * width]);
         } else {
@@ -469,7 +531,7 @@ impl WordCache {
             sums.fill(0.0);
             fill(&cur.entries[i], sums);
         }
-        cur.map.insert(key, i as u32);
+        cur.insert(key, i, short);
         i
     }
 
@@ -798,6 +860,38 @@ mod tests {
         assert_eq!(prefix("ab", 2), Some("ab"));
         assert_eq!(prefix("ab", 3), None);
         assert_eq!(suffix("Kyiv", 2), Some("iv"));
+    }
+
+    #[test]
+    fn word_cache_finds_short_long_and_overflowing_words() {
+        let lex = Lexicon::default();
+        let mut c = WordCache::default();
+        c.reset_for(1, 1);
+        // More words than a generation holds, in one sentence: the slot table grows.
+        let words: Vec<String> = (0..WordCache::CAPACITY + 100)
+            .map(|i| match i % 3 {
+                0 => format!("a-rather-long-word-{i}"),
+                1 => format!("w{i}"),
+                _ => format!("{i:0>15}"),
+            })
+            .collect();
+        c.make_room(words.len());
+        let idx: Vec<usize> = words
+            .iter()
+            .map(|w| c.get_or_insert(w, &lex, 18, |_, s| s[0] = w.len() as f32))
+            .collect();
+        for (w, i) in words.iter().zip(&idx) {
+            assert_eq!(c.get_or_insert(w, &lex, 18, |_, _| panic!("cached")), *i);
+            assert_eq!(c.entry(*i).word, *w);
+        }
+        // After a turnover a word comes from the old generation, with its sums.
+        c.make_room(WordCache::CAPACITY);
+        let w = &words[3];
+        let j = c.get_or_insert(w, &lex, 18, |_, _| panic!("in the old generation"));
+        assert_eq!(c.entry(j).word, *w);
+        assert_eq!(c.sums(j), &[w.len() as f32]);
+        let fresh = c.get_or_insert("unseen", &lex, 18, |_, s| s[0] = 7.0);
+        assert_eq!(c.sums(fresh), &[7.0]);
     }
 
     #[test]
