@@ -358,13 +358,16 @@ impl NerModel {
                 feats,
             );
             emit.clear();
-            for &k in idx.iter() {
-                emit.extend_from_slice(&cache.sums(k)[..l1]);
+            emit.resize(n * l1, 0.0);
+            if l1 > 0 {
+                for (dst, &k) in emit.chunks_mut(l1).zip(idx.iter()) {
+                    copy_labels(dst, &cache.sums(k)[..l1]);
+                }
             }
             let e2 = &mut emit2[at * l2..(at + n) * l2];
             if l2 > 0 {
                 for (dst, &k) in e2.chunks_mut(l2).zip(idx.iter()) {
-                    dst.copy_from_slice(&cache.sums(k)[l1..]);
+                    copy_labels(dst, &cache.sums(k)[l1..]);
                 }
             }
             match (&self.pair, &self.second) {
@@ -438,6 +441,21 @@ impl NerModel {
             })
             .collect()
     }
+}
+
+/// `dst.copy_from_slice(src)` (same lengths), for [`LABELS`]' length as a fixed-size copy:
+/// a few vector moves instead of a `memmove` call per token and pass.
+#[inline]
+fn copy_labels(dst: &mut [f32], src: &[f32]) {
+    const L: usize = LABELS.len();
+    if let (Ok(d), Ok(s)) = (
+        <&mut [f32; L]>::try_from(&mut *dst),
+        <&[f32; L]>::try_from(src),
+    ) {
+        *d = *s;
+        return;
+    }
+    dst.copy_from_slice(src);
 }
 
 /// Entity type index per token (0 = O, 1..=4 = PER/ORG/LOC/MISC) from label ids.
