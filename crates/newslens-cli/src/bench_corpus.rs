@@ -198,19 +198,112 @@ const SUBJECTS: &[&str] = &[
     "The aggressor",
     "Every patriot",
 ];
-const PREDICATES: &[&str] = &[
-    "will never break the will of our nation",
-    "has always tried to destabilise the region",
-    "cannot hide the truth forever",
-    "will pay a heavy price for this aggression",
-    "speaks of rules but follows none",
-    "is pushing the world towards a catastrophe",
-    "must respect our sovereignty and our borders",
-    "will stand firm against blackmail and threats",
-    "has shown its true face once again",
-    "is a dangerous and irresponsible game",
-    "will not be intimidated by empty threats",
-    "is leading millions of people into poverty",
+const MODALS: &[&str] = &[
+    "will never",
+    "cannot",
+    "must not",
+    "will always",
+    "has tried to",
+    "is ready to",
+    "refuses to",
+    "wants to",
+    "will not",
+    "must",
+];
+const VERBS: &[&str] = &[
+    "accept",
+    "tolerate",
+    "forget",
+    "destroy",
+    "defend",
+    "betray",
+    "respect",
+    "ignore",
+    "undermine",
+    "protect",
+    "abandon",
+    "threaten",
+    "support",
+    "punish",
+    "finance",
+];
+const ADJECTIVES: &[&str] = &[
+    "honest",
+    "peaceful",
+    "historic",
+    "sovereign",
+    "fragile",
+    "legitimate",
+    "brutal",
+    "shameful",
+    "fair",
+    "common",
+    "sacred",
+    "economic",
+    "military",
+    "western",
+    "illegal",
+    "ancient",
+    "free",
+    "stable",
+    "difficult",
+    "costly",
+    "bloody",
+    "open",
+    "secret",
+    "unjust",
+    "lasting",
+    "vital",
+    "humanitarian",
+    "nuclear",
+    "regional",
+    "strategic",
+];
+const NOUNS: &[&str] = &[
+    "dialogue",
+    "borders",
+    "agreements",
+    "alliance",
+    "sanctions",
+    "institutions",
+    "elections",
+    "traditions",
+    "values",
+    "interests",
+    "territory",
+    "negotiations",
+    "security",
+    "ceasefire",
+    "markets",
+    "resources",
+    "neighbours",
+    "partners",
+    "victims",
+    "soldiers",
+    "children",
+    "farmers",
+    "workers",
+    "veterans",
+    "refugees",
+    "pipelines",
+    "ports",
+    "treaties",
+    "reforms",
+    "promises",
+];
+const TAILS: &[&str] = &[
+    "",
+    " under any circumstances",
+    " whatever the cost",
+    " in the coming months",
+    " as long as I am in office",
+    " and the whole world knows it",
+    " despite the enormous pressure",
+    " for its own selfish interests",
+    " once and for all",
+    " as it did so many times before",
+    " without a single shot",
+    " while our people suffer",
 ];
 const LOADED: &[&str] = &[
     "treacherous",
@@ -271,16 +364,30 @@ fn person(r: &mut Rng) -> Person {
     }
 }
 
-fn quote(r: &mut Rng) -> String {
-    let mut q = format!("{} {}", r.pick(SUBJECTS), r.pick(PREDICATES));
-    if r.below(2) == 0 {
-        q.push_str(&format!(
-            ", and {} {}",
-            r.pick(SUBJECTS).to_lowercase(),
-            r.pick(PREDICATES)
-        ));
-    }
-    q
+/// A quotation: seven slots of ten to thirty fillers each, so two quotes rarely share more
+/// than a word pair or two by chance (fewer slots chained thousands of unrelated quotes into
+/// one "lightly mutated" cluster); one in five is the speaker's signature line, repeated across articles
+/// word for word (quote spread, what the store clusters).
+fn quote(r: &mut Rng, speaker: &Person) -> String {
+    let mut own;
+    let r = if r.below(5) == 0 {
+        let seed =
+            speaker.first.len() as u64 * 131 + speaker.last.bytes().map(u64::from).sum::<u64>();
+        own = Rng::new(seed);
+        &mut own
+    } else {
+        r
+    };
+    format!(
+        "{} {} {} the {} {} of {}{}",
+        r.pick(SUBJECTS),
+        r.pick(MODALS),
+        r.pick(VERBS),
+        r.pick(ADJECTIVES),
+        r.pick(NOUNS),
+        COUNTRIES[r.below(COUNTRIES.len())].0,
+        r.pick(TAILS)
+    )
 }
 
 /// Number of sentence templates in [`sentence`].
@@ -304,7 +411,7 @@ fn sentence(r: &mut Rng, template: usize, p: &Person, o: &Person) -> String {
         ),
         1 => format!(
             "\u{201c}{},\u{201d} {} {} {}, the {oadj} {}, {} in {ocap}.",
-            quote(r),
+            quote(r, o),
             o.title,
             o.first,
             o.last,
@@ -349,7 +456,7 @@ fn sentence(r: &mut Rng, template: usize, p: &Person, o: &Person) -> String {
                 "cost thousands of jobs",
                 "open a new chapter",
             ]),
-            quote(r)
+            quote(r, p)
         ),
         6 => format!(
             "The {padj} leader is expected to visit {ocap} {}, {} {} told the {}.",
@@ -376,7 +483,7 @@ fn sentence(r: &mut Rng, template: usize, p: &Person, o: &Person) -> String {
         ),
         9 => format!(
             "\u{201c}{}\u{201d}, the {} added.",
-            quote(r),
+            quote(r, p),
             r.pick(&["spokesman", "minister", "ambassador", "official"])
         ),
         10 => format!(
@@ -389,13 +496,11 @@ fn sentence(r: &mut Rng, template: usize, p: &Person, o: &Person) -> String {
             r.pick(ISSUES)
         ),
         11 => format!(
-            "{} also described {ocap} as \u{201c}a {l1} partner ready to {}\u{201d}.",
+            "{} also described {ocap} as a \u{201c}{l1} partner\u{201d} ready to {} the {} {}.",
             p.last,
-            r.pick(&[
-                "confront the ambitions of the collective West",
-                "defend our common priorities",
-                "betray its allies at the first opportunity",
-            ])
+            r.pick(VERBS),
+            r.pick(ADJECTIVES),
+            r.pick(NOUNS)
         ),
         12 => format!(
             "In a statement issued {}, {} said {} {} had {} {} to {} its troops.",
