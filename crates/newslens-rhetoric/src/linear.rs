@@ -135,13 +135,21 @@ impl Linear {
                 }
             }
             Some(h) => {
-                // Touch every row first: rows are random reads in a table far larger than the
-                // caches, and this way their misses are all in flight together rather than a
-                // few at a time behind the additions.
-                for &f in feats {
+                // Rows are random reads in a table far larger than the caches: each row is
+                // prefetched `PREFETCH_AHEAD` rows before it is added, so the misses are in
+                // flight while the rows before them are summed (an article's document features
+                // are a thousand rows or more: touching them all first left the additions
+                // waiting on rows fetched long before).
+                for &f in feats.iter().take(PREFETCH_AHEAD) {
                     h.prefetch_row((f & m) as usize, k);
                 }
-                h.add_rows(feats.iter().map(|&f| (f & m) as usize), scale, out);
+                let rows = feats.iter().enumerate().map(|(j, &f)| {
+                    if let Some(&g) = feats.get(j + PREFETCH_AHEAD) {
+                        h.prefetch_row((g & m) as usize, k);
+                    }
+                    (f & m) as usize
+                });
+                h.add_rows(rows, scale, out);
             }
         }
     }
@@ -241,7 +249,7 @@ impl HalfWeights {
 
     /// Adds `scale` times each of `rows` (in order) to the `k = out.len()` sums in `out`.
     /// Per output the operations are those of the plain loop `o += w * scale`, row after row;
-    /// strides up to 32 are summed in a fixed-width register block (the padding lanes, zero
+    /// strides 4 to 32 are summed in a fixed-width register block (the padding lanes, zero
     /// weights, are added to scratch lanes and dropped).
     #[inline]
     pub fn add_rows(&self, rows: impl Iterator<Item = usize>, scale: f32, out: &mut [f32]) {
@@ -249,6 +257,7 @@ impl HalfWeights {
             16 if out.len() <= 16 => self.add_rows_n::<16>(rows, scale, out),
             32 if out.len() <= 32 => self.add_rows_n::<32>(rows, scale, out),
             8 if out.len() <= 8 => self.add_rows_n::<8>(rows, scale, out),
+            4 if out.len() <= 4 => self.add_rows_n::<4>(rows, scale, out),
             _ => {
                 let k = out.len();
                 for r in rows {
@@ -668,8 +677,9 @@ mod tests {
 
     #[test]
     fn batched_scores_equal_one_by_one_bit_for_bit() {
-        // Strides 1, 16 (k = 15, padded), 32 and a wide one, dense and compact.
-        for k in [1usize, 15, 32, 40] {
+        // Strides 1, 4 (k = 3), 16 (k = 15), 32 (k = 22, 32) and a wide one, dense and compact;
+        // examples of up to 54 features (more than are prefetched ahead).
+        for k in [1usize, 3, 15, 22, 32, 40] {
             let mut m = Linear::new(8, k);
             let mut rng = Rng::new(k as u64);
             for (i, w) in m.w.iter_mut().enumerate() {
