@@ -201,6 +201,15 @@ impl Linear {
     /// The contribution of `feats` to output `c` (no bias), used to rank evidence.
     pub fn contribution(&self, feats: &[u32], scale: f32, c: usize) -> f32 {
         let m = self.mask();
+        if let Some(h) = self.half.as_ref().filter(|_| c < self.k) {
+            // The weight of row r, output c, read from the row (no division by k per feature to
+            // split a row-major index): the same weights summed in the same order.
+            let k = self.k;
+            return feats
+                .iter()
+                .map(|&f| from_bf16(h.row((f & m) as usize, k)[c]) * scale)
+                .sum();
+        }
         feats
             .iter()
             .map(|&f| self.weight((f & m) as usize * self.k + c) * scale)
@@ -719,6 +728,14 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(bits(&one), bits(&naive), "k={k} e={e}");
+                    for c in 0..k {
+                        let by_index: f32 = feats[start..end as usize]
+                            .iter()
+                            .map(|&f| m.weight((f & m.mask()) as usize * k + c) * 0.7)
+                            .sum();
+                        let got = m.contribution(&feats[start..end as usize], 0.7, c);
+                        assert_eq!(got.to_bits(), by_index.to_bits(), "k={k} e={e} c={c}");
+                    }
                     start = end as usize;
                 }
             }
