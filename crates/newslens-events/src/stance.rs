@@ -33,8 +33,9 @@ pub(crate) fn find_hits(view: &DocView, lex: &Lexicon) -> Vec<Hit> {
                 i += 1;
                 continue;
             }
-            let words: Vec<&str> = (i..(i + 3).min(e)).map(|k| view.w(k)).collect();
-            let (len, w) = match lex.phrase(&words) {
+            let n = (e - i).min(3);
+            let words = [view.w(i), view.w(i + 1), view.w(i + 2)];
+            let (len, w) = match lex.phrase(&words[..n]) {
                 Some((n, w)) => (n, Some(w)),
                 None => (1, lex.word(view.w(i))),
             };

@@ -2,7 +2,7 @@
 //! lexicon and the actor country codes. Each is a small TAB-separated text file under
 //! `resources/events/`, embedded in the binary and parsed once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::EventsError;
 
@@ -302,6 +302,9 @@ pub fn inflections(lemma: &str) -> Vec<(String, Form)> {
 pub struct Lexicon {
     words: HashMap<String, f32>,
     phrases: HashMap<String, (usize, f32)>,
+    /// First words of the phrases: most tokens start none, and are ruled out without building
+    /// a key.
+    phrase_starts: HashSet<String>,
 }
 
 impl Lexicon {
@@ -322,8 +325,7 @@ impl Lexicon {
             if n > 1 {
                 let first = w.split_whitespace().next().unwrap_or_default().to_string();
                 lx.phrases.insert(w.clone(), (n, v));
-                // Index the first word so phrase lookups start cheaply.
-                lx.phrases.entry(format!("^{first}")).or_insert((0, 0.0));
+                lx.phrase_starts.insert(first);
             } else {
                 lx.words.insert(w, v);
             }
@@ -336,6 +338,8 @@ impl Lexicon {
         if let Some(v) = self.words.get(w) {
             return Some(*v);
         }
+        // One key buffer for every stem tried (allocated only if a suffix matches).
+        let mut key = String::new();
         for (suf, rep) in [
             ("ies", "y"),
             ("ied", "y"),
@@ -350,7 +354,10 @@ impl Lexicon {
         ] {
             if let Some(stem) = w.strip_suffix(suf) {
                 if stem.len() >= 3 {
-                    if let Some(v) = self.words.get(&format!("{stem}{rep}")) {
+                    key.clear();
+                    key.push_str(stem);
+                    key.push_str(rep);
+                    if let Some(v) = self.words.get(key.as_str()) {
                         return Some(*v);
                     }
                 }
@@ -362,7 +369,9 @@ impl Lexicon {
     /// If a phrase starts at `words[0]`, its length in words and weight.
     pub fn phrase(&self, words: &[&str]) -> Option<(usize, f32)> {
         let first = words.first()?;
-        self.phrases.get(&format!("^{first}"))?;
+        if !self.phrase_starts.contains(*first) {
+            return None;
+        }
         for n in (2..=3.min(words.len())).rev() {
             if let Some(&(len, v)) = self.phrases.get(&words[..n].join(" ")) {
                 return Some((len, v));
@@ -373,7 +382,7 @@ impl Lexicon {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.words.len() + self.phrases.values().filter(|(n, _)| *n > 0).count()
+        self.words.len() + self.phrases.len()
     }
 
     /// True when empty.
