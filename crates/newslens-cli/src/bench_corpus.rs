@@ -143,12 +143,12 @@ const ORGS: &[&str] = &[
 ];
 const OUTLETS: &[&str] = &[
     "Staff, Agencies",
-    "Daily Ledger",
-    "Harbor Times",
-    "Northern Post",
-    "Civic Wire",
-    "Evening Courier",
-    "Metro Gazette",
+    "Capital Herald",
+    "Baltic Observer",
+    "Continental Review",
+    "Morning Dispatch",
+    "Frontier Chronicle",
+    "Union Bulletin",
 ];
 const WEEKDAYS: &[&str] = &[
     "Monday",
