@@ -292,18 +292,18 @@ const NOUNS: &[&str] = &[
     "promises",
 ];
 const TAILS: &[&str] = &[
-    "",
-    " under any circumstances",
-    " whatever the cost",
-    " in the coming months",
-    " as long as I am in office",
-    " and the whole world knows it",
-    " despite the enormous pressure",
-    " for its own selfish interests",
-    " once and for all",
-    " as it did so many times before",
-    " without a single shot",
-    " while our people suffer",
+    " at any cost",
+    " this winter",
+    " ever again",
+    " for decades",
+    " right now",
+    " behind closed doors",
+    " without delay",
+    " step by step",
+    " in public",
+    " overnight",
+    " by force",
+    " in silence",
 ];
 const LOADED: &[&str] = &[
     "treacherous",
@@ -386,7 +386,8 @@ fn quote(r: &mut Rng, speaker: &Person) -> String {
         r.pick(ADJECTIVES),
         r.pick(NOUNS),
         COUNTRIES[r.below(COUNTRIES.len())].0,
-        r.pick(TAILS)
+        // Most quotes end there: shared endings made unrelated quotes LSH candidates of each other.
+        if r.below(3) == 0 { r.pick(TAILS) } else { "" }
     )
 }
 
