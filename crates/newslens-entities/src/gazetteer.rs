@@ -2,6 +2,8 @@
 //! capitals and other names; international organisations with acronyms; title words.
 //! Used as NER features (phrase hits) and by the role/alias logic (demonym → country, aliases).
 
+use std::sync::OnceLock;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,21 @@ pub const MAX_PHRASE: usize = 8;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PhraseTable {
     phrases: FxHashMap<u64, u8>,
+    /// One bit per [`FILTER_BITS`]-bit slice of the keys of `phrases` (built on first use):
+    /// a window whose bit is clear is no phrase, known from one word of an 8 KB table that
+    /// stays in cache. Most windows tried are no phrase, and each used to cost a hash-map probe.
+    #[serde(skip)]
+    filter: OnceLock<Vec<u64>>,
+}
+
+/// Bits of a key that index [`PhraseTable::filter`].
+const FILTER_BITS: u32 = 16;
+
+/// The bit of [`PhraseTable::filter`] of `key`: its word and mask.
+#[inline]
+fn filter_bit(key: u64) -> (usize, u64) {
+    let b = (key >> (64 - FILTER_BITS)) as usize;
+    (b / 64, 1 << (b % 64))
 }
 
 fn phrase_key<S: AsRef<str>>(tokens: &[S]) -> u64 {
@@ -53,6 +70,7 @@ impl PhraseTable {
             wordtok::split_chunk(chunk, &mut toks);
         }
         if !toks.is_empty() && toks.len() <= MAX_PHRASE {
+            self.filter = OnceLock::new();
             *self.phrases.entry(phrase_key(&toks)).or_default() |= bits;
             // Headline style (all caps) variant, as in news wires.
             let upper: Vec<String> = toks.iter().map(|t| t.to_uppercase()).collect();
@@ -65,6 +83,14 @@ impl PhraseTable {
     pub fn matches<S: AsRef<str>>(&self, tokens: &[S], out: &mut Vec<(u8, u8)>) {
         out.clear();
         out.resize(tokens.len(), (0, 0));
+        let filter = self.filter.get_or_init(|| {
+            let mut f = vec![0u64; (1 << FILTER_BITS) / 64];
+            for key in self.phrases.keys() {
+                let (w, m) = filter_bit(*key);
+                f[w] |= m;
+            }
+            f
+        });
         let mut i = 0;
         while i < tokens.len() {
             let mut found = None;
@@ -73,9 +99,13 @@ impl PhraseTable {
             let mut hits = [0u8; MAX_PHRASE];
             for (len, t) in tokens[i..i + max].iter().enumerate() {
                 h = h.str(t.as_ref());
-                if let Some(b) = self.phrases.get(&h.finish()) {
-                    hits[len] = *b;
-                    found = Some(len + 1);
+                let key = h.finish();
+                let (w, m) = filter_bit(key);
+                if filter.get(w).is_some_and(|f| f & m != 0) {
+                    if let Some(b) = self.phrases.get(&key) {
+                        hits[len] = *b;
+                        found = Some(len + 1);
+                    }
                 }
             }
             match found {
