@@ -160,7 +160,7 @@ fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
 fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
     let mut j = j as isize;
     // Skip adverbs and auxiliaries between subject and verb.
-    while j >= ss as isize && ADVERBS.contains(&v.lw[j as usize].as_str()) {
+    while j >= ss as isize && ADVERBS.contains(&&*v.lw[j as usize]) {
         j -= 1;
     }
     if j < ss as isize {
@@ -176,7 +176,7 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
         let inner = np_left(v, ss, open.checked_sub(1)?)?;
         return Some((inner.0, end));
     }
-    if !v.is_word(end) || NP_STOP.contains(&v.lw[end].as_str()) {
+    if !v.is_word(end) || NP_STOP.contains(&&*v.lw[end]) {
         return None;
     }
     let mut start = end;
@@ -184,7 +184,7 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
     let mut n = 1;
     while k >= ss as isize && n < 9 {
         let ku = k as usize;
-        let w = v.lw[ku].as_str();
+        let w = &*v.lw[ku];
         let ok = (v.is_word(ku) && !NP_STOP.contains(&w))
             || w == "'s"
             || w == "'"
@@ -218,7 +218,7 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
     let clause_start = name.0 == ss
         || v.is_mark(name.0 - 1)
-        || matches!(v.lw[name.0 - 1].as_str(), "," | "and" | "but" | ":" | ";");
+        || matches!(&*v.lw[name.0 - 1], "," | "and" | "but" | ":" | ";");
     if !clause_start || !(name.0..=name.1).any(|k| v.is_cap(k)) {
         return None;
     }
@@ -227,13 +227,13 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
 
 /// Noun phrase right after the cue ("said Smith, ..."), up to punctuation or a clause word.
 fn np_right(v: &View, i: usize, se: usize) -> Option<(usize, usize)> {
-    if i >= se || !v.is_word(i) || NP_STOP.contains(&v.lw[i].as_str()) {
+    if i >= se || !v.is_word(i) || NP_STOP.contains(&&*v.lw[i]) {
         return None;
     }
     let mut end = i;
     let mut k = i + 1;
     while k < se && k - i < 8 {
-        let w = v.lw[k].as_str();
+        let w = &*v.lw[k];
         let ok = (v.is_word(k) && !NP_STOP.contains(&w) && w != "who") || w == "'s" || w == "-";
         if !ok {
             break;
@@ -274,7 +274,7 @@ fn region_opening_at(v: &View, k: usize) -> Option<usize> {
 fn region_starts_clause(v: &View, r: usize) -> bool {
     let o = v.regions[r].open;
     let (ss, _) = v.sent_range[v.sent_of[o]];
-    o == ss || (o > ss && matches!(v.lw[o - 1].as_str(), ":" | "(" | "\u{2014}"))
+    o == ss || (o > ss && matches!(&*v.lw[o - 1], ":" | "(" | "\u{2014}"))
 }
 
 /// Builds attributions for the accepted cues.
@@ -321,7 +321,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier
             // A quote split by the attribution: “…,” Putin wrote, “…” — or continued right
             // after it: “…,” she said, clapping. “…”
             let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
-            let next = if after < v.len() && matches!(v.lw[after].as_str(), "," | ":" | ".") {
+            let next = if after < v.len() && matches!(&*v.lw[after], "," | ":" | ".") {
                 region_opening_at(v, after + 1)
             } else {
                 None
@@ -375,7 +375,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier
         } else {
             a.source = source_left(v, ss, c, &out, src);
             let mut x = c.last + 1;
-            if TELL.contains(&v.lw[c.last].as_str()) {
+            if TELL.contains(&&*v.lw[c.last]) {
                 x = skip_object(v, x, se);
             } else {
                 x = skip_adjunct(v, x, se);
@@ -394,7 +394,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier
                         && v.lw[k - 1] == ","
                 };
                 if let Some(k) = (x + 1..n).rev().find(|&k| {
-                    matches!(v.lw[k].as_str(), "," | ";")
+                    matches!(&*v.lw[k], "," | ";")
                         || (v.lw[k] == "and" && n - k <= 3)
                         || (closing(k) && n - k >= 2)
                 }) {
@@ -405,7 +405,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier
             // ("…pardon Hillary Clinton, who has not been charged").
             if let Some(k) = (x + 1..y.saturating_sub(1)).find(|&k| {
                 v.lw[k] == ","
-                    && matches!(v.lw[k + 1].as_str(), "who" | "which" | "but" | "while")
+                    && matches!(&*v.lw[k + 1], "who" | "which" | "but" | "while")
                     && !(k + 1..y).any(|j| v.lw[j] == "," || v.is_mark(j))
             }) {
                 y = k;
@@ -493,7 +493,7 @@ fn colon_attributions(v: &View, out: &mut Vec<Attr>) {
             continue;
         }
         let all_cap = (first..p).all(|k| v.is_word(k) && (v.is_cap(k) || v.lw[k] == "'s"));
-        if !all_cap || NOT_SPEAKERS.contains(&v.lw[first].as_str()) {
+        if !all_cap || NOT_SPEAKERS.contains(&&*v.lw[first]) {
             continue;
         }
         if out
@@ -598,7 +598,7 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
 fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
     let mut k = c.last + 1;
     // Allow a short source or "in a statement" between cue and colon: only punctuation here.
-    while k < v.len() && k <= c.last + 2 && matches!(v.lw[k].as_str(), "," | ":") {
+    while k < v.len() && k <= c.last + 2 && matches!(&*v.lw[k], "," | ":") {
         k += 1;
     }
     let r = region_opening_at(v, k)?;
@@ -633,7 +633,7 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
         return None;
     }
     // Between comma and cue: a subject (no verbs of its own); a second comma means apposition.
-    if (comma + 1..c.first).any(|k| matches!(v.lw[k].as_str(), "that" | "and" | "but" | "which")) {
+    if (comma + 1..c.first).any(|k| matches!(&*v.lw[k], "that" | "and" | "but" | "which")) {
         return None;
     }
     Some(comma)
@@ -652,7 +652,7 @@ fn source_left(
         return None;
     }
     let mut j = c.first - 1;
-    while j > ss && ADVERBS.contains(&v.lw[j].as_str()) {
+    while j > ss && ADVERBS.contains(&&*v.lw[j]) {
         j -= 1;
     }
     if v.lw[j] == "and" || v.lw[j] == "but" {
@@ -719,7 +719,7 @@ const ADJUNCT: &[&str] = &[
 
 /// Skips an adjunct before a "that"-clause; returns where the content starts.
 fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
-    if x >= se || !ADJUNCT.contains(&v.lw[x].as_str()) {
+    if x >= se || !ADJUNCT.contains(&&*v.lw[x]) {
         return x;
     }
     (x..(x + 12).min(se))
@@ -734,7 +734,7 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
         .take_while(|&k| !is_terminal(&v.lw[k]))
         .find(|&k| {
             matches!(
-                v.lw[k].as_str(),
+                &*v.lw[k],
                 "that" | "how" | "why" | "whether" | "what" | "if"
             ) || (k > x && v.lw[k] == "to" && v.is_word(k + 1) && !v.is_cap(k + 1))
         })
@@ -745,7 +745,7 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
     let mut k = x;
     if k < se
         && matches!(
-            v.lw[k].as_str(),
+            &*v.lw[k],
             "the" | "a" | "an" | "his" | "her" | "their" | "its" | "our" | "my"
         )
     {
@@ -756,7 +756,7 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
         && n < 3
         && v.is_word(k)
         && (v.is_cap(k) || n == 0)
-        && !NP_STOP.contains(&v.lw[k].as_str())
+        && !NP_STOP.contains(&&*v.lw[k])
     {
         k += 1;
         n += 1;
@@ -782,7 +782,7 @@ fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
         a.source = Some((s0, s1 - 1));
     }
     let starts_clause =
-        c.first == ss || matches!(v.lw[c.first - 1].as_str(), "," | ":" | "\u{2014}" | "(");
+        c.first == ss || matches!(&*v.lw[c.first - 1], "," | ":" | "\u{2014}" | "(");
     if c.first == ss
         || (starts_clause && s1 < se && v.lw[s1] == "," && c.first > ss && c.first - ss <= 3)
     {
@@ -859,7 +859,7 @@ pub fn rule_start(v: &View, ss: usize, cue_first: usize) -> Option<usize> {
 
 fn tok_class<'a>(v: &'a View<'a>, k: Option<usize>) -> &'a str {
     let Some(k) = k else { return "<s>" };
-    let w = v.lw[k].as_str();
+    let w = &*v.lw[k];
     if v.is_mark(k) {
         return "Q";
     }
@@ -897,14 +897,14 @@ pub fn source_features(v: &View, ss: usize, k: usize, e: usize, rule: usize, out
     push(FeatureHash::new(106).u64(len));
     push(FeatureHash::new(107).u64(commas).u64(is_rule));
     push(FeatureHash::new(108).u64(lower_words).u64(len));
-    push(FeatureHash::new(109).str(prev.map_or("<s>", |p| v.lw[p].as_str())));
+    push(FeatureHash::new(109).str(prev.map_or("<s>", |p| &*v.lw[p])));
     push(FeatureHash::new(110).str(&v.lw[k]).str(tok_class(v, prev)));
     push(FeatureHash::new(111).u64((k == ss) as u64).u64(is_rule));
     push(FeatureHash::new(112).str(&v.lw[e]).u64(len.min(4)));
-    let has_rel = (k..=e).any(|j| matches!(v.lw[j].as_str(), "who" | "which" | "that"));
+    let has_rel = (k..=e).any(|j| matches!(&*v.lw[j], "who" | "which" | "that"));
     push(FeatureHash::new(113).u64(has_rel as u64).u64(commas));
     push(FeatureHash::new(114).u64((k as i64 - rule as i64).clamp(-6, 6) as u64));
     let prep_inside =
-        (k..=e).any(|j| matches!(v.lw[j].as_str(), "of" | "for" | "at" | "in" | "on" | "from"));
+        (k..=e).any(|j| matches!(&*v.lw[j], "of" | "for" | "at" | "in" | "on" | "from"));
     push(FeatureHash::new(115).u64(prep_inside as u64).u64(is_rule));
 }

@@ -188,7 +188,7 @@ impl QuoteStage {
             if used_regions[r] || reg.words == 0 {
                 continue;
             }
-            let before = reg.open.checked_sub(1).map(|k| v.lw[k].as_str());
+            let before = reg.open.checked_sub(1).map(|k| &*v.lw[k]);
             let scare_like = reg.words <= 3 && before.is_some_and(|w| SCARE_BEFORE.contains(&w));
             // The attribution whose content holds the quote; speech cues first, then the
             // narrowest content ("… the US has refused … “keeps setting …,” Putin wrote").

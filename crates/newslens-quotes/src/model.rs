@@ -2,6 +2,7 @@
 //! cue classifier over lexicon matches, both produced by `newslens train quotes`.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use newslens_learn::hash::FeatureHash;
@@ -15,6 +16,47 @@ use crate::QuoteError;
 pub const MAGIC: &[u8; 8] = b"NLQUOTE1";
 /// Hash bits of the cue classifier.
 pub const BITS: u32 = 18;
+
+/// A fast hasher for the word-keyed tables (lexicon index, extension words): an FxHash-style
+/// multiply-rotate over 8-byte words with a final mix. The standard SipHash cost more than the
+/// rest of a lexicon lookup, which runs for every word token; the keys are the model's own words,
+/// so collision attacks are no concern, and no output depends on iteration order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        newslens_learn::hash::mix64(self.0)
+    }
+}
+
+/// Hash-map state for [`WordHasher`].
+pub type WordState = BuildHasherDefault<WordHasher>;
 
 /// One cue form of the lexicon ("said", "according to", "has said").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,16 +95,30 @@ pub struct StoredModel {
 pub struct Model {
     /// Lexicon entries.
     pub lexicon: Vec<CueEntry>,
-    /// first word → (words, entry index), longest first.
-    index: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// first word → the lexicon forms starting with it.
+    index: HashMap<String, FirstWord, WordState>,
+    /// Lemma of each lexicon entry's form (a feature of every candidate; computed once here).
+    lemmas: Vec<String>,
     /// The classifier.
     pub cue: Option<Classifier>,
     /// Acceptance threshold on `score(cue) - score(no)`.
     pub threshold: f32,
     /// Left-extension words ("is demanding", "also mentions").
-    pub ext_words: HashSet<String>,
+    pub ext_words: HashSet<String, WordState>,
     /// Source-start ranker.
     pub src: Option<Classifier>,
+}
+
+/// The lexicon forms that start with one word. Frequent words start dozens of forms ("has": 64,
+/// "is": 48), and comparing each of them word by word at every occurrence was most of the
+/// lexicon matching; keyed by their second word, only the few forms that can match are compared.
+#[derive(Debug, Clone, Default)]
+struct FirstWord {
+    /// second word → (words, entry index) of the forms of two or more words, longest first
+    /// (then by entry index).
+    longer: HashMap<String, Vec<(Vec<String>, usize)>, WordState>,
+    /// Entry indexes of the one-word forms, in entry order.
+    single: Vec<usize>,
 }
 
 /// A lexicon match that may be a cue.
@@ -81,22 +137,32 @@ pub struct Candidate {
 impl Model {
     /// Builds a model from a lexicon and an optional classifier.
     pub fn new(lexicon: Vec<CueEntry>, cue: Option<Classifier>, threshold: f32) -> Self {
-        let mut index: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
+        let mut index: HashMap<String, FirstWord, WordState> = HashMap::default();
         for (i, e) in lexicon.iter().enumerate() {
             let words: Vec<String> = e.form.split(' ').map(str::to_string).collect();
-            if let Some(first) = words.first() {
-                index.entry(first.clone()).or_default().push((words, i));
+            let entry = index.entry(words[0].clone()).or_default();
+            match words.get(1) {
+                Some(second) => entry
+                    .longer
+                    .entry(second.clone())
+                    .or_default()
+                    .push((words, i)),
+                None => entry.single.push(i),
             }
         }
-        for v in index.values_mut() {
+        // Candidates of one token come longest form first, then in entry order (all the forms
+        // that can match one position share their second word; one-word forms come last).
+        for v in index.values_mut().flat_map(|f| f.longer.values_mut()) {
             v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
         }
+        let lemmas = lexicon.iter().map(|e| crate::lemma(&e.form)).collect();
         Self {
             lexicon,
             index,
+            lemmas,
             cue,
             threshold,
-            ext_words: HashSet::new(),
+            ext_words: HashSet::default(),
             src: None,
         }
     }
@@ -151,20 +217,35 @@ impl Model {
             if !v.is_word(i) {
                 continue;
             }
-            let Some(forms) = self.index.get(v.lw[i].as_str()) else {
+            let Some(forms) = self.index.get(&*v.lw[i]) else {
                 continue;
             };
             let (_, send) = v.sent_range[v.sent_of[i]];
-            for (words, e) in forms {
+            let longer = if i + 1 < send {
+                forms.longer.get(&*v.lw[i + 1])
+            } else {
+                None
+            };
+            for (words, e) in longer.into_iter().flatten() {
                 let n = words.len();
                 if i + n > send {
                     continue;
                 }
-                if words.iter().enumerate().all(|(k, w)| v.lw[i + k] == *w) {
+                if words.iter().enumerate().all(|(k, w)| v.lw[i + k] == **w) {
                     out.push(Candidate {
                         first: i,
                         last: i + n - 1,
                         entry: *e,
+                        ext: 0,
+                    });
+                }
+            }
+            for &e in &forms.single {
+                if i < send {
+                    out.push(Candidate {
+                        first: i,
+                        last: i,
+                        entry: e,
                         ext: 0,
                     });
                 }
@@ -177,7 +258,7 @@ impl Model {
                 let ss = v.sent_range[v.sent_of[c.first]].0;
                 let mut first = c.first;
                 for ext in 1..=2 {
-                    if first == ss || !self.ext_words.contains(v.lw[first - 1].as_str()) {
+                    if first == ss || !self.ext_words.contains(&*v.lw[first - 1]) {
                         break;
                     }
                     first -= 1;
@@ -200,7 +281,8 @@ impl Model {
         match &self.cue {
             Some(m) => {
                 let e = &self.lexicon[c.entry];
-                features(v, c, e, e.seed && e.gold == 0, feats);
+                let generic = e.seed && e.gold == 0;
+                features_with(v, c, e, &self.lemmas[c.entry], generic, feats);
                 let s = m.scores(feats);
                 s[1] - s[0]
             }
@@ -269,6 +351,23 @@ pub fn is_subject_pronoun(w: &str) -> bool {
 /// out so the example teaches the context features; used for seed cues never seen in training and,
 /// in training, for a share of the seed-cue examples.
 pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut Vec<u32>) {
+    let lemma = if generic {
+        String::new()
+    } else {
+        crate::lemma(&e.form)
+    };
+    features_with(v, c, e, &lemma, generic, out);
+}
+
+/// [`features`] with the lemma of `e.form` given (unused when `generic`).
+fn features_with(
+    v: &View,
+    c: &Candidate,
+    e: &CueEntry,
+    lemma: &str,
+    generic: bool,
+    out: &mut Vec<u32>,
+) {
     out.clear();
     let (ss, se) = v.sent_range[v.sent_of[c.first]];
     let at = |k: isize| -> Option<usize> {
@@ -278,7 +377,7 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
             Some(k as usize)
         }
     };
-    let w = |k: Option<usize>| -> &str { k.map_or("<s>", |k| v.lw[k].as_str()) };
+    let w = |k: Option<usize>| -> &str { k.map_or("<s>", |k| &*v.lw[k]) };
     let f = c.first as isize;
     let l = c.last as isize;
     let p1 = at(f - 1);
@@ -290,7 +389,7 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
         "<seed>"
     } else if c.ext > 0 {
         full = (c.first..=c.last)
-            .map(|k| v.lw[k].as_str())
+            .map(|k| &*v.lw[k])
             .collect::<Vec<_>>()
             .join(" ");
         &full
@@ -358,7 +457,7 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
     push(FeatureHash::new(21).u64(comma_before as u64).u64(rel));
     push(FeatureHash::new(22).str(form).u64(comma_before as u64));
     // Sentence contains a quote region at all.
-    let has_q = (ss..se).any(|k| v.region_of[k].is_some());
+    let has_q = v.sent_has_region[v.sent_of[c.first]];
     push(FeatureHash::new(23).u64(has_q as u64));
     push(FeatureHash::new(24).str(if generic {
         "<seed>"
@@ -378,7 +477,7 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
         push(FeatureHash::new(33).str(&v.lw[c.first]).str(shape(v, p1)));
     }
     if !generic {
-        push(FeatureHash::new(34).str(&crate::lemma(&e.form)));
+        push(FeatureHash::new(34).str(lemma));
     }
     if e.seed {
         push(FeatureHash::new(27));

@@ -155,16 +155,16 @@ pub fn train(
     for a in &analyses {
         let v = View::new(a);
         for i in 0..v.len() {
-            let w = &v.lw[i];
+            let w: &str = &v.lw[i];
             if v.is_word(i)
                 && w.chars().all(|c| c.is_alphabetic())
                 && !known.contains(w)
                 && heads.contains(&crate::lemma(w))
             {
-                known.insert(w.clone());
-                inflected.insert(w.clone());
+                known.insert(w.to_string());
+                inflected.insert(w.to_string());
                 lexicon.push(CueEntry {
-                    form: w.clone(),
+                    form: w.to_string(),
                     gold: gold_forms.get(w).copied().unwrap_or(0),
                     occurrences: 0,
                     seed: false,

@@ -1,6 +1,8 @@
 //! A read-only view of the text layer tuned for attribution: lowercased words, sentence and
 //! paragraph of each token, and quotation regions (paired double quote marks).
 
+use std::borrow::Cow;
+
 use newslens_core::layers::text::{Token, TokenKind};
 use newslens_core::{Analysis, Span};
 
@@ -28,7 +30,9 @@ pub struct View<'a> {
     /// Tokens of the text layer.
     pub toks: &'a [Token],
     /// Lowercased token text (typographic apostrophes folded to `'`; double quote marks to `"`).
-    pub lw: Vec<String>,
+    /// Borrowed from the text when the token is already in that form (most tokens), so building
+    /// the view allocates only for capitalised or non-ASCII words.
+    pub lw: Vec<Cow<'a, str>>,
     /// Sentence id of each token.
     pub sent_of: Vec<usize>,
     /// Token range of each sentence.
@@ -39,6 +43,9 @@ pub struct View<'a> {
     pub regions: Vec<Region>,
     /// Region id containing each token (marks included).
     pub region_of: Vec<Option<usize>>,
+    /// Whether each sentence has a token inside a quote region (a cue feature; computed once
+    /// here instead of scanning the sentence for every cue candidate).
+    pub sent_has_region: Vec<bool>,
 }
 
 /// True for a double quotation mark (straight or typographic).
@@ -71,11 +78,15 @@ impl<'a> View<'a> {
         for t in toks {
             let s = t.span.text(text);
             let l = if t.kind == TokenKind::Quote && is_double_mark(s) {
-                "\"".to_string()
+                Cow::Borrowed("\"")
             } else if s.is_ascii() {
-                s.to_ascii_lowercase()
+                if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(s.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(s)
+                }
             } else {
-                s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+                Cow::Owned(s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'"))
             };
             lw.push(l);
         }
@@ -103,8 +114,18 @@ impl<'a> View<'a> {
             para_of_sent,
             regions: Vec::new(),
             region_of: vec![None; toks.len()],
+            sent_has_region: Vec::new(),
         };
         v.find_regions();
+        v.sent_has_region = v
+            .sent_range
+            .iter()
+            .map(|&(x, y)| {
+                v.region_of
+                    .get(x..y)
+                    .is_some_and(|r| r.iter().any(Option::is_some))
+            })
+            .collect();
         v
     }
 
