@@ -42,13 +42,23 @@ impl Cues {
         }
     }
 
-    fn classify(&self, word: &str, next: Option<&str>, raw: &str) -> Option<Tense> {
+    /// `pair` is scratch space for the two-word key (one buffer per [`Cues::tense`] call).
+    fn classify(
+        &self,
+        word: &str,
+        next: Option<&str>,
+        raw: &str,
+        pair: &mut String,
+    ) -> Option<Tense> {
         if let Some(n) = next {
-            let pair = format!("{word} {n}");
-            if self.future.contains(&pair) {
+            pair.clear();
+            pair.push_str(word);
+            pair.push(' ');
+            pair.push_str(n);
+            if self.future.contains(pair.as_str()) {
                 return Some(Tense::Future);
             }
-            if self.past.contains(&pair) {
+            if self.past.contains(pair.as_str()) {
                 return Some(Tense::Past);
             }
         }
@@ -93,25 +103,44 @@ impl Cues {
         };
         let before = words(sentence.0, expr.0);
         let after = words(expr.1, sentence.1);
-        let folded = |w: &str| fold(w);
+        let mut pair = String::new();
+        // Each word is folded once, when first needed (it is looked at as the word, then as the
+        // next or the previous one of its neighbours).
+        let mut folded: Vec<Option<String>> = vec![None; before.len()];
+        let fold_at = |folded: &mut Vec<Option<String>>, i: usize| {
+            if folded[i].is_none() {
+                folded[i] = Some(fold(before[i].1));
+            }
+        };
         // Before the expression: nearest first, but look at pairs in reading order.
         for i in (0..before.len()).rev().take(14) {
-            let w = folded(before[i].1);
-            let next = before.get(i + 1).map(|(_, n)| folded(n));
-            if let Some(t) = self.classify(&w, next.as_deref(), before[i].1) {
+            fold_at(&mut folded, i);
+            if i + 1 < before.len() {
+                fold_at(&mut folded, i + 1);
+            }
+            let w = folded[i].as_deref().unwrap_or_default();
+            let next = folded.get(i + 1).and_then(Option::as_deref);
+            if let Some(t) = self.classify(w, next, before[i].1, &mut pair) {
                 // "will be held", "is expected to be signed": a participle after "be" is not a
                 // past tense; keep reading towards the auxiliary.
-                let prev = i.checked_sub(1).map(|p| folded(before[p].1));
-                if t == Tense::Past && matches!(prev.as_deref(), Some("be" | "been" | "being")) {
-                    continue;
+                if t == Tense::Past {
+                    if let Some(p) = i.checked_sub(1) {
+                        fold_at(&mut folded, p);
+                    }
+                    let prev = i.checked_sub(1).and_then(|p| folded[p].as_deref());
+                    if matches!(prev, Some("be" | "been" | "being")) {
+                        continue;
+                    }
                 }
                 return t;
             }
         }
+        // After it: in reading order, each word folded once as the next word, then as the word.
+        let mut next = after.first().map(|(_, w)| fold(w));
         for i in 0..after.len().min(10) {
-            let w = folded(after[i].1);
-            let next = after.get(i + 1).map(|(_, n)| folded(n));
-            if let Some(t) = self.classify(&w, next.as_deref(), after[i].1) {
+            let w = next.take().unwrap_or_default();
+            next = after.get(i + 1).map(|(_, n)| fold(n));
+            if let Some(t) = self.classify(&w, next.as_deref(), after[i].1, &mut pair) {
                 return t;
             }
         }
