@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tantivy::IndexWriter;
 
 use crate::index::{Highlighter, IndexDoc, RawHit, SearchIndex};
-use crate::minhash::{self, doc as D};
+use crate::minhash::{self, doc as D, quote as Q};
 use crate::model::*;
 use crate::prepare::{self, Prepared};
 use crate::{schema, Result, Store, StoreError};
@@ -30,6 +30,8 @@ pub const LOCK_FILE: &str = "newslens.lock";
 const INDEX_COMMIT_EVERY: usize = 20_000;
 /// Most LSH candidates examined per document (guards against boilerplate-heavy buckets).
 const MAX_CANDIDATES: usize = 256;
+/// Most quotes read from one quote LSH bucket.
+const QUOTE_BUCKET_LIMIT: usize = 64;
 
 /// How to open a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -842,17 +844,74 @@ struct Batch<'t> {
     doc_candidates: rusqlite::Statement<'t>,
     set_story: rusqlite::Statement<'t>,
     merge_story: rusqlite::Statement<'t>,
-    insert_doc_lsh: rusqlite::Statement<'t>,
-    insert_entity: rusqlite::Statement<'t>,
-    insert_mention: rusqlite::Statement<'t>,
-    insert_technique: rusqlite::Statement<'t>,
+    insert_doc_lsh: MultiInsert<'t>,
+    insert_entity: MultiInsert<'t>,
+    insert_mention: MultiInsert<'t>,
+    insert_technique: MultiInsert<'t>,
     quote_twin: rusqlite::Statement<'t>,
     insert_quote: rusqlite::Statement<'t>,
     quote_lsh: rusqlite::Statement<'t>,
     quote_candidate: rusqlite::Statement<'t>,
     set_quote_cluster: rusqlite::Statement<'t>,
     merge_quote_cluster: rusqlite::Statement<'t>,
-    insert_quote_lsh: rusqlite::Statement<'t>,
+    insert_quote_lsh: MultiInsert<'t>,
+}
+
+/// Multi-row `INSERT`s for one table: a document's rows of a layer (≈ 50 mentions, 45
+/// techniques, 42 story keys, 33 keys per new quote) are written by a few executions of
+/// `INSERT … VALUES (…), (…), …` instead of one execution per row. Each execution opens the
+/// table's and indexes' cursors and runs the program's prologue again, and for these small rows
+/// that cost more than the B-tree work itself. Rows are inserted in the order given, so rowids
+/// are the same as one row at a time.
+struct MultiInsert<'t> {
+    conn: &'t Connection,
+    /// `INSERT … INTO table(columns) VALUES ` (the row tuples are appended).
+    head: &'static str,
+    columns: usize,
+    /// Statements for 1, 2, 4, … [`MultiInsert::MAX_ROWS`] rows, prepared on first use.
+    by_size: [Option<rusqlite::Statement<'t>>; 7],
+}
+
+impl<'t> MultiInsert<'t> {
+    /// Most rows per execution (a power of two; `by_size` has a slot for each smaller one).
+    const MAX_ROWS: usize = 64;
+
+    fn new(conn: &'t Connection, head: &'static str, columns: usize) -> Self {
+        Self {
+            conn,
+            head,
+            columns,
+            by_size: Default::default(),
+        }
+    }
+
+    /// Inserts `rows`: `bind(statement, first, row)` binds one row's values to parameters
+    /// `first`, `first + 1`, … (1-based, `columns` of them).
+    fn insert<T>(
+        &mut self,
+        rows: &[T],
+        mut bind: impl FnMut(&mut rusqlite::Statement<'t>, usize, &T) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            // Largest power of two that fits: at most log2(MAX_ROWS) + 1 statement shapes.
+            let n = 1usize << rest.len().min(Self::MAX_ROWS).ilog2();
+            let (chunk, tail) = rest.split_at(n);
+            let slot = n.trailing_zeros() as usize;
+            if self.by_size[slot].is_none() {
+                let tuple = format!("({})", vec!["?"; self.columns].join(","));
+                let sql = format!("{}{}", self.head, vec![tuple; n].join(","));
+                self.by_size[slot] = Some(self.conn.prepare(&sql)?);
+            }
+            let st = self.by_size[slot].as_mut().expect("prepared above");
+            for (i, row) in chunk.iter().enumerate() {
+                bind(st, i * self.columns + 1, row)?;
+            }
+            st.raw_execute()?;
+            rest = tail;
+        }
+        Ok(())
+    }
 }
 
 impl<'t> Batch<'t> {
@@ -888,20 +947,28 @@ impl<'t> Batch<'t> {
             set_story: tx
                 .prepare("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?,
             merge_story: tx.prepare("UPDATE documents SET story = ?1 WHERE story = ?2")?,
-            insert_doc_lsh: tx
-                .prepare("INSERT OR IGNORE INTO doc_lsh(key, doc) VALUES (?1, ?2)")?,
-            insert_entity: tx.prepare(
+            insert_doc_lsh: MultiInsert::new(
+                tx,
+                "INSERT OR IGNORE INTO doc_lsh(key, doc) VALUES ",
+                2,
+            ),
+            insert_entity: MultiInsert::new(
+                tx,
                 "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?,
-            insert_mention: tx.prepare(
-                "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?,
-            insert_technique: tx.prepare(
+                 VALUES ",
+                7,
+            ),
+            insert_mention: MultiInsert::new(
+                tx,
+                "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind) VALUES ",
+                7,
+            ),
+            insert_technique: MultiInsert::new(
+                tx,
                 "INSERT INTO techniques(doc, idx, technique, technique_2023, start, end, score)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?,
+                 VALUES ",
+                7,
+            ),
             quote_twin: tx.prepare(
                 "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
                  WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
@@ -911,12 +978,27 @@ impl<'t> Batch<'t> {
                                     speaker, speaker_norm, cluster)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
-            quote_lsh: tx.prepare("SELECT quote FROM quote_lsh WHERE key = ?1 LIMIT 64")?,
+            // All of a quote's buckets in one execution (one arm per key, in key order, each
+            // with its own limit), so the candidates are exactly those of one look-up per key.
+            quote_lsh: tx.prepare(
+                &(1..=1 + Q::BANDS)
+                    .map(|i| {
+                        format!(
+                            "SELECT {i}, quote FROM (SELECT quote FROM quote_lsh WHERE key = ?{i}
+                             ORDER BY quote LIMIT {QUOTE_BUCKET_LIMIT})"
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL "),
+            )?,
             quote_candidate: tx.prepare("SELECT cluster, norm FROM quotes WHERE id = ?1")?,
             set_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?,
             merge_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?,
-            insert_quote_lsh: tx
-                .prepare("INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES (?1, ?2)")?,
+            insert_quote_lsh: MultiInsert::new(
+                tx,
+                "INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES ",
+                2,
+            ),
         })
     }
 
@@ -997,43 +1079,40 @@ impl<'t> Batch<'t> {
         for s in stories.iter().filter(|&&s| s != story) {
             self.merge_story.execute(params![story, s])?;
         }
-        for k in &p.doc_keys {
-            self.insert_doc_lsh.execute(params![k, id])?;
-        }
-
-        for e in &p.entities {
-            self.insert_entity.execute(params![
-                id,
-                e.idx as i64,
-                e.canonical,
-                e.canonical.to_lowercase(),
-                e.entity_type,
-                e.mentions as i64,
+        self.insert_doc_lsh.insert(&p.doc_keys, |st, i, k| {
+            st.raw_bind_parameter(i, k)?;
+            st.raw_bind_parameter(i + 1, id)
+        })?;
+        self.insert_entity.insert(&p.entities, |st, i, e| {
+            st.raw_bind_parameter(i, id)?;
+            st.raw_bind_parameter(i + 1, e.idx as i64)?;
+            st.raw_bind_parameter(i + 2, &e.canonical)?;
+            st.raw_bind_parameter(i + 3, e.canonical.to_lowercase())?;
+            st.raw_bind_parameter(i + 4, &e.entity_type)?;
+            st.raw_bind_parameter(i + 5, e.mentions as i64)?;
+            st.raw_bind_parameter(
+                i + 6,
                 serde_json::to_string(&e.aliases).unwrap_or_else(|_| "[]".into()),
-            ])?;
-        }
-        for m in &p.mentions {
-            self.insert_mention.execute(params![
-                id,
-                m.idx as i64,
-                m.cluster as i64,
-                m.start as i64,
-                m.end as i64,
-                m.entity_type,
-                m.kind
-            ])?;
-        }
-        for t in &p.techniques {
-            self.insert_technique.execute(params![
-                id,
-                t.idx as i64,
-                t.technique,
-                t.technique_2023,
-                t.start as i64,
-                t.end as i64,
-                t.score as f64
-            ])?;
-        }
+            )
+        })?;
+        self.insert_mention.insert(&p.mentions, |st, i, m| {
+            st.raw_bind_parameter(i, id)?;
+            st.raw_bind_parameter(i + 1, m.idx as i64)?;
+            st.raw_bind_parameter(i + 2, m.cluster as i64)?;
+            st.raw_bind_parameter(i + 3, m.start as i64)?;
+            st.raw_bind_parameter(i + 4, m.end as i64)?;
+            st.raw_bind_parameter(i + 5, &m.entity_type)?;
+            st.raw_bind_parameter(i + 6, &m.kind)
+        })?;
+        self.insert_technique.insert(&p.techniques, |st, i, t| {
+            st.raw_bind_parameter(i, id)?;
+            st.raw_bind_parameter(i + 1, t.idx as i64)?;
+            st.raw_bind_parameter(i + 2, &t.technique)?;
+            st.raw_bind_parameter(i + 3, &t.technique_2023)?;
+            st.raw_bind_parameter(i + 4, t.start as i64)?;
+            st.raw_bind_parameter(i + 5, t.end as i64)?;
+            st.raw_bind_parameter(i + 6, t.score as f64)
+        })?;
         for q in &p.quotes {
             quote_ids.push(self.insert_quote(id, q)?);
         }
@@ -1074,17 +1153,34 @@ impl<'t> Batch<'t> {
         if twin.is_some() {
             return Ok(qid);
         }
+        if !q.keys.is_empty() && q.keys.len() != 1 + Q::BANDS {
+            return Err(StoreError::Invalid(format!(
+                "a quote has {} LSH keys, not {}",
+                q.keys.len(),
+                1 + Q::BANDS
+            )));
+        }
         let mut candidates: Vec<i64> = Vec::new();
-        for k in &q.keys {
-            for c in self.quote_lsh.query_map([k], |r| r.get::<_, i64>(0))? {
-                candidates.push(c?);
-            }
+        // Too many candidates stops the look-up after the bucket that crossed the limit.
+        let full = |candidates: &mut Vec<i64>| {
             if candidates.len() >= MAX_CANDIDATES {
                 candidates.sort_unstable();
                 candidates.dedup();
-                if candidates.len() >= MAX_CANDIDATES {
-                    break;
+            }
+            candidates.len() >= MAX_CANDIDATES
+        };
+        if !q.keys.is_empty() {
+            let mut rows = self.quote_lsh.query(rusqlite::params_from_iter(&q.keys))?;
+            let mut bucket = 0i64;
+            while let Some(r) = rows.next()? {
+                let b: i64 = r.get(0)?;
+                if b != bucket {
+                    if full(&mut candidates) {
+                        break;
+                    }
+                    bucket = b;
                 }
+                candidates.push(r.get(1)?);
             }
         }
         candidates.sort_unstable();
@@ -1108,9 +1204,10 @@ impl<'t> Batch<'t> {
         for c in clusters.iter().filter(|&&c| c != cluster) {
             self.merge_quote_cluster.execute(params![cluster, c])?;
         }
-        for k in &q.keys {
-            self.insert_quote_lsh.execute(params![k, qid])?;
-        }
+        self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
+            st.raw_bind_parameter(i, k)?;
+            st.raw_bind_parameter(i + 1, qid)
+        })?;
         Ok(qid)
     }
 }
