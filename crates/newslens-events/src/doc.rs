@@ -1,16 +1,20 @@
 //! A light view of an [`Analysis`] for the coder: lower-cased tokens, sentence ranges and entity
 //! mentions indexed by token.
 
+use std::borrow::Cow;
+
 use newslens_core::layers::entities::EntityType;
 use newslens_core::layers::text::TokenKind;
 use newslens_core::{Analysis, Span};
 
 /// A token as the coder sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct Tok {
+pub(crate) struct Tok<'a> {
     pub span: Span,
-    /// Lower-cased text with typographic apostrophes made straight.
-    pub lower: String,
+    /// Lower-cased text with typographic apostrophes made straight; borrowed from the text when
+    /// the token is already in that form (most tokens), so the view allocates only for
+    /// capitalised and non-ASCII words.
+    pub lower: Cow<'a, str>,
     /// Starts with an upper-case letter.
     pub cap: bool,
     /// A word or number (not punctuation or a quote mark).
@@ -33,8 +37,8 @@ pub(crate) struct Men {
 
 /// The document view.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct DocView {
-    pub toks: Vec<Tok>,
+pub(crate) struct DocView<'a> {
+    pub toks: Vec<Tok<'a>>,
     /// Sentence token ranges `[start, end)`.
     pub sents: Vec<(usize, usize)>,
     pub mentions: Vec<Men>,
@@ -42,8 +46,8 @@ pub(crate) struct DocView {
     pub men_at: Vec<Option<usize>>,
 }
 
-impl DocView {
-    pub fn new(a: &Analysis) -> Self {
+impl<'a> DocView<'a> {
+    pub fn new(a: &'a Analysis) -> Self {
         let text = a.text();
         let toks: Vec<Tok> = a
             .tokens
@@ -52,7 +56,7 @@ impl DocView {
                 let s = t.span.text(text);
                 Tok {
                     span: t.span,
-                    lower: s.to_lowercase().replace('’', "'"),
+                    lower: lower(s),
                     cap: s.chars().next().is_some_and(char::is_uppercase),
                     word: matches!(t.kind, TokenKind::Word | TokenKind::Number),
                     quote: t.kind == TokenKind::Quote,
@@ -101,6 +105,21 @@ impl DocView {
 
     /// Lower-cased token text, or "" outside the document.
     pub fn w(&self, i: usize) -> &str {
-        self.toks.get(i).map_or("", |t| t.lower.as_str())
+        self.toks.get(i).map_or("", |t| &*t.lower)
+    }
+}
+
+/// `s` lower-cased with typographic apostrophes made straight (`s.to_lowercase().replace('’',
+/// "'")`), without allocating when `s` is already in that form.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        // No '’' in ASCII; ASCII lower-casing is `to_lowercase` on ASCII.
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    } else {
+        Cow::Owned(s.to_lowercase().replace('’', "'"))
     }
 }

@@ -3,8 +3,58 @@
 //! `resources/events/`, embedded in the binary and parsed once.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::EventsError;
+
+/// A fast hasher for the word-keyed tables: an FxHash-style multiply-rotate over 8-byte words
+/// with a final mix. The standard SipHash was most of the cost of the sentiment and verb look-ups
+/// made for every token; the keys are our own table words, so collision attacks are no concern,
+/// and no output depends on the tables' iteration order.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordHasher(u64);
+
+const WORD_K: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(WORD_K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(26) ^ u64::from_le_bytes(w) ^ rest.len() as u64)
+                .wrapping_mul(WORD_K);
+        }
+        self.0 = h;
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(WORD_K);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Murmur3's finaliser: the multiply leaves the low bits (the bucket index) weak.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// Hash-map state for [`WordHasher`].
+type WordState = BuildHasherDefault<WordHasher>;
 
 /// One CAMEO code: Goldstein value and label.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,13 +68,13 @@ pub struct CameoCode {
 /// The CAMEO code table (`resources/events/cameo.tsv`).
 #[derive(Debug, Clone, Default)]
 pub struct CameoTable {
-    codes: HashMap<String, CameoCode>,
+    codes: HashMap<String, CameoCode, WordState>,
 }
 
 impl CameoTable {
     /// Parses `code<TAB>goldstein<TAB>label` lines (`#` comments allowed).
     pub fn parse(src: &str) -> Result<Self, EventsError> {
-        let mut codes = HashMap::new();
+        let mut codes = HashMap::default();
         for (i, line) in data_lines(src) {
             let mut f = line.split('\t');
             let (Some(code), Some(g), Some(label)) = (f.next(), f.next(), f.next()) else {
@@ -109,7 +159,7 @@ pub enum Form {
 pub struct VerbDict {
     /// Entries in file order.
     pub entries: Vec<VerbEntry>,
-    by_form: HashMap<String, Vec<(usize, Form)>>,
+    by_form: HashMap<String, Vec<(usize, Form)>, WordState>,
 }
 
 impl VerbDict {
@@ -300,11 +350,11 @@ pub fn inflections(lemma: &str) -> Vec<(String, Form)> {
 /// words with weights in -1..1.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    words: HashMap<String, f32>,
-    phrases: HashMap<String, (usize, f32)>,
+    words: HashMap<String, f32, WordState>,
+    phrases: HashMap<String, (usize, f32), WordState>,
     /// First words of the phrases: most tokens start none, and are ruled out without building
     /// a key.
-    phrase_starts: HashSet<String>,
+    phrase_starts: HashSet<String, WordState>,
 }
 
 impl Lexicon {
@@ -394,13 +444,13 @@ impl Lexicon {
 /// Actor country codes (`resources/events/actors.tsv`).
 #[derive(Debug, Clone, Default)]
 pub struct ActorCodes {
-    names: HashMap<String, String>,
+    names: HashMap<String, String, WordState>,
 }
 
 impl ActorCodes {
     /// Parses `name<TAB>code` lines.
     pub fn parse(src: &str) -> Result<Self, EventsError> {
-        let mut names = HashMap::new();
+        let mut names = HashMap::default();
         for (i, line) in data_lines(src) {
             let mut f = line.split('\t');
             let (Some(n), Some(c)) = (f.next(), f.next()) else {
