@@ -55,15 +55,33 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Seed of hash function `i`.
+const fn seed(i: usize) -> u64 {
+    SEEDS[i % SEEDS.len()].wrapping_mul(i as u64 + 1)
+}
+
+/// The seeds of the first [`SEED_TABLE`]`.len()` functions (every signature size in use), so
+/// the inner loop of [`signature`] is a load, the mixer and a minimum.
+const SEED_TABLE: [u64; 128] = {
+    let mut t = [0u64; 128];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = seed(i);
+        i += 1;
+    }
+    t
+};
+
 /// MinHash signature: for each of `n` seeded hash functions, the minimum over the shingles.
 pub fn signature(shingles: &[u64], n: usize) -> Vec<u64> {
     let mut sig = vec![u64::MAX; n];
+    let table = &SEED_TABLE[..n.min(SEED_TABLE.len())];
     for &s in shingles {
-        for (i, m) in sig.iter_mut().enumerate() {
-            let h = mix(s ^ SEEDS[i % SEEDS.len()].wrapping_mul(i as u64 + 1));
-            if h < *m {
-                *m = h;
-            }
+        for (m, &seed) in sig.iter_mut().zip(table) {
+            *m = (*m).min(mix(s ^ seed));
+        }
+        for (i, m) in sig.iter_mut().enumerate().skip(table.len()) {
+            *m = (*m).min(mix(s ^ seed(i)));
         }
     }
     sig
@@ -187,6 +205,26 @@ mod tests {
         let ka = band_keys(&sa, 32, 4);
         let kb = band_keys(&sb, 32, 4);
         assert!(ka.iter().zip(&kb).any(|(x, y)| x == y));
+    }
+
+    /// Signatures are stored and banded into persistent keys, so they must never change: the
+    /// table-driven loop against the definition, inside and beyond the seed table.
+    #[test]
+    fn signature_matches_its_definition() {
+        let sh = shingles(
+            &normalise_tokens("a b c d e f g h i j k l m n o p q r s t"),
+            2,
+        );
+        for n in [1, 96, 126, 128, 200] {
+            let expected: Vec<u64> = (0..n)
+                .map(|i| {
+                    let seed = SEEDS[i % SEEDS.len()].wrapping_mul(i as u64 + 1);
+                    sh.iter().map(|&s| mix(s ^ seed)).min().unwrap_or(u64::MAX)
+                })
+                .collect();
+            assert_eq!(signature(&sh, n), expected, "n = {n}");
+        }
+        assert_eq!(signature(&[], 4), vec![u64::MAX; 4]);
     }
 
     #[test]
