@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use newslens_core::layers::time::TimexType;
 use regex::{Regex, RegexSet};
+use regex_automata::{meta, util::syntax, MatchKind};
+use regex_syntax::hir::{Class as HirClass, Hir, HirKind, Look};
 
 /// Lazy-DFA cache per regex (and per thread). The default (2 MiB) is far too small for the
 /// grammar's big case-insensitive alternations: on long articles the cache kept being cleared and
@@ -243,7 +245,14 @@ pub(crate) struct Rule {
     pub name: String,
     /// `None` for a blocking rule (type NONE).
     pub timex_type: Option<TimexType>,
-    pub regex: Regex,
+    /// The match pattern, compiled as `regex::Regex` would compile it (same engine and
+    /// configuration, so the same matches), but also searchable anchored at a position.
+    pub regex: meta::Regex,
+    /// The match pattern as given to the engine (for the prefilter sets).
+    pub pattern: String,
+    /// Every match starts at an ASCII word boundary and is not empty, so its start is one of the
+    /// [`Starts`] candidates of this rule.
+    pub anchorable: bool,
     pub value: Vec<Piece>,
     pub modifier: Option<Vec<Piece>>,
     pub before: Option<Regex>,
@@ -261,6 +270,231 @@ pub(crate) struct Grammar {
     /// The rule patterns in groups of [`SET_GROUP`] consecutive rules (the group's first rule
     /// index, its set), to find which rules can match a text in a few passes.
     pub sets: Vec<(usize, RegexSet)>,
+    /// Which rules can start a match with which bytes.
+    pub starts: Starts,
+}
+
+/// Byte classes of the start table: 26 letters (either case), 10 digits, ASCII whitespace,
+/// non-ASCII bytes, other ASCII bytes.
+const CLASSES: usize = 39;
+
+const fn class_table() -> [u8; 256] {
+    let mut t = [38u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'a'..=b'z' => c - b'a',
+            b'A'..=b'Z' => c - b'A',
+            b'0'..=b'9' => 26 + c - b'0',
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 36,
+            0x80..=0xff => 37,
+            _ => 38,
+        };
+        b += 1;
+    }
+    t
+}
+
+/// [`CLASSES`] index of each byte.
+static CLASS: [u8; 256] = class_table();
+
+/// ASCII word bytes, the `\w` of `(?-u:\b)`.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// For each byte class pair (and single class), the rules (bit = rule index, first 128 rules)
+/// that can start a match with such bytes. Built from the rules' parsed patterns, so it holds
+/// every possibility (it may hold impossible ones: it is only a filter).
+#[derive(Debug)]
+pub(crate) struct Starts {
+    /// Rules with a match of 2+ bytes starting with bytes of classes `(a, b)`: `a * CLASSES + b`.
+    pair: Vec<u128>,
+    /// Rules with a one-byte match of that class.
+    one: [u128; CLASSES],
+}
+
+impl Starts {
+    /// Appends to `out[r]` every position of `text` where a match of rule `r` (a bit of
+    /// `rules`, an anchorable rule) can start: ASCII word boundaries whose next two bytes can
+    /// begin one of its matches. Positions are in increasing order.
+    pub fn collect(&self, text: &[u8], rules: u128, out: &mut [Vec<usize>]) {
+        let mut prev_word = false;
+        for (p, &b) in text.iter().enumerate() {
+            let word = is_word_byte(b);
+            // `(?-u:\b)` at p: the byte before (none at 0) and this one differ in wordness.
+            if word != prev_word {
+                let c = usize::from(CLASS[usize::from(b)]);
+                let mut m = self.one[c];
+                if let Some(&n) = text.get(p + 1) {
+                    m |= self.pair[c * CLASSES + usize::from(CLASS[usize::from(n)])];
+                }
+                m &= rules;
+                while m != 0 {
+                    let r = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if let Some(v) = out.get_mut(r) {
+                        v.push(p);
+                    }
+                }
+            }
+            prev_word = word;
+        }
+    }
+}
+
+/// What a pattern's matches can start with, over byte classes.
+#[derive(Clone)]
+struct Head {
+    /// It can match the empty string.
+    nullable: bool,
+    /// Classes of its one-byte matches.
+    one: [bool; CLASSES],
+    /// Classes of the first byte of its non-empty matches.
+    first: [bool; CLASSES],
+    /// Class pairs of the first two bytes of its matches of 2+ bytes.
+    pairs: Vec<bool>,
+}
+
+impl Head {
+    fn empty() -> Head {
+        Head {
+            nullable: true,
+            one: [false; CLASSES],
+            first: [false; CLASSES],
+            pairs: vec![false; CLASSES * CLASSES],
+        }
+    }
+
+    fn nothing() -> Head {
+        Head {
+            nullable: false,
+            ..Head::empty()
+        }
+    }
+
+    fn union(&mut self, o: &Head) {
+        self.nullable |= o.nullable;
+        for i in 0..CLASSES {
+            self.one[i] |= o.one[i];
+            self.first[i] |= o.first[i];
+        }
+        for (a, b) in self.pairs.iter_mut().zip(&o.pairs) {
+            *a |= *b;
+        }
+    }
+
+    /// `a` followed by `b`.
+    fn concat(a: &Head, b: &Head) -> Head {
+        let mut r = Head::nothing();
+        r.nullable = a.nullable && b.nullable;
+        for i in 0..CLASSES {
+            r.one[i] = (a.one[i] && b.nullable) || (b.one[i] && a.nullable);
+            r.first[i] = a.first[i] || (a.nullable && b.first[i]);
+        }
+        for (k, v) in r.pairs.iter_mut().enumerate() {
+            *v = a.pairs[k] || (a.nullable && b.pairs[k]);
+        }
+        r.add_pairs(&a.one, &b.first);
+        r
+    }
+
+    fn add_pairs(&mut self, one: &[bool; CLASSES], first: &[bool; CLASSES]) {
+        for i in (0..CLASSES).filter(|&i| one[i]) {
+            for j in (0..CLASSES).filter(|&j| first[j]) {
+                self.pairs[i * CLASSES + j] = true;
+            }
+        }
+    }
+
+    fn of(h: &Hir) -> Head {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => Head::empty(),
+            HirKind::Literal(lit) => match &lit.0[..] {
+                [] => Head::empty(),
+                [b] => {
+                    let mut r = Head::nothing();
+                    r.one[usize::from(CLASS[usize::from(*b)])] = true;
+                    r.first[usize::from(CLASS[usize::from(*b)])] = true;
+                    r
+                }
+                [a, b, ..] => {
+                    let (a, b) = (
+                        usize::from(CLASS[usize::from(*a)]),
+                        usize::from(CLASS[usize::from(*b)]),
+                    );
+                    let mut r = Head::nothing();
+                    r.first[a] = true;
+                    r.pairs[a * CLASSES + b] = true;
+                    r
+                }
+            },
+            HirKind::Class(HirClass::Unicode(c)) => {
+                let mut r = Head::nothing();
+                for range in c.ranges() {
+                    let (lo, hi) = (u32::from(range.start()), u32::from(range.end()));
+                    for b in lo..=hi.min(0x7f) {
+                        let k = usize::from(CLASS[b as usize]);
+                        r.one[k] = true;
+                        r.first[k] = true;
+                    }
+                    if hi >= 0x80 {
+                        // Multi-byte characters: a non-ASCII lead byte, then continuation bytes.
+                        r.first[37] = true;
+                        r.pairs[37 * CLASSES + 37] = true;
+                    }
+                }
+                r
+            }
+            HirKind::Class(HirClass::Bytes(c)) => {
+                let mut r = Head::nothing();
+                for range in c.ranges() {
+                    for b in range.start()..=range.end() {
+                        let k = usize::from(CLASS[usize::from(b)]);
+                        r.one[k] = true;
+                        r.first[k] = true;
+                    }
+                }
+                r
+            }
+            HirKind::Repetition(rep) => {
+                let x = Head::of(&rep.sub);
+                let mut r = x.clone();
+                if rep.max.is_none_or(|m| m >= 2) {
+                    // Two one-byte repetitions in a row.
+                    r.add_pairs(&x.one, &x.first);
+                }
+                r.nullable |= rep.min == 0;
+                r
+            }
+            HirKind::Capture(c) => Head::of(&c.sub),
+            HirKind::Concat(xs) => xs
+                .iter()
+                .fold(Head::empty(), |acc, x| Head::concat(&acc, &Head::of(x))),
+            HirKind::Alternation(xs) => {
+                let mut r = Head::nothing();
+                for x in xs {
+                    r.union(&Head::of(x));
+                }
+                r
+            }
+        }
+    }
+}
+
+/// True when every match of `hir` starts at an ASCII word boundary: the pattern is a
+/// concatenation that begins with `(?-u:\b)` (all rules are written `\b...`).
+fn starts_at_word_boundary(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Concat(xs) => {
+            matches!(
+                xs.first().map(Hir::kind),
+                Some(HirKind::Look(Look::WordAscii))
+            )
+        }
+        _ => false,
+    }
 }
 
 #[derive(Default)]
@@ -298,6 +532,7 @@ impl Grammar {
             rule.fields.insert(key.to_string(), val);
         }
         let mut compiled = Vec::with_capacity(raw_rules.len());
+        let mut heads = Vec::with_capacity(raw_rules.len());
         for r in raw_rules {
             let bad = |message: String| TimeError::Grammar {
                 file: "rules",
@@ -323,7 +558,29 @@ impl Grammar {
                     .build()
                     .map_err(|e| bad(e.to_string()))
             };
-            let regex = compile(pattern, |s| s)?;
+            // The match pattern: built as `regex::RegexBuilder` builds it (leftmost-first,
+            // UTF-8 empty matches, 10 MB NFA limit), from a parse that also gives its head.
+            let full = format!(
+                "(?i){}",
+                lexicon
+                    .expand(pattern)
+                    .map_err(&bad)?
+                    .replace(r"\b", r"(?-u:\b)")
+            );
+            let hir = syntax::parse_with(&full, &syntax::Config::new().utf8(true))
+                .map_err(|e| bad(e.to_string()))?;
+            let regex = meta::Builder::new()
+                .configure(
+                    meta::Config::new()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .utf8_empty(true)
+                        .nfa_size_limit(Some(10 << 20))
+                        .hybrid_cache_capacity(LAZY_DFA_CACHE),
+                )
+                .build_from_hir(&hir)
+                .map_err(|e| bad(e.to_string()))?;
+            let head = Head::of(&hir);
+            let anchorable = !head.nullable && starts_at_word_boundary(&hir);
             let before = get("before")
                 .map(|p| compile(p, |s| format!("(?:{s})$")))
                 .transpose()?;
@@ -336,10 +593,13 @@ impl Grammar {
                 .map(|m| parse_template(m))
                 .transpose()
                 .map_err(|e| bad(e.to_string()))?;
+            heads.push((anchorable, head));
             compiled.push(Rule {
                 name: r.name.clone(),
                 timex_type,
                 regex,
+                pattern: full,
+                anchorable,
                 value,
                 modifier,
                 before,
@@ -350,7 +610,7 @@ impl Grammar {
         }
         let mut sets = Vec::new();
         for (g, group) in compiled.chunks(SET_GROUP).enumerate() {
-            let set = regex::RegexSetBuilder::new(group.iter().map(|r| r.regex.as_str()))
+            let set = regex::RegexSetBuilder::new(group.iter().map(|r| r.pattern.as_str()))
                 .dfa_size_limit(LAZY_DFA_CACHE)
                 .build()
                 .map_err(|e| TimeError::Grammar {
@@ -360,10 +620,33 @@ impl Grammar {
                 })?;
             sets.push((g * SET_GROUP, set));
         }
+        let mut starts = Starts {
+            pair: vec![0; CLASSES * CLASSES],
+            one: [0; CLASSES],
+        };
+        for (i, (anchorable, head)) in heads.iter().enumerate() {
+            if !anchorable || i >= 128 {
+                continue;
+            }
+            for (m, &v) in starts.pair.iter_mut().zip(&head.pairs) {
+                if v {
+                    *m |= 1 << i;
+                }
+            }
+            for (m, &v) in starts.one.iter_mut().zip(&head.one) {
+                if v {
+                    *m |= 1 << i;
+                }
+            }
+        }
+        for (i, rule) in compiled.iter_mut().enumerate() {
+            rule.anchorable &= i < 128;
+        }
         Ok(Grammar {
             lexicon,
             rules: compiled,
             sets,
+            starts,
         })
     }
 }

@@ -1,15 +1,53 @@
 //! Normalisation: evaluating value templates against the dateline and the clause's tense.
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use regex::Captures;
+use regex_automata::{meta, util::captures::Captures, Anchored, Input};
 
 use crate::grammar::{fold, Lexicon, Piece};
 use crate::tense::Tense;
 
+/// The groups of a rule's match in a text.
+pub(crate) struct Groups<'h> {
+    text: &'h str,
+    caps: Captures,
+}
+
+impl<'h> Groups<'h> {
+    /// The groups of the match of `regex` that starts at `start` (a match start: the same match
+    /// as the leftmost one found from there), or no match.
+    pub fn at(regex: &meta::Regex, text: &'h str, start: usize) -> Groups<'h> {
+        let mut caps = regex.create_captures();
+        let input = Input::new(text)
+            .span(start..text.len())
+            .anchored(Anchored::Yes);
+        regex.search_captures(&input, &mut caps);
+        Groups { text, caps }
+    }
+
+    /// Byte range of group `i` (0 = the whole match), when it took part.
+    pub fn span(&self, i: usize) -> Option<(usize, usize)> {
+        self.caps.get_group(i).map(|s| (s.start, s.end))
+    }
+
+    /// Text of group `i`, when it took part.
+    pub fn get(&self, i: usize) -> Option<&'h str> {
+        self.caps
+            .get_group(i)
+            .and_then(|s| self.text.get(s.range()))
+    }
+
+    /// Text of the named group, when it took part.
+    pub fn name(&self, name: &str) -> Option<&'h str> {
+        self.caps
+            .get_group_by_name(name)
+            .and_then(|s| self.text.get(s.range()))
+    }
+}
+
 /// What a value template is evaluated against.
 pub(crate) struct Ctx<'a> {
     pub lexicon: &'a Lexicon,
-    pub caps: &'a Captures<'a>,
+    pub caps: &'a Groups<'a>,
     /// The dateline.
     pub dct: Option<NaiveDate>,
     /// Tense of the clause (computed lazily by the caller; `None` = no cue).
@@ -41,8 +79,7 @@ impl Ctx<'_> {
                 Piece::Lit(s) => out.push_str(s),
                 Piece::Group { name, prefix } => {
                     if let Some(m) = self.caps.name(name) {
-                        let v = normalise_group(self.lexicon, name, m.as_str(), self.dct)
-                            .ok_or(NoValue)?;
+                        let v = normalise_group(self.lexicon, name, m, self.dct).ok_or(NoValue)?;
                         if let Some(p) = prefix {
                             out.push_str(p);
                         }
@@ -132,7 +169,7 @@ impl Ctx<'_> {
             .to_string()),
             "clock" => clock(arg(0), arg(1), arg(2)),
             "noon" => {
-                let w = fold(self.caps.get(0).map_or("", |m| m.as_str()));
+                let w = fold(self.caps.get(0).unwrap_or(""));
                 Ok(if w.contains("midnight") {
                     "24:00"
                 } else {
