@@ -355,7 +355,26 @@ pub struct Lexicon {
     /// First words of the phrases: most tokens start none, and are ruled out without building
     /// a key.
     phrase_starts: HashSet<String, WordState>,
+    /// Every form [`Lexicon::word`] gives a weight for: the words themselves and the inflected
+    /// forms that the suffix rules lead back to a word, so a look-up is one probe instead of up
+    /// to eleven (most tokens are in no table and used to try every rule their ending allows).
+    forms: HashMap<String, f32, WordState>,
 }
+
+/// Suffix rules of [`Lexicon::word`], tried in this order: a form ending in `.0` whose stem (at
+/// least three bytes) plus `.1` is a lexicon word takes that word's weight.
+const SUFFIX_RULES: [(&str, &str); 10] = [
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("es", ""),
+    ("s", ""),
+    ("ly", ""),
+    ("d", ""),
+];
 
 impl Lexicon {
     /// Parses `word<TAB>weight` lines.
@@ -380,40 +399,14 @@ impl Lexicon {
                 lx.words.insert(w, v);
             }
         }
+        lx.forms = inflected_forms(&lx.words);
         Ok(lx)
     }
 
-    /// Weight of a single lower-case word, trying light suffix stripping for inflections.
+    /// Weight of a single lower-case word, trying light suffix stripping for inflections: the
+    /// word itself, else the first rule of [`SUFFIX_RULES`] that leads to a lexicon word.
     pub fn word(&self, w: &str) -> Option<f32> {
-        if let Some(v) = self.words.get(w) {
-            return Some(*v);
-        }
-        // One key buffer for every stem tried (allocated only if a suffix matches).
-        let mut key = String::new();
-        for (suf, rep) in [
-            ("ies", "y"),
-            ("ied", "y"),
-            ("ing", ""),
-            ("ing", "e"),
-            ("ed", ""),
-            ("ed", "e"),
-            ("es", ""),
-            ("s", ""),
-            ("ly", ""),
-            ("d", ""),
-        ] {
-            if let Some(stem) = w.strip_suffix(suf) {
-                if stem.len() >= 3 {
-                    key.clear();
-                    key.push_str(stem);
-                    key.push_str(rep);
-                    if let Some(v) = self.words.get(key.as_str()) {
-                        return Some(*v);
-                    }
-                }
-            }
-        }
-        None
+        self.forms.get(w).copied()
     }
 
     /// If a phrase starts at `words[0]`, its length in words and weight.
@@ -439,6 +432,35 @@ impl Lexicon {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The answers of [`Lexicon::word`] for every form that has one, computed backwards from the
+/// words: a rule `(suffix, replacement)` maps a form to `stem + replacement` where `form = stem +
+/// suffix`, so each word `stem + replacement` answers for `stem + suffix`. A word answers for
+/// itself first, then the earliest rule wins (one stem and word per rule and form, so there are
+/// no ties).
+fn inflected_forms(words: &HashMap<String, f32, WordState>) -> HashMap<String, f32, WordState> {
+    let mut forms: HashMap<String, (usize, f32), WordState> = HashMap::default();
+    for (word, &v) in words {
+        forms.insert(word.clone(), (0, v));
+    }
+    for (r, (suf, rep)) in SUFFIX_RULES.iter().enumerate() {
+        for (word, &v) in words {
+            let Some(stem) = word.strip_suffix(rep) else {
+                continue;
+            };
+            if stem.len() < 3 {
+                continue;
+            }
+            let form = format!("{stem}{suf}");
+            let e = forms.entry(form).or_insert((r + 1, v));
+            // The word itself (rank 0) and earlier rules keep their answer.
+            if e.0 > r + 1 {
+                *e = (r + 1, v);
+            }
+        }
+    }
+    forms.into_iter().map(|(f, (_, v))| (f, v)).collect()
 }
 
 /// Actor country codes (`resources/events/actors.tsv`).
@@ -516,6 +538,53 @@ mod tests {
         assert_eq!(lx.word("table"), None);
         assert_eq!(lx.phrase(&["double", "standards", "x"]), Some((2, -1.0)));
         assert_eq!(lx.phrase(&["double", "trouble"]), None);
+    }
+
+    /// `Lexicon::word` as it was written before the forms table: the word, then each suffix
+    /// rule in order.
+    fn word_by_rules(lx: &Lexicon, w: &str) -> Option<f32> {
+        if let Some(v) = lx.words.get(w) {
+            return Some(*v);
+        }
+        for (suf, rep) in SUFFIX_RULES {
+            if let Some(stem) = w.strip_suffix(suf) {
+                if stem.len() >= 3 {
+                    if let Some(v) = lx.words.get(format!("{stem}{rep}").as_str()) {
+                        return Some(*v);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn forms_table_answers_as_the_suffix_rules() {
+        let lx = Lexicon::parse(include_str!("../../../resources/events/sentiment.tsv")).unwrap();
+        // Conflicting rules and words that are also forms of other words.
+        let extra = Lexicon::parse(
+            "try\t1\ntri\t-1\ntrie\t0.5\nbless\t1\nbles\t-1\nhoped\t0.2\nhope\t0.7\n\
+             hop\t-0.3\nlove\t1\nlov\t-1\nfine\t1\nfin\t-0.5\nabc\t1\nab\t1\n",
+        )
+        .unwrap();
+        for lx in [&lx, &extra] {
+            let mut probes: Vec<String> = Vec::new();
+            for w in lx.words.keys() {
+                probes.push(w.clone());
+                for (suf, rep) in SUFFIX_RULES {
+                    let stem = w.strip_suffix(rep).unwrap_or(w);
+                    for s2 in ["", "e", "y", "i"] {
+                        probes.push(format!("{stem}{s2}{suf}"));
+                        probes.push(format!("{w}{s2}{suf}"));
+                    }
+                    probes.push(stem.to_string());
+                }
+            }
+            probes.extend(["", "s", "ed", "ies", "abd", "abs", "xyzzy"].map(String::from));
+            for p in &probes {
+                assert_eq!(lx.word(p), word_by_rules(lx, p), "{p}");
+            }
+        }
     }
 
     #[test]
