@@ -277,6 +277,12 @@ pub(crate) struct Grammar {
 /// Byte classes of the start table: 26 letters (either case), 10 digits, ASCII whitespace,
 /// non-ASCII bytes, other ASCII bytes.
 const CLASSES: usize = 39;
+/// The class of non-ASCII bytes.
+const NON_ASCII: u8 = 37;
+/// Flag of [`CLASS`] entries: an ASCII word byte (`[0-9A-Za-z_]`, the `\w` of `(?-u:\b)`).
+const WORD: u8 = 0x80;
+/// The class part of a [`CLASS`] entry.
+const CLASS_MASK: u8 = 0x3f;
 
 const fn class_table() -> [u8; 256] {
     let mut t = [38u8; 256];
@@ -284,11 +290,12 @@ const fn class_table() -> [u8; 256] {
     while b < 256 {
         let c = b as u8;
         t[b] = match c {
-            b'a'..=b'z' => c - b'a',
-            b'A'..=b'Z' => c - b'A',
-            b'0'..=b'9' => 26 + c - b'0',
+            b'a'..=b'z' => (c - b'a') | WORD,
+            b'A'..=b'Z' => (c - b'A') | WORD,
+            b'0'..=b'9' => (26 + c - b'0') | WORD,
+            b'_' => 38 | WORD,
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 36,
-            0x80..=0xff => 37,
+            0x80..=0xff => NON_ASCII,
             _ => 38,
         };
         b += 1;
@@ -296,13 +303,8 @@ const fn class_table() -> [u8; 256] {
     t
 }
 
-/// [`CLASSES`] index of each byte.
+/// Class (and [`WORD`] flag) of each byte.
 static CLASS: [u8; 256] = class_table();
-
-/// ASCII word bytes, the `\w` of `(?-u:\b)`.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
 
 /// For each byte class pair (and single class), the rules (bit = rule index, first 128 rules)
 /// that can start a match with such bytes. Built from the rules' parsed patterns, so it holds
@@ -320,150 +322,150 @@ impl Starts {
     /// `rules`, an anchorable rule) can start: ASCII word boundaries whose next two bytes can
     /// begin one of its matches. Positions are in increasing order.
     pub fn collect(&self, text: &[u8], rules: u128, out: &mut [Vec<usize>]) {
-        let mut prev_word = false;
+        let mut prev_word = 0;
         for (p, &b) in text.iter().enumerate() {
-            let word = is_word_byte(b);
+            let k = CLASS[usize::from(b)];
             // `(?-u:\b)` at p: the byte before (none at 0) and this one differ in wordness.
-            if word != prev_word {
-                let c = usize::from(CLASS[usize::from(b)]);
-                let mut m = self.one[c];
-                if let Some(&n) = text.get(p + 1) {
-                    m |= self.pair[c * CLASSES + usize::from(CLASS[usize::from(n)])];
-                }
-                m &= rules;
-                while m != 0 {
-                    let r = m.trailing_zeros() as usize;
-                    m &= m - 1;
-                    if let Some(v) = out.get_mut(r) {
-                        v.push(p);
-                    }
+            if k & WORD == prev_word {
+                continue;
+            }
+            prev_word = k & WORD;
+            let c = usize::from(k & CLASS_MASK);
+            let mut m = self.one[c];
+            if let Some(&n) = text.get(p + 1) {
+                m |= self.pair[c * CLASSES + usize::from(CLASS[usize::from(n)] & CLASS_MASK)];
+            }
+            m &= rules;
+            while m != 0 {
+                let r = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if let Some(v) = out.get_mut(r) {
+                    v.push(p);
                 }
             }
-            prev_word = word;
         }
     }
 }
 
-/// What a pattern's matches can start with, over byte classes.
-#[derive(Clone)]
+/// What a pattern's matches can start with, over byte classes (bit `k` = class `k`).
+#[derive(Clone, Copy)]
 struct Head {
     /// It can match the empty string.
     nullable: bool,
     /// Classes of its one-byte matches.
-    one: [bool; CLASSES],
+    one: u64,
     /// Classes of the first byte of its non-empty matches.
-    first: [bool; CLASSES],
-    /// Class pairs of the first two bytes of its matches of 2+ bytes.
-    pairs: Vec<bool>,
+    first: u64,
+    /// `pairs[a]`: classes `b` such that a match of 2+ bytes can start with bytes of classes
+    /// `a`, `b`.
+    pairs: [u64; CLASSES],
 }
 
 impl Head {
-    fn empty() -> Head {
-        Head {
-            nullable: true,
-            one: [false; CLASSES],
-            first: [false; CLASSES],
-            pairs: vec![false; CLASSES * CLASSES],
+    const EMPTY: Head = Head {
+        nullable: true,
+        one: 0,
+        first: 0,
+        pairs: [0; CLASSES],
+    };
+
+    const NOTHING: Head = Head {
+        nullable: false,
+        ..Head::EMPTY
+    };
+
+    /// Adds the possibilities of `b` (an alternative).
+    fn union(&mut self, b: &Head) {
+        self.nullable |= b.nullable;
+        self.one |= b.one;
+        self.first |= b.first;
+        for (x, y) in self.pairs.iter_mut().zip(&b.pairs) {
+            *x |= *y;
         }
     }
 
-    fn nothing() -> Head {
-        Head {
-            nullable: false,
-            ..Head::empty()
-        }
-    }
-
-    fn union(&mut self, o: &Head) {
-        self.nullable |= o.nullable;
-        for i in 0..CLASSES {
-            self.one[i] |= o.one[i];
-            self.first[i] |= o.first[i];
-        }
-        for (a, b) in self.pairs.iter_mut().zip(&o.pairs) {
-            *a |= *b;
+    /// Pairs of a one-byte match of `one` followed by a match starting with `first`.
+    fn add_pairs(&mut self, one: u64, first: u64) {
+        for (a, row) in self.pairs.iter_mut().enumerate() {
+            if one >> a & 1 == 1 {
+                *row |= first;
+            }
         }
     }
 
     /// `a` followed by `b`.
     fn concat(a: &Head, b: &Head) -> Head {
-        let mut r = Head::nothing();
-        r.nullable = a.nullable && b.nullable;
-        for i in 0..CLASSES {
-            r.one[i] = (a.one[i] && b.nullable) || (b.one[i] && a.nullable);
-            r.first[i] = a.first[i] || (a.nullable && b.first[i]);
+        let mut r = Head {
+            nullable: a.nullable && b.nullable,
+            one: (if b.nullable { a.one } else { 0 }) | (if a.nullable { b.one } else { 0 }),
+            first: a.first | if a.nullable { b.first } else { 0 },
+            pairs: a.pairs,
+        };
+        if a.nullable {
+            for (x, y) in r.pairs.iter_mut().zip(&b.pairs) {
+                *x |= *y;
+            }
         }
-        for (k, v) in r.pairs.iter_mut().enumerate() {
-            *v = a.pairs[k] || (a.nullable && b.pairs[k]);
-        }
-        r.add_pairs(&a.one, &b.first);
+        r.add_pairs(a.one, b.first);
         r
     }
 
-    fn add_pairs(&mut self, one: &[bool; CLASSES], first: &[bool; CLASSES]) {
-        for i in (0..CLASSES).filter(|&i| one[i]) {
-            for j in (0..CLASSES).filter(|&j| first[j]) {
-                self.pairs[i * CLASSES + j] = true;
-            }
-        }
+    fn byte(b: u8) -> u64 {
+        1 << (CLASS[usize::from(b)] & CLASS_MASK)
     }
 
     fn of(h: &Hir) -> Head {
         match h.kind() {
-            HirKind::Empty | HirKind::Look(_) => Head::empty(),
+            HirKind::Empty | HirKind::Look(_) => Head::EMPTY,
             HirKind::Literal(lit) => match &lit.0[..] {
-                [] => Head::empty(),
-                [b] => {
-                    let mut r = Head::nothing();
-                    r.one[usize::from(CLASS[usize::from(*b)])] = true;
-                    r.first[usize::from(CLASS[usize::from(*b)])] = true;
-                    r
-                }
+                [] => Head::EMPTY,
+                [b] => Head {
+                    one: Head::byte(*b),
+                    first: Head::byte(*b),
+                    ..Head::NOTHING
+                },
                 [a, b, ..] => {
-                    let (a, b) = (
-                        usize::from(CLASS[usize::from(*a)]),
-                        usize::from(CLASS[usize::from(*b)]),
-                    );
-                    let mut r = Head::nothing();
-                    r.first[a] = true;
-                    r.pairs[a * CLASSES + b] = true;
+                    let mut r = Head {
+                        first: Head::byte(*a),
+                        ..Head::NOTHING
+                    };
+                    r.pairs[usize::from(CLASS[usize::from(*a)] & CLASS_MASK)] = Head::byte(*b);
                     r
                 }
             },
             HirKind::Class(HirClass::Unicode(c)) => {
-                let mut r = Head::nothing();
+                let mut r = Head::NOTHING;
                 for range in c.ranges() {
                     let (lo, hi) = (u32::from(range.start()), u32::from(range.end()));
                     for b in lo..=hi.min(0x7f) {
-                        let k = usize::from(CLASS[b as usize]);
-                        r.one[k] = true;
-                        r.first[k] = true;
+                        let k = Head::byte(b as u8);
+                        r.one |= k;
+                        r.first |= k;
                     }
                     if hi >= 0x80 {
                         // Multi-byte characters: a non-ASCII lead byte, then continuation bytes.
-                        r.first[37] = true;
-                        r.pairs[37 * CLASSES + 37] = true;
+                        r.first |= Head::byte(0x80);
+                        r.pairs[usize::from(NON_ASCII)] |= Head::byte(0x80);
                     }
                 }
                 r
             }
             HirKind::Class(HirClass::Bytes(c)) => {
-                let mut r = Head::nothing();
+                let mut r = Head::NOTHING;
                 for range in c.ranges() {
                     for b in range.start()..=range.end() {
-                        let k = usize::from(CLASS[usize::from(b)]);
-                        r.one[k] = true;
-                        r.first[k] = true;
+                        r.one |= Head::byte(b);
+                        r.first |= Head::byte(b);
                     }
                 }
                 r
             }
             HirKind::Repetition(rep) => {
                 let x = Head::of(&rep.sub);
-                let mut r = x.clone();
+                let mut r = x;
                 if rep.max.is_none_or(|m| m >= 2) {
                     // Two one-byte repetitions in a row.
-                    r.add_pairs(&x.one, &x.first);
+                    r.add_pairs(x.one, x.first);
                 }
                 r.nullable |= rep.min == 0;
                 r
@@ -471,9 +473,9 @@ impl Head {
             HirKind::Capture(c) => Head::of(&c.sub),
             HirKind::Concat(xs) => xs
                 .iter()
-                .fold(Head::empty(), |acc, x| Head::concat(&acc, &Head::of(x))),
+                .fold(Head::EMPTY, |acc, x| Head::concat(&acc, &Head::of(x))),
             HirKind::Alternation(xs) => {
-                let mut r = Head::nothing();
+                let mut r = Head::NOTHING;
                 for x in xs {
                     r.union(&Head::of(x));
                 }
@@ -628,14 +630,14 @@ impl Grammar {
             if !anchorable || i >= 128 {
                 continue;
             }
-            for (m, &v) in starts.pair.iter_mut().zip(&head.pairs) {
-                if v {
-                    *m |= 1 << i;
+            for a in 0..CLASSES {
+                for b in 0..CLASSES {
+                    if head.pairs[a] >> b & 1 == 1 {
+                        starts.pair[a * CLASSES + b] |= 1 << i;
+                    }
                 }
-            }
-            for (m, &v) in starts.one.iter_mut().zip(&head.one) {
-                if v {
-                    *m |= 1 << i;
+                if head.one >> a & 1 == 1 {
+                    starts.one[a] |= 1 << i;
                 }
             }
         }
