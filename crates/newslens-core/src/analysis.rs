@@ -29,7 +29,7 @@ pub struct Analysis {
     #[serde(default)]
     pub sentences: Vec<Sentence>,
     /// Tokens of all sentences, in order.
-    #[serde(default)]
+    #[serde(default, serialize_with = "json::serialize_tokens")]
     pub tokens: Vec<Token>,
     /// Entity mentions and clusters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +97,12 @@ impl Analysis {
     /// stores keep it: the text lives in a column of its own. Streams; no JSON value tree.
     pub fn write_json_without_text<W: std::io::Write>(&self, w: W) -> Result<(), CoreError> {
         json::without_document_text(|| self.write_json(w, false))
+    }
+
+    /// Writes the one-line JSON a store keeps: like [`Analysis::write_json_without_text`], and
+    /// with `"tokens":[]` (see [`json::in_stored_form`]; the store derives them again on read).
+    pub fn write_json_stored<W: std::io::Write>(&self, w: W) -> Result<(), CoreError> {
+        json::in_stored_form(|| self.write_json(w, false))
     }
 
     /// Parses JSON written by [`Analysis::write_json`].

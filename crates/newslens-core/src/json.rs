@@ -20,6 +20,35 @@ pub struct SpanContext {
 thread_local! {
     static CONTEXT: RefCell<Vec<SpanContext>> = const { RefCell::new(Vec::new()) };
     static OMIT_TEXT: Cell<bool> = const { Cell::new(false) };
+    static OMIT_TOKENS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (a serialisation) in the form stores keep: without the document's top-level `text`
+/// (see [`without_document_text`]) and with an empty `tokens` list. Tokens are a third of an
+/// analysis's JSON, and the text stage derives them from the text alone, so a store derives
+/// them again when it reads the analysis back instead of writing them for every article.
+pub fn in_stored_form<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OMIT_TOKENS.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OMIT_TOKENS.with(|o| o.replace(true)));
+    without_document_text(f)
+}
+
+/// `serialize_with` of [`crate::Analysis::tokens`]: an empty list inside [`in_stored_form`].
+pub(crate) fn serialize_tokens<S: serde::Serializer>(
+    tokens: &[crate::layers::text::Token],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let tokens = if OMIT_TOKENS.with(Cell::get) {
+        &[]
+    } else {
+        tokens
+    };
+    s.collect_seq(tokens)
 }
 
 /// Runs `f` (a serialisation) with the document's top-level `text` field left out: stores keep

@@ -1,6 +1,7 @@
 //! Turning an [`Analysis`] into rows, off the writer thread (runs in the parallel workers).
 
-use newslens_core::{Analysis, OffsetMap, Span};
+use newslens_core::layers::text::{Paragraph, Sentence, Token};
+use newslens_core::{Analysis, Document, OffsetMap, Span};
 
 use crate::minhash::{self, doc as D, quote as Q};
 use crate::{Result, StoreError};
@@ -122,12 +123,85 @@ pub fn quote_keys(tokens: &[String]) -> (Vec<u64>, Vec<i64>) {
     (sh, keys)
 }
 
-/// Compresses the analysis JSON without its `text` (stored once, in its own column).
+/// Compresses the analysis JSON in the stored form: without its `text` (stored once, in its own
+/// column) and with `"tokens":[]` (derived again on read, [`derived_tokens`]).
 pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(16 * a.document.text.len() + 4096);
-    a.write_json_without_text(&mut bytes)
+    let mut bytes = Vec::with_capacity(10 * a.document.text.len() + 4096);
+    a.write_json_stored(&mut bytes)
         .map_err(|e| StoreError::Json(e.to_string()))?;
     Ok(lz4_flex::compress_prepend_size(&bytes))
+}
+
+/// The tokens of a stored analysis: the text stage's segmentation of `text`, which is how they
+/// were made. They are used only if that segmentation gives the stored paragraphs and sentences
+/// (the token ranges of sentences must hold); an analysis stored by a build that tokenised
+/// differently keeps no tokens rather than wrong ones. Analyses stored with their tokens (stores
+/// written before the stored form left them out) and analyses without a text layer need none.
+pub fn derived_tokens(
+    text: &str,
+    title_span: Option<Span>,
+    byline_span: Option<Span>,
+    paragraphs: &[Paragraph],
+    sentences: &[Sentence],
+) -> Vec<Token> {
+    if sentences.is_empty() {
+        return Vec::new();
+    }
+    let mut a = Analysis::new(Document {
+        text: text.to_string(),
+        title_span,
+        byline_span,
+        ..Document::default()
+    });
+    newslens_text::segment(&mut a);
+    if a.paragraphs == paragraphs && a.sentences == sentences {
+        a.tokens
+    } else {
+        Vec::new()
+    }
+}
+
+/// Puts the derived tokens back into a stored analysis JSON whose `tokens` were left out (the
+/// first `"tokens":` member is the top-level one: the members before it — document fields,
+/// paragraphs, sentences — have no such key, and a key cannot occur inside a JSON string).
+fn restore_tokens_json(json: &mut Vec<u8>, text: &str) -> Result<()> {
+    const EMPTY: &[u8] = b"\"tokens\":[]";
+    let Some(at) = memchr::memmem::find(json, b"\"tokens\":") else {
+        return Ok(());
+    };
+    if !json[at..].starts_with(EMPTY) {
+        return Ok(());
+    }
+    #[derive(serde::Deserialize)]
+    struct TextLayer {
+        #[serde(default)]
+        title_span: Option<Span>,
+        #[serde(default)]
+        byline_span: Option<Span>,
+        #[serde(default)]
+        paragraphs: Vec<Paragraph>,
+        #[serde(default)]
+        sentences: Vec<Sentence>,
+    }
+    let err = |e: serde_json::Error| StoreError::Json(e.to_string());
+    let layer: TextLayer =
+        newslens_core::json::with_text(text, || serde_json::from_slice(json)).map_err(err)?;
+    let tokens = derived_tokens(
+        text,
+        layer.title_span,
+        layer.byline_span,
+        &layer.paragraphs,
+        &layer.sentences,
+    );
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let mut list = Vec::with_capacity(tokens.len() * 48);
+    newslens_core::json::with_text(text, || serde_json::to_writer(&mut list, &tokens))
+        .map_err(err)?;
+    let list_at = at + EMPTY.len() - 2;
+    json.splice(list_at..list_at + 2, list);
+    Ok(())
 }
 
 /// A stored document from a backend's row (metadata + compressed analysis), analysis parsed.
@@ -155,6 +229,7 @@ pub fn raw_from_parts(
         return Ok(None);
     };
     raw.analysis_json = decompress_json(&blob)?;
+    restore_tokens_json(&mut raw.analysis_json, &raw.text)?;
     Ok(Some(raw))
 }
 
@@ -171,7 +246,18 @@ pub fn decompress_analysis(blob: &[u8], text: &str) -> Result<Analysis> {
     if let Some(o) = v.as_object_mut() {
         o.insert("text".into(), serde_json::Value::String(text.to_string()));
     }
-    Analysis::from_json_value(v).map_err(|e| StoreError::Json(e.to_string()))
+    let mut a = Analysis::from_json_value(v).map_err(|e| StoreError::Json(e.to_string()))?;
+    if a.tokens.is_empty() {
+        let d = &a.document;
+        a.tokens = derived_tokens(
+            text,
+            d.title_span,
+            d.byline_span,
+            &a.paragraphs,
+            &a.sentences,
+        );
+    }
+    Ok(a)
 }
 
 /// Prepares the rows of one analysis.
@@ -295,4 +381,66 @@ pub fn prepare(a: &Analysis) -> Result<Prepared> {
         quotes,
         techniques,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segmented(text: &str) -> Analysis {
+        let mut doc = Document::from_text("t", text.to_string());
+        doc.title_span = Some(Span::new(0, text.find('\n').unwrap_or(text.len())));
+        let mut a = Analysis::new(doc);
+        newslens_text::segment(&mut a);
+        a
+    }
+
+    const TEXT: &str = "Bridge opens at last\n\nThe minister said on Tuesday that the bridge \
+                        would open. “It is done,” she said.\n\nCritics were not convinced.";
+
+    #[test]
+    fn stored_form_leaves_tokens_out_and_reading_derives_them() {
+        let a = segmented(TEXT);
+        assert!(a.tokens.len() > 10);
+        let blob = compress_analysis(&a).unwrap();
+        let json = String::from_utf8(decompress_json(&blob).unwrap()).unwrap();
+        assert!(json.contains("\"tokens\":[]"), "{json}");
+        let back = decompress_analysis(&blob, TEXT).unwrap();
+        assert_eq!(back.tokens, a.tokens);
+        assert_eq!(back.to_json_value().unwrap(), a.to_json_value().unwrap());
+
+        // The raw path splices the same tokens into the JSON.
+        let mut raw = json.into_bytes();
+        restore_tokens_json(&mut raw, TEXT).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(v["tokens"], a.to_json_value().unwrap()["tokens"]);
+    }
+
+    #[test]
+    fn analyses_stored_with_tokens_read_back_unchanged() {
+        // The form of stores written before tokens were left out.
+        let a = segmented(TEXT);
+        let mut json = Vec::new();
+        a.write_json_without_text(&mut json).unwrap();
+        let blob = lz4_flex::compress_prepend_size(&json);
+        let back = decompress_analysis(&blob, TEXT).unwrap();
+        assert_eq!(back.tokens, a.tokens);
+        let mut raw = decompress_json(&blob).unwrap();
+        restore_tokens_json(&mut raw, TEXT).unwrap();
+        assert_eq!(raw, json);
+    }
+
+    #[test]
+    fn tokens_are_not_derived_when_the_segmentation_disagrees() {
+        // Stored sentences that this build's segmentation does not produce (another tokenizer):
+        // no tokens rather than tokens that do not fit the sentences.
+        let mut a = segmented(TEXT);
+        a.sentences.truncate(1);
+        let blob = compress_analysis(&a).unwrap();
+        assert!(decompress_analysis(&blob, TEXT).unwrap().tokens.is_empty());
+        // Without a text layer there is nothing to derive.
+        let bare = Analysis::new(Document::from_text("t", TEXT.to_string()));
+        let blob = compress_analysis(&bare).unwrap();
+        assert!(decompress_analysis(&blob, TEXT).unwrap().tokens.is_empty());
+    }
 }

@@ -113,6 +113,8 @@ impl GenDoc {
         doc.source = Some(format!("gen/{}.txt", self.doc_id));
         let mut a = Analysis::new(doc);
         a.stages = vec!["text".into()];
+        // A real text layer: stores keep no tokens and derive them again on read.
+        newslens_text::segment(&mut a);
         let mut ents = EntityLayer::default();
         for (ci, &sp) in self.entities.iter().enumerate() {
             let name = SPEAKERS[sp];
