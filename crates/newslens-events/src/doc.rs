@@ -112,14 +112,18 @@ impl<'a> DocView<'a> {
 /// `s` lower-cased with typographic apostrophes made straight (`s.to_lowercase().replace('’',
 /// "'")`), without allocating when `s` is already in that form.
 fn lower(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() {
-        // No '’' in ASCII; ASCII lower-casing is `to_lowercase` on ASCII.
-        if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(s)
+    // One pass: any non-ASCII byte takes the general path; ASCII has no '’', and lower-casing
+    // ASCII is `to_lowercase` on ASCII.
+    let mut upper = false;
+    for &b in s.as_bytes() {
+        if !b.is_ascii() {
+            return Cow::Owned(s.to_lowercase().replace('’', "'"));
         }
+        upper |= b.is_ascii_uppercase();
+    }
+    if upper {
+        Cow::Owned(s.to_ascii_lowercase())
     } else {
-        Cow::Owned(s.to_lowercase().replace('’', "'"))
+        Cow::Borrowed(s)
     }
 }

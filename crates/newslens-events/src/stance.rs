@@ -35,9 +35,17 @@ pub(crate) fn find_hits(view: &DocView, lex: &Lexicon) -> Vec<Hit> {
             }
             let n = (e - i).min(3);
             let words = [view.w(i), view.w(i + 1), view.w(i + 2)];
-            let (len, w) = match lex.phrase(&words[..n]) {
+            // One probe answers the word's weight and whether a phrase may start here (most
+            // tokens start none).
+            let (weight, starts_phrase) = lex.word_and_phrase_start(words[0]);
+            let phrase = if starts_phrase {
+                lex.phrase(&words[..n])
+            } else {
+                None
+            };
+            let (len, w) = match phrase {
                 Some((n, w)) => (n, Some(w)),
-                None => (1, lex.word(view.w(i))),
+                None => (1, weight),
             };
             if let Some(mut w) = w {
                 let negated =

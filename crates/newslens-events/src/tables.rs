@@ -358,7 +358,17 @@ pub struct Lexicon {
     /// Every form [`Lexicon::word`] gives a weight for: the words themselves and the inflected
     /// forms that the suffix rules lead back to a word, so a look-up is one probe instead of up
     /// to eleven (most tokens are in no table and used to try every rule their ending allows).
-    forms: HashMap<String, f32, WordState>,
+    /// First words of phrases are here too, so a token needs one probe for both questions.
+    forms: HashMap<String, FormEntry, WordState>,
+}
+
+/// What the lexicon knows about one token form.
+#[derive(Debug, Clone, Copy, Default)]
+struct FormEntry {
+    /// [`Lexicon::word`]'s answer.
+    weight: Option<f32>,
+    /// The form is the first word of a phrase.
+    starts_phrase: bool,
 }
 
 /// Suffix rules of [`Lexicon::word`], tried in this order: a form ending in `.0` whose stem (at
@@ -399,14 +409,37 @@ impl Lexicon {
                 lx.words.insert(w, v);
             }
         }
-        lx.forms = inflected_forms(&lx.words);
+        lx.forms = inflected_forms(&lx.words)
+            .into_iter()
+            .map(|(f, v)| {
+                let starts_phrase = lx.phrase_starts.contains(&f);
+                let weight = Some(v);
+                (
+                    f,
+                    FormEntry {
+                        weight,
+                        starts_phrase,
+                    },
+                )
+            })
+            .collect();
+        for first in &lx.phrase_starts {
+            lx.forms.entry(first.clone()).or_default().starts_phrase = true;
+        }
         Ok(lx)
+    }
+
+    /// [`Lexicon::word`] of `w` and whether `w` is the first word of a phrase, in one probe.
+    pub(crate) fn word_and_phrase_start(&self, w: &str) -> (Option<f32>, bool) {
+        self.forms
+            .get(w)
+            .map_or((None, false), |e| (e.weight, e.starts_phrase))
     }
 
     /// Weight of a single lower-case word, trying light suffix stripping for inflections: the
     /// word itself, else the first rule of [`SUFFIX_RULES`] that leads to a lexicon word.
     pub fn word(&self, w: &str) -> Option<f32> {
-        self.forms.get(w).copied()
+        self.forms.get(w).and_then(|e| e.weight)
     }
 
     /// If a phrase starts at `words[0]`, its length in words and weight.
@@ -583,6 +616,12 @@ mod tests {
             probes.extend(["", "s", "ed", "ies", "abd", "abs", "xyzzy"].map(String::from));
             for p in &probes {
                 assert_eq!(lx.word(p), word_by_rules(lx, p), "{p}");
+                let (w, starts) = lx.word_and_phrase_start(p);
+                assert_eq!(w, lx.word(p), "{p}");
+                assert_eq!(starts, lx.phrase_starts.contains(p), "{p}");
+            }
+            for first in &lx.phrase_starts {
+                assert!(lx.word_and_phrase_start(first).1, "{first}");
             }
         }
     }
