@@ -594,6 +594,14 @@ mod tests {
                 let mut got = Vec::new();
                 anchored_matches(&rule.regex, text, &starts[ri], |s, e| got.push((s, e)));
                 assert_eq!(got, want, "rule {} on {text:?}", rule.name);
+                // Alone (most rules then only need word starts).
+                let mut alone = vec![Vec::new(); g.rules.len()];
+                g.starts.collect(text.as_bytes(), 1 << ri, &mut alone);
+                assert_eq!(
+                    alone[ri], starts[ri],
+                    "rule {} alone on {text:?}",
+                    rule.name
+                );
             }
         }
     }
