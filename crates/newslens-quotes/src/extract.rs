@@ -6,11 +6,9 @@
 use newslens_core::layers::quotes::QuoteKind;
 use newslens_core::Span;
 
-use newslens_learn::hash::FeatureHash;
-use newslens_learn::multiclass::Classifier;
-
-use crate::model::{is_subject_pronoun, Candidate, BITS};
+use crate::model::{is_subject_pronoun, Candidate, Scorer, BITS};
 use crate::view::View;
+use newslens_learn::hash::FeatureHash;
 
 /// One attribution found by the rules (token indexes into the view).
 #[derive(Debug, Clone)]
@@ -278,7 +276,7 @@ fn region_starts_clause(v: &View, r: usize) -> bool {
 }
 
 /// Builds attributions for the accepted cues.
-pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<&Classifier>) -> Vec<Attr> {
+pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) -> Vec<Attr> {
     let mut out: Vec<Attr> = Vec::new();
     let cue_starts: Vec<usize> = cues.iter().map(|(c, _)| c.first).collect();
     for (idx, (c, score)) in cues.iter().enumerate() {
@@ -646,7 +644,7 @@ fn source_left(
     ss: usize,
     c: &Candidate,
     prev: &[Attr],
-    src: Option<&Classifier>,
+    src: Option<Scorer>,
 ) -> Option<(usize, usize)> {
     if c.first == ss {
         return None;
@@ -808,7 +806,7 @@ fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
 
 /// The subject noun phrase ending at token `j` (after skipping adverbs), with its start chosen by
 /// the learned source-start ranker when there is one (the rule's start is one of its features).
-fn left_np(v: &View, ss: usize, j: usize, src: Option<&Classifier>) -> Option<(usize, usize)> {
+fn left_np(v: &View, ss: usize, j: usize, src: Option<Scorer>) -> Option<(usize, usize)> {
     let rule = np_left(v, ss, j)?;
     let Some(m) = src else {
         return Some(rule);
@@ -818,8 +816,7 @@ fn left_np(v: &View, ss: usize, j: usize, src: Option<&Classifier>) -> Option<(u
     let mut f = Vec::with_capacity(24);
     for k in start_candidates(v, ss, e) {
         source_features(v, ss, k, e, rule.0, &mut f);
-        let sc = m.scores(&f);
-        let margin = sc[1] - sc[0];
+        let margin = m.margin(&f);
         if margin > best.0 {
             best = (margin, k);
         }

@@ -132,7 +132,7 @@ impl QuoteStage {
     pub fn compute(&self, analysis: &Analysis) -> (QuoteLayer, Vec<Vec<Span>>) {
         let v = View::new(analysis);
         let cues = self.model.cues(&v);
-        let mut attrs = extract::attributions(&v, &cues, self.model.src.as_ref());
+        let mut attrs = extract::attributions(&v, &cues, self.model.src_scorer());
         attrs.retain(|a| !colon_source_is_not_a_speaker(&v, a, analysis));
         let mut resolver = speaker::Resolver::new(analysis.text(), analysis.entities.as_ref());
         let name_of = |c: Option<usize>| {

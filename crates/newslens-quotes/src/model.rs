@@ -100,13 +100,158 @@ pub struct Model {
     /// Lemma of each lexicon entry's form (a feature of every candidate; computed once here).
     lemmas: Vec<String>,
     /// The classifier.
-    pub cue: Option<Classifier>,
+    cue: Option<Classifier>,
+    /// `cue`'s weights read straight from the model file (see [`MarginTable`]).
+    cue_table: Option<MarginTable>,
     /// Acceptance threshold on `score(cue) - score(no)`.
     pub threshold: f32,
     /// Left-extension words ("is demanding", "also mentions").
     pub ext_words: HashSet<String, WordState>,
     /// Source-start ranker.
-    pub src: Option<Classifier>,
+    src: Option<Classifier>,
+    /// `src`'s weights read straight from the model file.
+    src_table: Option<MarginTable>,
+}
+
+/// The layout of [`StoredModel`] as `newslens_learn` encodes it, down to the weight tables
+/// (`StoredClassifier` keeps its fields private). Only read; the tests check that a table built
+/// from it scores exactly as the `Classifier` decoded from the same bytes.
+#[derive(Deserialize)]
+struct RawModel {
+    #[allow(dead_code)] // Decoded only to reach the fields after it.
+    lexicon: Vec<CueEntry>,
+    cue: RawClassifier,
+    #[allow(dead_code)]
+    threshold: f32,
+    #[allow(dead_code)]
+    #[serde(default)]
+    ext_words: Vec<String>,
+    #[serde(default)]
+    src: Option<RawClassifier>,
+}
+
+#[derive(Deserialize)]
+struct RawClassifier {
+    classes: Vec<String>,
+    weights: RawWeights,
+}
+
+#[derive(Deserialize)]
+struct RawWeights {
+    bits: u32,
+    n_classes: u32,
+    scale: f32,
+    row_deltas: Vec<u32>,
+    values: Vec<i16>,
+}
+
+/// A two-class weight table (`no`, `yes`) that gives the margin `yes - no` of a feature list.
+///
+/// Same rows, values and arithmetic as the sparse table of `newslens_learn::weights::Weights`
+/// (present rows behind a bitmap-and-rank index, `i16` values times one scale, each class summed
+/// in feature order), so the margins are the same bit for bit; but one pass with no
+/// per-call allocation. The learner's version gathers every row first to overlap cache misses
+/// of large tables, which for these small tables (64 KB of index) cost more than it saved: it
+/// was a quarter of the stage's instructions.
+#[derive(Debug, Clone)]
+struct MarginTable {
+    blocks: Vec<RankBlock>,
+    values: Vec<[i16; 2]>,
+    scale: f32,
+}
+
+/// 64 rows of a [`MarginTable`]'s index: which are present, and how many present rows precede.
+#[derive(Debug, Clone, Copy, Default)]
+struct RankBlock {
+    present: u64,
+    rank: u32,
+}
+
+impl MarginTable {
+    /// The table of a stored two-class classifier; `None` for any other shape or an
+    /// inconsistent table (the caller then scores with the `Classifier`).
+    fn from_raw(c: &RawClassifier) -> Option<Self> {
+        let w = &c.weights;
+        if c.classes.len() != 2 || w.n_classes != 2 || w.bits > 28 {
+            return None;
+        }
+        if w.values.len() != w.row_deltas.len() * 2 {
+            return None;
+        }
+        let rows = 1usize << w.bits;
+        let mut blocks = vec![RankBlock::default(); rows.div_ceil(64)];
+        let mut row = 0u64;
+        for d in &w.row_deltas {
+            row += u64::from(*d);
+            let b = blocks.get_mut(usize::try_from(row / 64).ok()?)?;
+            b.present |= 1 << (row % 64);
+        }
+        let mut rank = 0u32;
+        for b in &mut blocks {
+            b.rank = rank;
+            rank += b.present.count_ones();
+        }
+        if rank as usize != w.row_deltas.len() {
+            return None;
+        }
+        let values = w.values.chunks_exact(2).map(|v| [v[0], v[1]]).collect();
+        Some(Self {
+            blocks,
+            values,
+            scale: w.scale,
+        })
+    }
+
+    /// `score(yes) - score(no)` of the rows `feats`.
+    #[inline]
+    fn margin(&self, feats: &[u32]) -> f32 {
+        let (mut no, mut yes) = (0f32, 0f32);
+        for &f in feats {
+            let Some(b) = self.blocks.get(f as usize / 64) else {
+                continue;
+            };
+            let bit = 1u64 << (f % 64);
+            if b.present & bit == 0 {
+                continue;
+            }
+            let k = b.rank as usize + (b.present & (bit - 1)).count_ones() as usize;
+            if let Some(v) = self.values.get(k) {
+                no += f32::from(v[0]) * self.scale;
+                yes += f32::from(v[1]) * self.scale;
+            }
+        }
+        yes - no
+    }
+}
+
+/// A two-class classifier of the stage (cue, source start) as it is scored: the margin of its
+/// second class over its first.
+#[derive(Debug, Clone, Copy)]
+pub struct Scorer<'a> {
+    classifier: &'a Classifier,
+    table: Option<&'a MarginTable>,
+}
+
+impl<'a> Scorer<'a> {
+    /// Scores with `classifier` itself.
+    pub fn new(classifier: &'a Classifier) -> Self {
+        Self {
+            classifier,
+            table: None,
+        }
+    }
+
+    /// `score(class 1) - score(class 0)` of the feature rows `feats`.
+    #[inline]
+    pub fn margin(&self, feats: &[u32]) -> f32 {
+        match self.table {
+            Some(t) => t.margin(feats),
+            None => {
+                let s = self.classifier.scores(feats);
+                s[1] - s[0]
+            }
+        }
+    }
 }
 
 /// The lexicon forms that start with one word. Frequent words start dozens of forms ("has": 64,
@@ -161,10 +306,37 @@ impl Model {
             index,
             lemmas,
             cue,
+            cue_table: None,
             threshold,
             ext_words: HashSet::default(),
             src: None,
+            src_table: None,
         }
+    }
+
+    /// The cue classifier, if any.
+    pub fn cue(&self) -> Option<&Classifier> {
+        self.cue.as_ref()
+    }
+
+    /// The source-start ranker, if any.
+    pub fn src(&self) -> Option<&Classifier> {
+        self.src.as_ref()
+    }
+
+    /// Sets the source-start ranker.
+    pub fn with_src(mut self, src: Option<Classifier>) -> Self {
+        self.src = src;
+        self.src_table = None;
+        self
+    }
+
+    /// The source-start ranker as the stage scores it.
+    pub fn src_scorer(&self) -> Option<Scorer<'_>> {
+        self.src.as_ref().map(|classifier| Scorer {
+            classifier,
+            table: self.src_table.as_ref(),
+        })
     }
 
     /// Sets the left-extension words.
@@ -178,8 +350,19 @@ impl Model {
         let s: StoredModel = newslens_learn::io::from_bytes(MAGIC, bytes)?;
         let cue = Classifier::from_stored(&s.cue)?;
         let src = s.src.as_ref().map(Classifier::from_stored).transpose()?;
-        let mut m = Self::new(s.lexicon, Some(cue), s.threshold).with_ext(s.ext_words);
-        m.src = src;
+        let mut m = Self::new(s.lexicon, Some(cue), s.threshold)
+            .with_ext(s.ext_words)
+            .with_src(src);
+        // The same weights, read for the stage's scoring loops (`None` leaves the classifiers
+        // to score).
+        if let Ok(raw) = newslens_learn::io::from_bytes::<RawModel>(MAGIC, bytes) {
+            m.cue_table = MarginTable::from_raw(&raw.cue);
+            m.src_table = m
+                .src
+                .as_ref()
+                .and(raw.src.as_ref())
+                .and_then(MarginTable::from_raw);
+        }
         Ok(m)
     }
 
@@ -279,12 +462,15 @@ impl Model {
     /// classifier.
     pub fn score(&self, v: &View, c: &Candidate, feats: &mut Vec<u32>) -> f32 {
         match &self.cue {
-            Some(m) => {
+            Some(classifier) => {
                 let e = &self.lexicon[c.entry];
                 let generic = e.seed && e.gold == 0;
                 features_with(v, c, e, &self.lemmas[c.entry], generic, feats);
-                let s = m.scores(feats);
-                s[1] - s[0]
+                Scorer {
+                    classifier,
+                    table: self.cue_table.as_ref(),
+                }
+                .margin(feats)
             }
             None => {
                 let e = &self.lexicon[c.entry];
@@ -498,4 +684,54 @@ fn suffix(w: &str) -> &str {
         k -= 1;
     }
     &w[k..]
+}
+
+#[cfg(test)]
+mod margin_tests {
+    use newslens_learn::hash::SplitMix64;
+
+    use super::*;
+
+    /// The tables read from the embedded model give the classifiers' margins bit for bit, on
+    /// random rows (mostly absent), on present rows only, and on rows beyond the table.
+    #[test]
+    fn margin_tables_match_the_classifiers() {
+        let m = Model::from_bytes(crate::EMBEDDED_MODEL).unwrap();
+        let pairs = [
+            (m.cue.as_ref().unwrap(), m.cue_table.as_ref().unwrap()),
+            (m.src.as_ref().unwrap(), m.src_table.as_ref().unwrap()),
+        ];
+        let mut rng = SplitMix64::new(7);
+        for (c, t) in pairs {
+            let present: Vec<u32> = (0..1u32 << BITS)
+                .filter(|&r| c.scores(&[r]) != [0.0, 0.0])
+                .collect();
+            assert!(present.len() > 100);
+            for round in 0..3000 {
+                let n = 1 + (rng.next_u64() % 60) as usize;
+                let f: Vec<u32> = (0..n)
+                    .map(|_| match round % 3 {
+                        0 => (rng.next_u64() % (1 << BITS)) as u32,
+                        1 => present[(rng.next_u64() % present.len() as u64) as usize],
+                        _ => (rng.next_u64() % (1 << (BITS + 1))) as u32,
+                    })
+                    .collect();
+                let s = c.scores(&f);
+                assert_eq!(t.margin(&f).to_bits(), (s[1] - s[0]).to_bits(), "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn models_built_in_memory_score_with_their_classifier() {
+        let m = Model::from_bytes(crate::EMBEDDED_MODEL).unwrap();
+        let src = m.src().cloned();
+        let rebuilt = Model::new(m.lexicon.clone(), m.cue().cloned(), m.threshold).with_src(src);
+        assert!(rebuilt.cue_table.is_none() && rebuilt.src_table.is_none());
+        let f = [1, 2, 3, 70_000];
+        assert_eq!(
+            rebuilt.src_scorer().unwrap().margin(&f).to_bits(),
+            m.src_scorer().unwrap().margin(&f).to_bits()
+        );
+    }
 }

@@ -309,8 +309,9 @@ pub fn train(
             src_trainer.learn(f, *y);
         }
     }
-    let mut model = Model::new(lexicon.clone(), Some(classifier), 0.0).with_ext(ext_words.clone());
-    model.src = Some(src_trainer.model());
+    let mut model = Model::new(lexicon.clone(), Some(classifier), 0.0)
+        .with_ext(ext_words.clone())
+        .with_src(Some(src_trainer.model()));
 
     // 6. Threshold on dev: best mean exact F1 of source, cue and content.
     let mut dev_report = None;
