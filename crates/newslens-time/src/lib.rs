@@ -179,11 +179,15 @@ impl TimeStage {
         for ri in matching {
             let rule = &grammar.rules[ri];
             let mut take = |s: usize, e: usize| {
-                if s != e && self.accept(rule, text, s, e) {
+                if s == e {
+                    return;
+                }
+                if let Some(groups) = self.accept(rule, text, s, e) {
                     cands.push(Cand {
                         start: s,
                         end: e,
                         rule: ri,
+                        groups,
                     });
                 }
             };
@@ -219,8 +223,12 @@ impl TimeStage {
             let Some(timex_type) = rule.timex_type else {
                 continue;
             };
-            // Re-run the rule at the kept position to get its groups.
-            let caps = norm::Groups::at(&rule.regex, text, c.start);
+            // Re-run the rule at the kept position to get its groups (unless the capitalisation
+            // check already did).
+            let caps = match c.groups {
+                Some(g) => g,
+                None => norm::Groups::at(&rule.regex, text, c.start),
+            };
             if caps.span(0) != Some((c.start, c.end)) {
                 continue;
             }
@@ -265,39 +273,46 @@ impl TimeStage {
     }
 
     /// Context checks of a match: word boundaries, `before`/`after` guards, capitalisation.
-    fn accept(&self, rule: &grammar::Rule, text: &str, s: usize, e: usize) -> bool {
+    /// `None` when it fails, else the groups of the match when the capitalisation check read
+    /// them.
+    fn accept<'t>(
+        &self,
+        rule: &grammar::Rule,
+        text: &'t str,
+        s: usize,
+        e: usize,
+    ) -> Option<Option<norm::Groups<'t>>> {
         let prev = text[..s].chars().next_back();
         let next = text[e..].chars().next();
         let first = text[s..e].chars().next();
         let last = text[s..e].chars().next_back();
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         if (word(prev) && word(first)) || (word(next) && word(last)) {
-            return false;
+            return None;
         }
         if let Some(b) = &rule.before {
             let from = floor_char(text, s.saturating_sub(40));
             if b.is_match(&text[from..s]) {
-                return false;
+                return None;
             }
         }
         if let Some(a) = &rule.after {
             let to = ceil_char(text, (e + 40).min(text.len()));
             if a.is_match(&text[e..to]) {
-                return false;
+                return None;
             }
         }
         if let Some(g) = &rule.caps {
             let caps = norm::Groups::at(&rule.regex, text, s);
-            if caps.span(0).is_none() {
-                return false;
-            }
+            caps.span(0)?;
             if let Some(m) = caps.name(g) {
                 if !m.chars().next().is_some_and(char::is_uppercase) {
-                    return false;
+                    return None;
                 }
             }
+            return Some(Some(caps));
         }
-        true
+        Some(None)
     }
 }
 
@@ -444,10 +459,12 @@ fn anchored_matches(
     }
 }
 
-struct Cand {
+struct Cand<'t> {
     start: usize,
     end: usize,
     rule: usize,
+    /// The match's groups, when the capitalisation check read them.
+    groups: Option<norm::Groups<'t>>,
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
