@@ -814,8 +814,16 @@ fn left_np(v: &View, ss: usize, j: usize, src: Option<Scorer>) -> Option<(usize,
     let e = rule.1;
     let mut best = (f32::MIN, rule.0);
     let mut f = Vec::with_capacity(24);
+    // Starts come right to left: the counts over `k..=e` grow by the tokens left of the
+    // previous start instead of being recounted for every start.
+    let mut counts = SpanCounts::default();
+    let mut counted = e + 1;
     for k in start_candidates(v, ss, e) {
-        source_features(v, ss, k, e, rule.0, &mut f);
+        while counted > k {
+            counted -= 1;
+            counts.add(v, counted);
+        }
+        source_features_with(v, ss, k, e, rule.0, &counts, &mut f);
         let margin = m.margin(&f);
         if margin > best.0 {
             best = (margin, k);
@@ -869,17 +877,53 @@ fn tok_class<'a>(v: &'a View<'a>, k: Option<usize>) -> &'a str {
     }
 }
 
+/// What the features of a source need to know about its tokens.
+#[derive(Debug, Clone, Copy, Default)]
+struct SpanCounts {
+    commas: usize,
+    lower_words: usize,
+    /// A "who", "which" or "that".
+    has_rel: bool,
+    /// One of "of", "for", "at", "in", "on", "from".
+    prep_inside: bool,
+}
+
+impl SpanCounts {
+    /// Counts token `j` too.
+    fn add(&mut self, v: &View, j: usize) {
+        let w = &*v.lw[j];
+        self.commas += usize::from(w == ",");
+        self.lower_words += usize::from(v.is_word(j) && !v.is_cap(j));
+        self.has_rel |= matches!(w, "who" | "which" | "that");
+        self.prep_inside |= matches!(w, "of" | "for" | "at" | "in" | "on" | "from");
+    }
+}
+
 /// Features of a source starting at `k` and ending at `e`.
 pub fn source_features(v: &View, ss: usize, k: usize, e: usize, rule: usize, out: &mut Vec<u32>) {
+    let mut counts = SpanCounts::default();
+    for j in k..=e {
+        counts.add(v, j);
+    }
+    source_features_with(v, ss, k, e, rule, &counts, out);
+}
+
+/// [`source_features`] given the counts over the tokens `k..=e`.
+fn source_features_with(
+    v: &View,
+    ss: usize,
+    k: usize,
+    e: usize,
+    rule: usize,
+    counts: &SpanCounts,
+    out: &mut Vec<u32>,
+) {
     out.clear();
     let prev = (k > ss).then(|| k - 1);
     let len = (e + 1 - k).min(12) as u64;
     let is_rule = (k == rule) as u64;
-    let commas = (k..=e).filter(|&j| v.lw[j] == ",").count().min(3) as u64;
-    let lower_words = (k..=e)
-        .filter(|&j| v.is_word(j) && !v.is_cap(j))
-        .count()
-        .min(6) as u64;
+    let commas = counts.commas.min(3) as u64;
+    let lower_words = counts.lower_words.min(6) as u64;
     let mut push = |h: FeatureHash| out.push(h.row(BITS));
     push(FeatureHash::new(100));
     push(FeatureHash::new(101).u64(is_rule));
@@ -898,10 +942,9 @@ pub fn source_features(v: &View, ss: usize, k: usize, e: usize, rule: usize, out
     push(FeatureHash::new(110).str(&v.lw[k]).str(tok_class(v, prev)));
     push(FeatureHash::new(111).u64((k == ss) as u64).u64(is_rule));
     push(FeatureHash::new(112).str(&v.lw[e]).u64(len.min(4)));
-    let has_rel = (k..=e).any(|j| matches!(&*v.lw[j], "who" | "which" | "that"));
+    let has_rel = counts.has_rel;
     push(FeatureHash::new(113).u64(has_rel as u64).u64(commas));
     push(FeatureHash::new(114).u64((k as i64 - rule as i64).clamp(-6, 6) as u64));
-    let prep_inside =
-        (k..=e).any(|j| matches!(&*v.lw[j], "of" | "for" | "at" | "in" | "on" | "from"));
+    let prep_inside = counts.prep_inside;
     push(FeatureHash::new(115).u64(prep_inside as u64).u64(is_rule));
 }
