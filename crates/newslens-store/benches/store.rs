@@ -99,6 +99,19 @@ fn main() {
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     lat.sort_by(|a, b| a.total_cmp(b));
+    // The same words with an entity filter (a speaker of the generated corpus: each appears in
+    // a large share of the articles, the costly case for the article-to-quote join).
+    let mut ent_lat = Vec::new();
+    for (i, q) in queries.iter().enumerate().take(200) {
+        let q = SearchQuery {
+            entity: Some(common::SPEAKERS[i % common::SPEAKERS.len()].to_string()),
+            ..q.clone()
+        };
+        let t = Instant::now();
+        store.search(&q).expect("search");
+        ent_lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ent_lat.sort_by(|a, b| a.total_cmp(b));
     let (db, idx) = store.disk_usage();
     let stats = store.stats().expect("stats");
     println!("documents              {n}");
@@ -113,6 +126,13 @@ fn main() {
         lat.last().copied().unwrap_or(0.0),
         lat.len(),
         hits as f64 / lat.len() as f64
+    );
+    println!(
+        "  with --entity        p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} queries)",
+        percentile(&ent_lat, 0.5),
+        percentile(&ent_lat, 0.99),
+        ent_lat.last().copied().unwrap_or(0.0),
+        ent_lat.len()
     );
     println!(
         "size per 1k articles   database {:.2} MB, index {:.2} MB (total {:.1} MB)",

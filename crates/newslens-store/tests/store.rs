@@ -182,6 +182,36 @@ fn search_ranks_highlights_and_filters() {
         ent.iter().filter(|h| h.kind == HitKind::Article).count(),
         expect
     );
+    // ... and exactly the quotes of those articles (joined through the article's store id).
+    let articles: std::collections::HashSet<i64> = ent
+        .iter()
+        .filter(|h| h.kind == HitKind::Article)
+        .map(|h| h.doc)
+        .collect();
+    let mut expect_quotes: Vec<i64> = all
+        .iter()
+        .filter(|h| h.kind == HitKind::Quote && articles.contains(&h.doc))
+        .filter_map(|h| h.quote)
+        .collect();
+    let mut got_quotes: Vec<i64> = ent
+        .iter()
+        .filter(|h| h.kind == HitKind::Quote)
+        .filter_map(|h| h.quote)
+        .collect();
+    expect_quotes.sort_unstable();
+    got_quotes.sort_unstable();
+    assert!(!expect_quotes.is_empty());
+    assert!(expect_quotes.len() < all.iter().filter(|h| h.kind == HitKind::Quote).count());
+    assert_eq!(got_quotes, expect_quotes);
+    let nobody = store
+        .search(&SearchQuery {
+            text: String::new(),
+            entity: Some("Nobody Atall".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(nobody.is_empty());
     let with_tech = docs.iter().filter(|g| g.technique == Some(0)).count();
     let tech = store
         .search(&SearchQuery {
