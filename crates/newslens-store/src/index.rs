@@ -46,7 +46,7 @@ pub struct Fields {
     pub speaker: Field,
     /// Entity names of the article (canonical names and aliases); articles only.
     pub entity: Field,
-    /// Technique labels of the article, lower-cased.
+    /// Technique labels of the article, lower-cased; articles only.
     pub technique: Field,
     /// Outlet, lower-cased.
     pub outlet: Field,
@@ -183,15 +183,16 @@ impl SearchIndex {
         if let Some(date) = d.dateline {
             common.add_date(f.date, date_of(date));
         }
-        for t in &d.techniques {
-            common.add_text(f.technique, t.to_lowercase());
-        }
         let mut art = common.clone();
-        // Quote documents do not repeat their article's entity names (on quote-heavy articles
-        // those copies were two thirds of the tokens indexed): `--entity` joins quotes to their
-        // article through the store id instead ([`SearchIndex::entity_filter`]).
+        // Quote documents do not repeat their article's entity names and technique labels (on
+        // quote-heavy articles those copies were two thirds of the tokens indexed): `--entity`
+        // and `--technique` join quotes to their article through the store id instead
+        // ([`SearchIndex::article_filter`]).
         for e in &d.entities {
             art.add_text(f.entity, e);
+        }
+        for t in &d.techniques {
+            art.add_text(f.technique, t.to_lowercase());
         }
         art.add_text(f.uid, format!("a{}", d.id));
         art.add_text(f.kind, "article");
@@ -251,12 +252,11 @@ impl SearchIndex {
         })
     }
 
-    /// Documents of the articles whose entity names match `name`, and of those articles'
-    /// quotes: the matching articles' store ids, then every document carrying one of them
-    /// (indexes written before quote documents stopped copying entity names give the same ids).
-    fn entity_filter(&self, name: &str) -> Result<Box<dyn Query>> {
-        let searcher = self.reader.searcher();
-        let ids = searcher.search(&self.name_query(self.f.entity, name)?, &StoreIds)?;
+    /// The documents of the articles `articles` matches, and of those articles' quotes: the
+    /// matching articles' store ids, then every document carrying one of them (indexes written
+    /// when quote documents still copied their article's fields give the same ids).
+    fn article_filter(&self, articles: &dyn Query) -> Result<Box<dyn Query>> {
+        let ids = self.reader.searcher().search(articles, &StoreIds)?;
         if ids.is_empty() {
             return Ok(Box::new(EmptyQuery));
         }
@@ -296,16 +296,17 @@ impl SearchIndex {
             );
         }
         if let Some(e) = &q.entity {
-            filter(&mut parts, self.entity_filter(e)?);
-        }
-        if let Some(t) = &q.technique {
             filter(
                 &mut parts,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.technique, &t.to_lowercase()),
-                    IndexRecordOption::Basic,
-                )),
+                self.article_filter(&*self.name_query(f.entity, e)?)?,
             );
+        }
+        if let Some(t) = &q.technique {
+            let label = TermQuery::new(
+                Term::from_field_text(f.technique, &t.to_lowercase()),
+                IndexRecordOption::Basic,
+            );
+            filter(&mut parts, self.article_filter(&label)?);
         }
         if let Some(o) = &q.source {
             filter(
@@ -718,7 +719,7 @@ impl SegmentCollector for SegmentStoreIds {
 }
 
 /// Matches the documents (articles and quotes) whose store id is in a set: the join behind
-/// `--entity`. Hand-written because tantivy has no join, and its `TermSetQuery` over the ids
+/// `--entity` and `--technique`. Hand-written because tantivy has no join, and its `TermSetQuery` over the ids
 /// reads every posting of every id (an article with all its quotes) before the first hit.
 /// This filter instead checks one fast-field value per document the rest of the query
 /// proposes, so it costs nothing where the words of the query are selective.

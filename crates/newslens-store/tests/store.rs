@@ -18,6 +18,25 @@ fn small_store(dir: &Path) -> (EmbeddedStore, Vec<common::GenDoc>) {
     (store, docs)
 }
 
+/// The quote ids among `hits` whose article is one of the article hits of `articles`, sorted.
+fn quotes_of(
+    articles: &[newslens_store::SearchHit],
+    hits: &[newslens_store::SearchHit],
+) -> Vec<i64> {
+    let docs: std::collections::HashSet<i64> = articles
+        .iter()
+        .filter(|h| h.kind == HitKind::Article)
+        .map(|h| h.doc)
+        .collect();
+    let mut q: Vec<i64> = hits
+        .iter()
+        .filter(|h| h.kind == HitKind::Quote && docs.contains(&h.doc))
+        .filter_map(|h| h.quote)
+        .collect();
+    q.sort_unstable();
+    q
+}
+
 #[test]
 fn analyses_round_trip_and_reingest_is_a_no_op() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,26 +202,10 @@ fn search_ranks_highlights_and_filters() {
         expect
     );
     // ... and exactly the quotes of those articles (joined through the article's store id).
-    let articles: std::collections::HashSet<i64> = ent
-        .iter()
-        .filter(|h| h.kind == HitKind::Article)
-        .map(|h| h.doc)
-        .collect();
-    let mut expect_quotes: Vec<i64> = all
-        .iter()
-        .filter(|h| h.kind == HitKind::Quote && articles.contains(&h.doc))
-        .filter_map(|h| h.quote)
-        .collect();
-    let mut got_quotes: Vec<i64> = ent
-        .iter()
-        .filter(|h| h.kind == HitKind::Quote)
-        .filter_map(|h| h.quote)
-        .collect();
-    expect_quotes.sort_unstable();
-    got_quotes.sort_unstable();
+    let expect_quotes = quotes_of(&ent, &all);
     assert!(!expect_quotes.is_empty());
     assert!(expect_quotes.len() < all.iter().filter(|h| h.kind == HitKind::Quote).count());
-    assert_eq!(got_quotes, expect_quotes);
+    assert_eq!(quotes_of(&ent, &ent), expect_quotes);
     let nobody = store
         .search(&SearchQuery {
             text: String::new(),
@@ -225,6 +228,8 @@ fn search_ranks_highlights_and_filters() {
         tech.iter().filter(|h| h.kind == HitKind::Article).count(),
         with_tech
     );
+    assert!(!quotes_of(&tech, &all).is_empty());
+    assert_eq!(quotes_of(&tech, &tech), quotes_of(&tech, &all));
 }
 
 #[test]
