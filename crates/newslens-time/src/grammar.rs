@@ -1,6 +1,7 @@
 //! Loading and compiling the grammar: word classes (`lexicon.txt`) and rules (`rules.txt`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use newslens_core::layers::time::TimexType;
 use regex::{Regex, RegexSet};
@@ -21,11 +22,57 @@ const SET_GROUP: usize = 40;
 
 use crate::TimeError;
 
+/// FxHash (rustc's multiply-and-rotate hash) for the grammar's small string maps, looked up
+/// for every group and tense cue word: SipHash cost more than the rest of a look-up. The maps
+/// are filled from the grammar, not from input.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A string-keyed map with [`FxHasher`].
+pub(crate) type FastMap<V> = HashMap<String, V, BuildHasherDefault<FxHasher>>;
+/// A string set with [`FxHasher`].
+pub(crate) type FastSet = HashSet<String, BuildHasherDefault<FxHasher>>;
+
 /// A word class of the lexicon.
 #[derive(Debug, Default)]
 pub(crate) struct Class {
     /// Lower-cased form (inner whitespace collapsed) → normalised value.
-    pub map: HashMap<String, String>,
+    pub map: FastMap<String>,
     /// Regex alternatives for the class (escaped forms and raw regexes).
     alternatives: Vec<String>,
 }
@@ -62,7 +109,7 @@ pub(crate) fn fold(text: &str) -> String {
 /// The word classes.
 #[derive(Debug, Default)]
 pub(crate) struct Lexicon {
-    pub classes: HashMap<String, Class>,
+    pub classes: FastMap<Class>,
 }
 
 impl Lexicon {

@@ -6,9 +6,7 @@
 //! the `future_cue` class ("will", "is to", "scheduled"), a past marker from `past_cue` ("said",
 //! "was") or a lower-case word ending in "-ed".
 
-use std::collections::HashSet;
-
-use crate::grammar::{fold, Lexicon};
+use crate::grammar::{fold, FastSet, Lexicon};
 
 /// Direction of the clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +22,13 @@ pub enum Tense {
 /// Cue words, single words and two-word phrases.
 #[derive(Debug, Default)]
 pub(crate) struct Cues {
-    future: HashSet<String>,
-    past: HashSet<String>,
+    future: FastSet,
+    past: FastSet,
 }
 
 impl Cues {
     pub fn from_lexicon(lex: &Lexicon) -> Self {
-        let take = |name: &str| -> HashSet<String> {
+        let take = |name: &str| -> FastSet {
             lex.classes
                 .get(name)
                 .map(|c| c.map.keys().cloned().collect())
