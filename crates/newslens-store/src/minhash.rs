@@ -75,7 +75,30 @@ const SEED_TABLE: [u64; 128] = {
 /// MinHash signature: for each of `n` seeded hash functions, the minimum over the shingles.
 pub fn signature(shingles: &[u64], n: usize) -> Vec<u64> {
     let mut sig = vec![u64::MAX; n];
-    let table = &SEED_TABLE[..n.min(SEED_TABLE.len())];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above), which is all a call of a
+        // function compiled for it requires.
+        unsafe { fold_shingles_avx2(shingles, &mut sig) };
+        return sig;
+    }
+    fold_shingles(shingles, &mut sig);
+    sig
+}
+
+/// [`fold_shingles`] compiled for AVX2: the compiler then runs the mixer on four hash
+/// functions at a time (≈ half an ingest's signature time on article-length texts). The same
+/// integer operations, so the same signature.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fold_shingles_avx2(shingles: &[u64], sig: &mut [u64]) {
+    fold_shingles(shingles, sig);
+}
+
+/// Lowers each `sig[i]` to the hash of function `i` over `shingles` where that is smaller.
+#[inline(always)]
+fn fold_shingles(shingles: &[u64], sig: &mut [u64]) {
+    let table = &SEED_TABLE[..sig.len().min(SEED_TABLE.len())];
     for &s in shingles {
         for (m, &seed) in sig.iter_mut().zip(table) {
             *m = (*m).min(mix(s ^ seed));
@@ -84,7 +107,6 @@ pub fn signature(shingles: &[u64], n: usize) -> Vec<u64> {
             *m = (*m).min(mix(s ^ seed(i)));
         }
     }
-    sig
 }
 
 /// Band keys of a signature: `bands` bands of `rows` rows, each hashed with its band number into
@@ -223,6 +245,9 @@ mod tests {
                 })
                 .collect();
             assert_eq!(signature(&sh, n), expected, "n = {n}");
+            let mut portable = vec![u64::MAX; n];
+            fold_shingles(&sh, &mut portable);
+            assert_eq!(portable, expected, "n = {n}, portable");
         }
         assert_eq!(signature(&[], 4), vec![u64::MAX; 4]);
     }
