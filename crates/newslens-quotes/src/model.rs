@@ -99,6 +99,8 @@ pub struct Model {
     index: HashMap<String, FirstWord, WordState>,
     /// Lemma of each lexicon entry's form (a feature of every candidate; computed once here).
     lemmas: Vec<String>,
+    /// Feature rows of each lexicon entry that do not depend on the context.
+    entry_rows: Vec<EntryRows>,
     /// The classifier.
     cue: Option<Classifier>,
     /// `cue`'s weights read straight from the model file (see [`MarginTable`]).
@@ -300,11 +302,17 @@ impl Model {
         for v in index.values_mut().flat_map(|f| f.longer.values_mut()) {
             v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
         }
-        let lemmas = lexicon.iter().map(|e| crate::lemma(&e.form)).collect();
+        let lemmas: Vec<String> = lexicon.iter().map(|e| crate::lemma(&e.form)).collect();
+        let entry_rows = lexicon
+            .iter()
+            .zip(&lemmas)
+            .map(|(e, l)| EntryRows::new(e, l, e.seed && e.gold == 0))
+            .collect();
         Self {
             lexicon,
             index,
             lemmas,
+            entry_rows,
             cue,
             cue_table: None,
             threshold,
@@ -465,7 +473,8 @@ impl Model {
             Some(classifier) => {
                 let e = &self.lexicon[c.entry];
                 let generic = e.seed && e.gold == 0;
-                features_with(v, c, e, &self.lemmas[c.entry], generic, feats);
+                let rows = self.entry_rows.get(c.entry);
+                features_with(v, c, e, &self.lemmas[c.entry], generic, rows, feats);
                 Scorer {
                     classifier,
                     table: self.cue_table.as_ref(),
@@ -542,7 +551,63 @@ pub fn features(v: &View, c: &Candidate, e: &CueEntry, generic: bool, out: &mut 
     } else {
         crate::lemma(&e.form)
     };
-    features_with(v, c, e, &lemma, generic, out);
+    features_with(v, c, e, &lemma, generic, None, out);
+}
+
+/// The rows of a candidate's features that depend only on its lexicon entry, for the
+/// entry's own `generic` setting (the form's words, its head, lemma, suffix and the form combined
+/// with flags of few values), and the hashes of templates that start with the form; hashed once
+/// per model instead of once per candidate. "Form" is the entry's form here: the candidates with
+/// extension words (`ext > 0`) hash their longer form as before.
+#[derive(Debug, Clone)]
+struct EntryRows {
+    generic: bool,
+    form1: u32,
+    head2: u32,
+    /// Template 7 after the form; the next word is added per candidate.
+    form7: FeatureHash,
+    /// Template 10 after the form; the shapes are added per candidate.
+    form10: FeatureHash,
+    /// Template 12 by "inside a quote".
+    in_q12: [u32; 2],
+    /// Template 14 by "a quote closes before".
+    close14: [u32; 2],
+    /// Template 16 by position in the sentence.
+    rel16: [u32; 3],
+    /// Template 22 after the form; the comma flag is added per candidate.
+    form22: FeatureHash,
+    suffix24: u32,
+    /// Template 31 by number of extension words.
+    ext31: [u32; 3],
+    lemma34: u32,
+}
+
+impl EntryRows {
+    fn new(e: &CueEntry, lemma: &str, generic: bool) -> Self {
+        let form: &str = if generic { "<seed>" } else { &e.form };
+        // The match's last token is the form's last word (candidates match word for word).
+        let last = e.form.rsplit(' ').next().unwrap_or("");
+        let head = if generic { "<seed>" } else { last };
+        let row = |h: FeatureHash| h.row(BITS);
+        Self {
+            generic,
+            form1: row(FeatureHash::new(1).str(form)),
+            head2: row(FeatureHash::new(2).str(head)),
+            form7: FeatureHash::new(7).str(form),
+            form10: FeatureHash::new(10).str(form),
+            in_q12: [0, 1].map(|q| row(FeatureHash::new(12).u64(q).str(form))),
+            close14: [0, 1].map(|b| row(FeatureHash::new(14).u64(b).str(form))),
+            rel16: [0, 1, 2].map(|r| row(FeatureHash::new(16).u64(r).str(form))),
+            form22: FeatureHash::new(22).str(form),
+            suffix24: row(FeatureHash::new(24).str(if generic { "<seed>" } else { suffix(last) })),
+            ext31: [0, 1, 2].map(|x| {
+                row(FeatureHash::new(31)
+                    .u64(x)
+                    .str(if generic { "<seed>" } else { &e.form }))
+            }),
+            lemma34: row(FeatureHash::new(34).str(lemma)),
+        }
+    }
 }
 
 /// [`features`] with the lemma of `e.form` given (unused when `generic`).
@@ -552,9 +617,14 @@ fn features_with(
     e: &CueEntry,
     lemma: &str,
     generic: bool,
+    rows: Option<&EntryRows>,
     out: &mut Vec<u32>,
 ) {
     out.clear();
+    // Rows hashed in advance serve when they were made for this setting; those of the form
+    // only when the candidate's form is the entry's (no extension words).
+    let rows = rows.filter(|r| r.generic == generic);
+    let form_rows = rows.filter(|_| generic || c.ext == 0);
     let (ss, se) = v.sent_range[v.sent_of[c.first]];
     let at = |k: isize| -> Option<usize> {
         if k < ss as isize || k >= se as isize {
@@ -583,26 +653,36 @@ fn features_with(
         &e.form
     };
     let head: &str = if generic { "<seed>" } else { &v.lw[c.last] };
-    let mut push = |h: FeatureHash| out.push(h.row(BITS));
-    push(FeatureHash::new(0));
-    push(FeatureHash::new(1).str(form));
-    push(FeatureHash::new(2).str(head));
-    push(FeatureHash::new(3).str(w(p1)));
-    push(FeatureHash::new(4).str(w(p2)));
-    push(FeatureHash::new(5).str(w(n1)));
-    push(FeatureHash::new(6).str(w(n2)));
-    push(FeatureHash::new(7).str(form).str(w(n1)));
-    push(FeatureHash::new(8).str(w(p1)).str(form));
-    push(FeatureHash::new(9).str(shape(v, p1)).str(shape(v, n1)));
+    // Rows pushed by template order; `out` is passed so that precomputed rows can go in too.
+    let push = |out: &mut Vec<u32>, h: FeatureHash| out.push(h.row(BITS));
+    push(out, FeatureHash::new(0));
+    match form_rows {
+        Some(r) => out.push(r.form1),
+        None => push(out, FeatureHash::new(1).str(form)),
+    }
+    match rows {
+        Some(r) => out.push(r.head2),
+        None => push(out, FeatureHash::new(2).str(head)),
+    }
+    push(out, FeatureHash::new(3).str(w(p1)));
+    push(out, FeatureHash::new(4).str(w(p2)));
+    push(out, FeatureHash::new(5).str(w(n1)));
+    push(out, FeatureHash::new(6).str(w(n2)));
+    let h7 = form_rows.map_or_else(|| FeatureHash::new(7).str(form), |r| r.form7.clone());
+    push(out, h7.str(w(n1)));
+    push(out, FeatureHash::new(8).str(w(p1)).str(form));
+    push(out, FeatureHash::new(9).str(shape(v, p1)).str(shape(v, n1)));
+    let h10 = form_rows.map_or_else(|| FeatureHash::new(10).str(form), |r| r.form10.clone());
+    push(out, h10.str(shape(v, p1)).str(shape(v, n1)));
     push(
-        FeatureHash::new(10)
-            .str(form)
-            .str(shape(v, p1))
-            .str(shape(v, n1)),
+        out,
+        FeatureHash::new(11).str(shape(v, p2)).str(shape(v, p1)),
     );
-    push(FeatureHash::new(11).str(shape(v, p2)).str(shape(v, p1)));
     let in_q = v.region_of[c.first].is_some();
-    push(FeatureHash::new(12).u64(in_q as u64).str(form));
+    match form_rows {
+        Some(r) => out.push(r.in_q12[usize::from(in_q)]),
+        None => push(out, FeatureHash::new(12).u64(in_q as u64).str(form)),
+    }
     // A quote closes just before / opens just after the candidate.
     let close_before = (1..=6).any(|d| {
         at(f - d).is_some_and(|k| {
@@ -614,11 +694,15 @@ fn features_with(
             .is_some_and(|k| v.is_mark(k) && v.region_of[k].is_some_and(|r| v.regions[r].open == k))
     });
     push(
+        out,
         FeatureHash::new(13)
             .u64(close_before as u64)
             .u64(open_after as u64),
     );
-    push(FeatureHash::new(14).u64(close_before as u64).str(form));
+    match form_rows {
+        Some(r) => out.push(r.close14[usize::from(close_before)]),
+        None => push(out, FeatureHash::new(14).u64(close_before as u64).str(form)),
+    }
     let rel = if c.first == ss {
         0
     } else if c.last + 2 >= se {
@@ -626,50 +710,74 @@ fn features_with(
     } else {
         1
     };
-    push(FeatureHash::new(15).u64(rel));
-    push(FeatureHash::new(16).u64(rel).str(form));
+    push(out, FeatureHash::new(15).u64(rel));
+    match form_rows {
+        Some(r) => out.push(r.rel16[rel as usize]),
+        None => push(out, FeatureHash::new(16).u64(rel).str(form)),
+    }
     let prior = if generic {
         11
     } else {
         ((10 * e.gold) / e.occurrences.max(1)).min(10) as u64
     };
-    push(FeatureHash::new(17).u64(prior));
-    push(FeatureHash::new(18).u64((c.last - c.first) as u64));
+    push(out, FeatureHash::new(17).u64(prior));
+    push(out, FeatureHash::new(18).u64((c.last - c.first) as u64));
     let cap_before = (1..=4).any(|d| at(f - d).is_some_and(|k| v.is_cap(k) && k != ss));
-    push(FeatureHash::new(19).u64(cap_before as u64));
+    push(out, FeatureHash::new(19).u64(cap_before as u64));
     let pron_before = p1.is_some_and(|k| is_subject_pronoun(&v.lw[k]));
-    push(FeatureHash::new(20).u64(pron_before as u64));
+    push(out, FeatureHash::new(20).u64(pron_before as u64));
     let comma_before = (1..=5).any(|d| at(f - d).is_some_and(|k| v.lw[k] == ","));
-    push(FeatureHash::new(21).u64(comma_before as u64).u64(rel));
-    push(FeatureHash::new(22).str(form).u64(comma_before as u64));
+    push(out, FeatureHash::new(21).u64(comma_before as u64).u64(rel));
+    let h22 = form_rows.map_or_else(|| FeatureHash::new(22).str(form), |r| r.form22.clone());
+    push(out, h22.u64(comma_before as u64));
     // Sentence contains a quote region at all.
     let has_q = v.sent_has_region[v.sent_of[c.first]];
-    push(FeatureHash::new(23).u64(has_q as u64));
-    push(FeatureHash::new(24).str(if generic {
-        "<seed>"
-    } else {
-        suffix(&v.lw[c.last])
-    }));
-    push(FeatureHash::new(25).str(w(p1)).str(w(n1)));
+    push(out, FeatureHash::new(23).u64(has_q as u64));
+    match rows {
+        Some(r) => out.push(r.suffix24),
+        None => push(
+            out,
+            FeatureHash::new(24).str(if generic {
+                "<seed>"
+            } else {
+                suffix(&v.lw[c.last])
+            }),
+        ),
+    }
+    push(out, FeatureHash::new(25).str(w(p1)).str(w(n1)));
     let n_in_sent = (se - ss).min(60) / 10;
-    push(FeatureHash::new(26).u64(n_in_sent as u64));
-    push(
-        FeatureHash::new(31)
-            .u64(c.ext as u64)
-            .str(if generic { "<seed>" } else { &e.form }),
-    );
+    push(out, FeatureHash::new(26).u64(n_in_sent as u64));
+    match rows.and_then(|r| r.ext31.get(c.ext)) {
+        Some(&row) => out.push(row),
+        None => push(
+            out,
+            FeatureHash::new(31)
+                .u64(c.ext as u64)
+                .str(if generic { "<seed>" } else { &e.form }),
+        ),
+    }
     if c.ext > 0 {
-        push(FeatureHash::new(32).str(&v.lw[c.first]));
-        push(FeatureHash::new(33).str(&v.lw[c.first]).str(shape(v, p1)));
+        push(out, FeatureHash::new(32).str(&v.lw[c.first]));
+        push(
+            out,
+            FeatureHash::new(33).str(&v.lw[c.first]).str(shape(v, p1)),
+        );
     }
     if !generic {
-        push(FeatureHash::new(34).str(lemma));
+        match rows {
+            Some(r) => out.push(r.lemma34),
+            None => push(out, FeatureHash::new(34).str(lemma)),
+        }
     }
     if e.seed {
-        push(FeatureHash::new(27));
-        push(FeatureHash::new(28).str(shape(v, p1)).str(shape(v, n1)));
-        push(FeatureHash::new(29).u64(rel).u64(close_before as u64));
+        push(out, FeatureHash::new(27));
         push(
+            out,
+            FeatureHash::new(28).str(shape(v, p1)).str(shape(v, n1)),
+        );
+        push(out, FeatureHash::new(29).u64(rel).u64(close_before as u64));
+        push(
+            out,
             FeatureHash::new(30)
                 .u64(cap_before as u64)
                 .u64(pron_before as u64),
@@ -733,5 +841,59 @@ mod margin_tests {
             rebuilt.src_scorer().unwrap().margin(&f).to_bits(),
             m.src_scorer().unwrap().margin(&f).to_bits()
         );
+    }
+}
+
+#[cfg(test)]
+mod entry_rows_tests {
+    use newslens_core::{Analysis, Document};
+
+    use super::*;
+
+    /// Features with the rows hashed per entry are the features hashed per candidate, for every
+    /// candidate (with and without extension words, seed and generic entries).
+    #[test]
+    fn precomputed_rows_give_the_same_features() {
+        let m = Model::from_bytes(crate::EMBEDDED_MODEL).unwrap();
+        let text = "Putin said on Friday that the talks had failed. “We will not back down,” \
+                    she also said, adding that he has repeatedly complimented the plan. \
+                    According to officials, the deal is off. The minister has also described \
+                    it as “a disaster”, and he is demanding answers. They told reporters \
+                    they believe it, and Smith wrote: “No.” Critics have argued, noted, \
+                    warned and insisted that it was wrong, he says.";
+        let mut a = Analysis::new(Document::from_text("t", text));
+        newslens_text::segment(&mut a);
+        let v = View::new(&a);
+        let cands = m.candidates(&v);
+        assert!(cands.iter().any(|c| c.ext > 0));
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for c in &cands {
+            let e = &m.lexicon[c.entry];
+            let generic = e.seed && e.gold == 0;
+            let lemma = &m.lemmas[c.entry];
+            features_with(
+                &v,
+                c,
+                e,
+                lemma,
+                generic,
+                m.entry_rows.get(c.entry),
+                &mut with,
+            );
+            features(&v, c, e, generic, &mut without);
+            assert_eq!(with, without, "{c:?} {}", e.form);
+            // And the other setting, which the rows were not made for.
+            features_with(
+                &v,
+                c,
+                e,
+                lemma,
+                !generic,
+                m.entry_rows.get(c.entry),
+                &mut with,
+            );
+            features(&v, c, e, !generic, &mut without);
+            assert_eq!(with, without, "{c:?} {} (generic flipped)", e.form);
+        }
     }
 }
