@@ -170,13 +170,20 @@ impl TimeStage {
             .iter()
             .filter(|&&ri| grammar.rules[ri].anchorable)
             .fold(0, |m, &ri| m | 1 << ri);
-        let mut starts: Vec<Vec<usize>> = vec![Vec::new(); grammar.rules.len()];
+        // The per-rule lists are reused between calls on this thread: growing them again for
+        // every article was a good part of the candidate pass.
+        // (`take` leaves an empty list: a nested call or another grammar starts afresh.)
+        let mut starts: Vec<Vec<usize>> = STARTS.with(|cell| cell.take());
+        starts.resize_with(grammar.rules.len(), Vec::new);
+        for &ri in &matching {
+            starts[ri].clear();
+        }
         if anchorable != 0 {
             grammar
                 .starts
                 .collect(text.as_bytes(), anchorable, &mut starts);
         }
-        for ri in matching {
+        for &ri in &matching {
             let rule = &grammar.rules[ri];
             let mut take = |s: usize, e: usize| {
                 if s == e {
@@ -200,6 +207,7 @@ impl TimeStage {
                 }
             }
         }
+        STARTS.with(|cell| cell.set(starts));
         // Longest first, then the rule written first; keep those that do not overlap.
         cands.sort_by(|a, b| {
             (b.end - b.start)
@@ -335,6 +343,11 @@ impl Annotator for TimeStage {
         analysis.time = Some(TimeLayer { timexes });
         Ok(())
     }
+}
+
+thread_local! {
+    /// Candidate start lists per rule ([`grammar::Starts::collect`]), kept between calls.
+    static STARTS: std::cell::Cell<Vec<Vec<usize>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Text bytes a whole-text scan of a rule costs about as much as one anchored search (lazy DFA
