@@ -453,9 +453,13 @@ impl Model {
                         break;
                     }
                     first -= 1;
-                    if out[..base]
+                    // The lexicon matches are in token order: look among those starting at
+                    // `first` only (was a scan of every match of the document).
+                    let from = out[..base].partition_point(|o| o.first < first);
+                    if out[from..base]
                         .iter()
-                        .any(|o| o.first == first && o.last == c.last)
+                        .take_while(|o| o.first == first)
+                        .any(|o| o.last == c.last)
                     {
                         continue;
                     }

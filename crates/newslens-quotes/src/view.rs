@@ -48,6 +48,13 @@ pub struct View<'a> {
     pub sent_has_region: Vec<bool>,
 }
 
+/// `span.text(text)`, inlined: the view slices every token once or more (`Span::text` is an
+/// out-of-line call from this crate).
+#[inline]
+fn span_text(text: &str, span: Span) -> &str {
+    text.get(span.start..span.end).unwrap_or("")
+}
+
 /// True for a double quotation mark (straight or typographic).
 fn is_double_mark(s: &str) -> bool {
     matches!(
@@ -76,7 +83,7 @@ impl<'a> View<'a> {
         let toks = &a.tokens[..];
         let mut lw = Vec::with_capacity(toks.len());
         for t in toks {
-            let s = t.span.text(text);
+            let s = span_text(text, t.span);
             let l = if t.kind == TokenKind::Quote && is_double_mark(s) {
                 Cow::Borrowed("\"")
             } else if s.is_ascii() {
@@ -141,7 +148,7 @@ impl<'a> View<'a> {
 
     /// Original text of token `i`.
     pub fn tok(&self, i: usize) -> &'a str {
-        self.toks[i].span.text(self.text)
+        span_text(self.text, self.toks[i].span)
     }
 
     /// True if token `i` is a word.
