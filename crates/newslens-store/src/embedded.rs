@@ -852,9 +852,11 @@ struct Batch<'t> {
     insert_quote: rusqlite::Statement<'t>,
     quote_lsh: rusqlite::Statement<'t>,
     quote_candidate: rusqlite::Statement<'t>,
-    set_quote_cluster: rusqlite::Statement<'t>,
     merge_quote_cluster: rusqlite::Statement<'t>,
     insert_quote_lsh: MultiInsert<'t>,
+    /// Id of the next quote row: one more than the largest, as SQLite would choose (this
+    /// transaction is the only writer).
+    next_quote_id: i64,
 }
 
 /// Multi-row `INSERT`s for one table: a document's rows of a layer (≈ 50 mentions, 45
@@ -973,10 +975,17 @@ impl<'t> Batch<'t> {
                 "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
                  WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
             )?,
+            // The id is given (the one SQLite would choose: [`Batch::next_quote_id`]), so that
+            // a quote starting its own cluster can name itself in the same statement.
             insert_quote: tx.prepare(
-                "INSERT INTO quotes(doc, idx, kind, text, norm, start, end, speaker_cluster,
+                "INSERT INTO quotes(id, doc, idx, kind, text, norm, start, end, speaker_cluster,
                                     speaker, speaker_norm, cluster)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, ?12))",
+            )?,
+            next_quote_id: tx.query_row(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM quotes",
+                [],
+                |r| r.get(0),
             )?,
             // All of a quote's buckets in one execution (one arm per key, in key order, each
             // with its own limit), so the candidates are exactly those of one look-up per key.
@@ -992,7 +1001,6 @@ impl<'t> Batch<'t> {
                     .join(" UNION ALL "),
             )?,
             quote_candidate: tx.prepare("SELECT cluster, norm FROM quotes WHERE id = ?1")?,
-            set_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE id = ?2")?,
             merge_quote_cluster: tx.prepare("UPDATE quotes SET cluster = ?1 WHERE cluster = ?2")?,
             insert_quote_lsh: MultiInsert::new(
                 tx,
@@ -1136,6 +1144,14 @@ impl<'t> Batch<'t> {
                 .optional()?,
             None => None,
         };
+        let clusters = match twin {
+            Some(_) => Vec::new(),
+            None => self.matching_clusters(q)?,
+        };
+        // The row is written with its final cluster: the twin's, else the smallest cluster it
+        // matches (older than the row), else its own id (most quotes are unkeyed and land
+        // here: no second write of the row).
+        let cluster = twin.or_else(|| clusters.iter().copied().min());
         self.insert_quote.execute(params![
             doc,
             q.idx as i64,
@@ -1147,12 +1163,27 @@ impl<'t> Batch<'t> {
             q.speaker_cluster.map(|c| c as i64),
             q.speaker,
             q.speaker.as_ref().map(|s| s.to_lowercase()),
-            twin.unwrap_or(0),
+            cluster,
+            self.next_quote_id,
         ])?;
-        let qid = self.conn.last_insert_rowid();
+        let qid = self.next_quote_id;
+        self.next_quote_id += 1;
         if twin.is_some() {
             return Ok(qid);
         }
+        let cluster = cluster.unwrap_or(qid);
+        for c in clusters.iter().filter(|&&c| c != cluster) {
+            self.merge_quote_cluster.execute(params![cluster, c])?;
+        }
+        self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
+            st.raw_bind_parameter(i, k)?;
+            st.raw_bind_parameter(i + 1, qid)
+        })?;
+        Ok(qid)
+    }
+
+    /// The clusters of the stored quotes that `q` matches: LSH candidates, verified.
+    fn matching_clusters(&mut self, q: &prepare::QuoteRow) -> Result<Vec<i64>> {
         if !q.keys.is_empty() && q.keys.len() != 1 + Q::BANDS {
             return Err(StoreError::Invalid(format!(
                 "a quote has {} LSH keys, not {}",
@@ -1199,16 +1230,7 @@ impl<'t> Batch<'t> {
             })?;
             clusters.extend(joined);
         }
-        let cluster = clusters.iter().copied().min().unwrap_or(qid).min(qid);
-        self.set_quote_cluster.execute(params![cluster, qid])?;
-        for c in clusters.iter().filter(|&&c| c != cluster) {
-            self.merge_quote_cluster.execute(params![cluster, c])?;
-        }
-        self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
-            st.raw_bind_parameter(i, k)?;
-            st.raw_bind_parameter(i + 1, qid)
-        })?;
-        Ok(qid)
+        Ok(clusters)
     }
 }
 
