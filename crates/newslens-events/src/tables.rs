@@ -22,16 +22,22 @@ impl Hasher for WordHasher {
         let mut h = self.0;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(26) ^ u64::from_le_bytes(w)).wrapping_mul(WORD_K);
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            h = (h.rotate_left(26) ^ w).wrapping_mul(WORD_K);
         }
+        // The last 1..7 bytes in one word without a variable-length copy (a memcpy call per
+        // key): two overlapping 4-byte reads, or first, middle and last byte.
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(26) ^ u64::from_le_bytes(w) ^ rest.len() as u64)
-                .wrapping_mul(WORD_K);
+        let n = rest.len();
+        if n > 0 {
+            let w = if n >= 4 {
+                let lo = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+                let hi = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+                u64::from(lo) | (u64::from(hi) << 32)
+            } else {
+                u64::from(rest[0]) | (u64::from(rest[n / 2]) << 8) | (u64::from(rest[n - 1]) << 16)
+            };
+            h = (h.rotate_left(26) ^ w ^ n as u64).wrapping_mul(WORD_K);
         }
         self.0 = h;
     }
