@@ -55,6 +55,68 @@ fn span_text(text: &str, span: Span) -> &str {
     text.get(span.start..span.end).unwrap_or("")
 }
 
+/// `(s.is_ascii(), s has an ASCII upper-case letter)`, a word at a time: tokens are checked once
+/// each, and a byte loop was most of the cost of lower-casing the ones already lower case.
+/// For ASCII bytes `b`, `b + 0x3f` has its high bit set iff `b >= b'A'` and `b + 0x25` iff
+/// `b > b'Z'` (no carry crosses a byte below 0x80).
+#[inline]
+fn ascii_and_upper(s: &str) -> (bool, bool) {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let upper64 = |w: u64| {
+        w.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !w.wrapping_add(0x2525_2525_2525_2525) & HI != 0
+    };
+    let b = s.as_bytes();
+    let n = b.len();
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    // Words covering every byte (the last one overlapping the previous when n is no multiple).
+    let (mut any_hi, mut upper) = (0u64, false);
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            let w = word(i);
+            any_hi |= w;
+            upper |= upper64(w);
+            i += 8;
+        }
+        let w = word(n - 8);
+        any_hi |= w;
+        upper |= upper64(w);
+    } else if n >= 4 {
+        let w = half(0) | (half(n - 4) << 32);
+        any_hi |= w;
+        upper |= upper64(w);
+    } else {
+        for &c in b {
+            any_hi |= u64::from(c);
+            upper |= c.is_ascii_uppercase();
+        }
+    }
+    if any_hi & HI != 0 {
+        return (false, false);
+    }
+    (true, upper)
+}
+
+/// Lower-cased text of a token with non-ASCII bytes, typographic apostrophes folded to `'`:
+/// borrowed when lower-casing maps every character to itself (so `str::to_lowercase`, whose one
+/// context rule is for the upper-case 'Σ', returns the same text) and there is no '’' or '‘'.
+fn lower_non_ascii(s: &str) -> Cow<'_, str> {
+    let unchanged = s.chars().all(|c| {
+        let mut l = c.to_lowercase();
+        c != '\u{2019}' && c != '\u{2018}' && l.next() == Some(c) && l.next().is_none()
+    });
+    if unchanged {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'"))
+    }
+}
+
 /// True for a double quotation mark (straight or typographic).
 fn is_double_mark(s: &str) -> bool {
     matches!(
@@ -86,14 +148,12 @@ impl<'a> View<'a> {
             let s = span_text(text, t.span);
             let l = if t.kind == TokenKind::Quote && is_double_mark(s) {
                 Cow::Borrowed("\"")
-            } else if s.is_ascii() {
-                if s.bytes().any(|b| b.is_ascii_uppercase()) {
-                    Cow::Owned(s.to_ascii_lowercase())
-                } else {
-                    Cow::Borrowed(s)
-                }
             } else {
-                Cow::Owned(s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'"))
+                match ascii_and_upper(s) {
+                    (true, true) => Cow::Owned(s.to_ascii_lowercase()),
+                    (true, false) => Cow::Borrowed(s),
+                    _ => lower_non_ascii(s),
+                }
             };
             lw.push(l);
         }
@@ -347,5 +407,55 @@ impl<'a> View<'a> {
             inner: Span::new(inner_start, inner_end.max(inner_start)),
             words,
         });
+    }
+}
+
+#[cfg(test)]
+mod lower_tests {
+    use super::*;
+
+    #[test]
+    fn token_lower_casing_is_to_lowercase_with_straight_apostrophes() {
+        for s in [
+            "",
+            "a",
+            "The",
+            "USA",
+            "n't",
+            "’s",
+            "‘",
+            "“",
+            "—",
+            "é",
+            "É",
+            "Zürich",
+            "straße",
+            "ΣΑΣ",
+            "σας",
+            "ǅ",
+            "İstanbul",
+            "Ⅻ",
+            "Don’t",
+            "日本",
+            "CAFÉ",
+            "ﬁ",
+            "K",
+            "Å",
+            "ABCDEFGHIJ",
+            "abcdefghij",
+            "abcdefgH",
+            "Habcdefgh",
+            "abcdeFgh",
+            "abcdéfgh",
+        ] {
+            let expected = s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+            let got = match ascii_and_upper(s) {
+                (true, true) => Cow::Owned(s.to_ascii_lowercase()),
+                (true, false) => Cow::Borrowed(s),
+                _ => lower_non_ascii(s),
+            };
+            assert_eq!(got, expected, "{s}");
+            assert_eq!(ascii_and_upper(s).0, s.is_ascii(), "{s}");
+        }
     }
 }
