@@ -525,12 +525,10 @@ impl ActorCodes {
     /// The code of a name ("the United States" → `USA`), trying the name without a leading
     /// article and, for multi-word names, each word from the left ("Russian President" → `RUS`).
     pub fn code(&self, name: &str) -> Option<&str> {
-        let n = normalise_name(name);
-        let n = n
-            .strip_prefix("the ")
-            .map(str::to_string)
-            .unwrap_or(n.clone());
-        if let Some(c) = self.names.get(&n) {
+        let full = normalise_name(name);
+        // (Borrowed from the normalised name: was two more Strings per call.)
+        let n = full.strip_prefix("the ").unwrap_or(&full);
+        if let Some(c) = self.names.get(n) {
             return Some(c);
         }
         let n2 = n.trim_end_matches("'s").trim_end_matches("’s");
@@ -543,7 +541,13 @@ impl ActorCodes {
 }
 
 fn normalise_name(s: &str) -> String {
-    s.trim().to_lowercase().replace('’', "'")
+    let t = s.trim();
+    if t.is_ascii() {
+        // One String instead of two: ASCII has no '’' and lower-cases byte by byte.
+        t.to_ascii_lowercase()
+    } else {
+        t.to_lowercase().replace('’', "'")
+    }
 }
 
 /// Non-empty, non-comment lines with their 1-based numbers.
