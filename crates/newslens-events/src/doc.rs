@@ -53,7 +53,8 @@ impl<'a> DocView<'a> {
             .tokens
             .iter()
             .map(|t| {
-                let s = t.span.text(text);
+                // `Span::text`, inlined (an out-of-line call per token).
+                let s = text.get(t.span.start..t.span.end).unwrap_or("");
                 Tok {
                     span: t.span,
                     lower: lower(s),

@@ -33,12 +33,12 @@ pub(crate) fn find_hits(view: &DocView, lex: &Lexicon) -> Vec<Hit> {
                 i += 1;
                 continue;
             }
-            let n = (e - i).min(3);
-            let words = [view.w(i), view.w(i + 1), view.w(i + 2)];
             // One probe answers the word's weight and whether a phrase may start here (most
-            // tokens start none).
-            let (weight, starts_phrase) = lex.word_and_phrase_start(words[0]);
+            // tokens start none; the next words are read only then).
+            let (weight, starts_phrase) = lex.word_and_phrase_start(view.w(i));
             let phrase = if starts_phrase {
+                let n = (e - i).min(3);
+                let words = [view.w(i), view.w(i + 1), view.w(i + 2)];
                 lex.phrase(&words[..n])
             } else {
                 None
