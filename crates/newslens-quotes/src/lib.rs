@@ -117,9 +117,13 @@ impl QuoteStage {
     /// auxiliary or adverb before it ("also described").
     fn is_speech_cue(&self, cue: &str) -> bool {
         let lower = cue.to_lowercase();
-        self.speech
-            .iter()
-            .any(|s| lower == *s || lower.ends_with(&format!(" {s}")))
+        // `lower` is `s` or ends with `" {s}"` (tested without formatting that key per seed).
+        self.speech.iter().any(|s| {
+            lower == *s
+                || lower
+                    .strip_suffix(s.as_str())
+                    .is_some_and(|rest| rest.ends_with(' '))
+        })
     }
 
     /// The model in use.
