@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use newslens_core::layers::entities::EntityType;
 use newslens_core::layers::text::TokenKind;
 use newslens_core::{Analysis, Span};
+use newslens_text::ascii_and_upper;
 
 /// A token as the coder sees it.
 #[derive(Debug, Clone)]
@@ -126,53 +127,6 @@ fn lower(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// `(s.is_ascii(), s has an ASCII upper-case letter)`, a word at a time: tokens are checked once
-/// each, and a byte loop was most of the cost of lower-casing the ones already lower case.
-/// For ASCII bytes `b`, `b + 0x3f` has its high bit set iff `b >= b'A'` and `b + 0x25` iff
-/// `b > b'Z'` (no carry crosses a byte below 0x80).
-#[inline]
-fn ascii_and_upper(s: &str) -> (bool, bool) {
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let upper64 = |w: u64| {
-        w.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !w.wrapping_add(0x2525_2525_2525_2525) & HI != 0
-    };
-    let b = s.as_bytes();
-    let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
-    // Words covering every byte (the last one overlapping the previous when n is no multiple).
-    let (mut any_hi, mut upper) = (0u64, false);
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 <= n {
-            let w = word(i);
-            any_hi |= w;
-            upper |= upper64(w);
-            i += 8;
-        }
-        let w = word(n - 8);
-        any_hi |= w;
-        upper |= upper64(w);
-    } else if n >= 4 {
-        let w = half(0) | (half(n - 4) << 32);
-        any_hi |= w;
-        upper |= upper64(w);
-    } else {
-        for &c in b {
-            any_hi |= u64::from(c);
-            upper |= c.is_ascii_uppercase();
-        }
-    }
-    if any_hi & HI != 0 {
-        return (false, false);
-    }
-    (true, upper)
-}
-
 /// [`lower`] of a token with non-ASCII bytes (typographic quotes and apostrophes, accented
 /// names): borrowed when lower-casing maps every character to itself (so `str::to_lowercase`,
 /// whose one context rule is for the upper-case 'Σ', returns the same text) and there is no '’'.
@@ -228,35 +182,6 @@ mod tests {
             "Å",
         ] {
             assert_eq!(lower(s), s.to_lowercase().replace('’', "'"), "{s}");
-        }
-    }
-
-    #[test]
-    fn ascii_and_upper_matches_a_byte_loop() {
-        let alphabet = [
-            "a", "Z", "A", "z", "@", "[", "`", "{", "0", " ", "é", "’", "\u{7f}",
-        ];
-        let mut x = 12345u64;
-        for len in 0..40 {
-            for _ in 0..200 {
-                let mut s = String::new();
-                for _ in 0..len {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    // Mostly ASCII letters, sometimes a non-ASCII character.
-                    let k = (x >> 33) as usize % (alphabet.len() * 4);
-                    s.push_str(
-                        alphabet
-                            .get(k)
-                            .copied()
-                            .unwrap_or(["b", "Q", "m", "."][k % 4]),
-                    );
-                }
-                let ascii = s.is_ascii();
-                let upper = ascii && s.bytes().any(|b| b.is_ascii_uppercase());
-                assert_eq!(ascii_and_upper(&s), (ascii, upper), "{s:?}");
-            }
         }
     }
 }

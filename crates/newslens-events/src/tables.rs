@@ -3,64 +3,10 @@
 //! `resources/events/`, embedded in the binary and parsed once.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use newslens_learn::hash::WordState;
 
 use crate::EventsError;
-
-/// A fast hasher for the word-keyed tables: an FxHash-style multiply-rotate over 8-byte words
-/// with a final mix. The standard SipHash was most of the cost of the sentiment and verb look-ups
-/// made for every token; the keys are our own table words, so collision attacks are no concern,
-/// and no output depends on the tables' iteration order.
-#[derive(Debug, Clone, Copy, Default)]
-struct WordHasher(u64);
-
-const WORD_K: u64 = 0xf135_7aea_2e62_a9c5;
-
-impl Hasher for WordHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            h = (h.rotate_left(26) ^ w).wrapping_mul(WORD_K);
-        }
-        // The last 1..7 bytes in one word without a variable-length copy (a memcpy call per
-        // key): two overlapping 4-byte reads, or first, middle and last byte.
-        let rest = chunks.remainder();
-        let n = rest.len();
-        if n > 0 {
-            let w = if n >= 4 {
-                let lo = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
-                let hi = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
-                u64::from(lo) | (u64::from(hi) << 32)
-            } else {
-                u64::from(rest[0]) | (u64::from(rest[n / 2]) << 8) | (u64::from(rest[n - 1]) << 16)
-            };
-            h = (h.rotate_left(26) ^ w ^ n as u64).wrapping_mul(WORD_K);
-        }
-        self.0 = h;
-    }
-
-    #[inline]
-    fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(WORD_K);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // Murmur3's finaliser: the multiply leaves the low bits (the bucket index) weak.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
-/// Hash-map state for [`WordHasher`].
-type WordState = BuildHasherDefault<WordHasher>;
 
 /// One CAMEO code: Goldstein value and label.
 #[derive(Debug, Clone, PartialEq)]

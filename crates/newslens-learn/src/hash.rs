@@ -17,6 +17,55 @@ pub fn mix64(mut h: u64) -> u64 {
     h
 }
 
+/// A fast hasher for word-keyed tables (the quote cue lexicon, the events word tables): an
+/// FxHash-style multiply-rotate over 8-byte words with [`mix64`] as the final mix. SipHash cost
+/// more than the rest of a lexicon look-up, which runs for every word token; the keys are the
+/// models' own words, so collision attacks are no concern. Use it only for maps whose iteration
+/// order no output depends on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            h = (h.rotate_left(26) ^ w).wrapping_mul(K);
+        }
+        // The last 1..7 bytes in one word without a variable-length copy (a memcpy call per
+        // key): two overlapping 4-byte reads, or first, middle and last byte.
+        let rest = chunks.remainder();
+        let n = rest.len();
+        if n > 0 {
+            let w = if n >= 4 {
+                let lo = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+                let hi = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+                u64::from(lo) | (u64::from(hi) << 32)
+            } else {
+                u64::from(rest[0]) | (u64::from(rest[n / 2]) << 8) | (u64::from(rest[n - 1]) << 16)
+            };
+            h = (h.rotate_left(26) ^ w ^ n as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        mix64(self.0)
+    }
+}
+
+/// Hash-map state for [`WordHasher`].
+pub type WordState = std::hash::BuildHasherDefault<WordHasher>;
+
 /// Builds the hash of one feature from a template id and any number of parts.
 ///
 /// ```

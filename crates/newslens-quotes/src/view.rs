@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use newslens_core::layers::text::{Token, TokenKind};
 use newslens_core::{Analysis, Span};
+use newslens_text::ascii_and_upper;
 
 /// A paired (or paragraph-terminated) double-quote region.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,53 +54,6 @@ pub struct View<'a> {
 #[inline]
 fn span_text(text: &str, span: Span) -> &str {
     text.get(span.start..span.end).unwrap_or("")
-}
-
-/// `(s.is_ascii(), s has an ASCII upper-case letter)`, a word at a time: tokens are checked once
-/// each, and a byte loop was most of the cost of lower-casing the ones already lower case.
-/// For ASCII bytes `b`, `b + 0x3f` has its high bit set iff `b >= b'A'` and `b + 0x25` iff
-/// `b > b'Z'` (no carry crosses a byte below 0x80).
-#[inline]
-fn ascii_and_upper(s: &str) -> (bool, bool) {
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let upper64 = |w: u64| {
-        w.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !w.wrapping_add(0x2525_2525_2525_2525) & HI != 0
-    };
-    let b = s.as_bytes();
-    let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
-    // Words covering every byte (the last one overlapping the previous when n is no multiple).
-    let (mut any_hi, mut upper) = (0u64, false);
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 <= n {
-            let w = word(i);
-            any_hi |= w;
-            upper |= upper64(w);
-            i += 8;
-        }
-        let w = word(n - 8);
-        any_hi |= w;
-        upper |= upper64(w);
-    } else if n >= 4 {
-        let w = half(0) | (half(n - 4) << 32);
-        any_hi |= w;
-        upper |= upper64(w);
-    } else {
-        for &c in b {
-            any_hi |= u64::from(c);
-            upper |= c.is_ascii_uppercase();
-        }
-    }
-    if any_hi & HI != 0 {
-        return (false, false);
-    }
-    (true, upper)
 }
 
 /// Lower-cased text of a token with non-ASCII bytes, typographic apostrophes folded to `'`:

@@ -10,10 +10,12 @@
 //! 50 MB/s/core target reachable.
 
 mod abbrev;
+mod ascii;
 mod normalize;
 mod segment;
 mod tokenize;
 
+pub use ascii::ascii_and_upper;
 pub use normalize::{
     is_closing_quote, is_opening_quote, is_quote_char, normalize, normalize_char, NormText,
 };
