@@ -28,14 +28,19 @@ thread_local! {
 /// analysis's JSON, and the text stage derives them from the text alone, so a store derives
 /// them again when it reads the analysis back instead of writing them for every article.
 pub fn in_stored_form<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
+    with_flag(&OMIT_TOKENS, || without_document_text(f))
+}
+
+/// Runs `f` with the thread-local `flag` set, restoring its value afterwards (also on unwind).
+fn with_flag<R>(flag: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce() -> R) -> R {
+    struct Restore(&'static std::thread::LocalKey<Cell<bool>>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            OMIT_TOKENS.with(|o| o.set(self.0));
+            self.0.with(|o| o.set(self.1));
         }
     }
-    let _restore = Restore(OMIT_TOKENS.with(|o| o.replace(true)));
-    without_document_text(f)
+    let _restore = Restore(flag, flag.with(|o| o.replace(true)));
+    f()
 }
 
 /// `serialize_with` of [`crate::Analysis::tokens`]: an empty list inside [`in_stored_form`].
@@ -54,14 +59,7 @@ pub(crate) fn serialize_tokens<S: serde::Serializer>(
 /// Runs `f` (a serialisation) with the document's top-level `text` field left out: stores keep
 /// the text once, in a column of its own, and put it back when they read the JSON.
 pub fn without_document_text<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            OMIT_TEXT.with(|o| o.set(self.0));
-        }
-    }
-    let _restore = Restore(OMIT_TEXT.with(|o| o.replace(true)));
-    f()
+    with_flag(&OMIT_TEXT, f)
 }
 
 /// `skip_serializing_if` of [`crate::Document::text`]: true inside [`without_document_text`].

@@ -900,12 +900,14 @@ impl<'t> MultiInsert<'t> {
             let n = 1usize << rest.len().min(Self::MAX_ROWS).ilog2();
             let (chunk, tail) = rest.split_at(n);
             let slot = n.trailing_zeros() as usize;
-            if self.by_size[slot].is_none() {
-                let tuple = format!("({})", vec!["?"; self.columns].join(","));
-                let sql = format!("{}{}", self.head, vec![tuple; n].join(","));
-                self.by_size[slot] = Some(self.conn.prepare(&sql)?);
-            }
-            let st = self.by_size[slot].as_mut().expect("prepared above");
+            let st = match &mut self.by_size[slot] {
+                Some(st) => st,
+                empty => {
+                    let tuple = format!("({})", vec!["?"; self.columns].join(","));
+                    let sql = format!("{}{}", self.head, vec![tuple; n].join(","));
+                    empty.insert(self.conn.prepare(&sql)?)
+                }
+            };
             for (i, row) in chunk.iter().enumerate() {
                 bind(st, i * self.columns + 1, row)?;
             }
