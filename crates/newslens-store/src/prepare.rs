@@ -50,17 +50,38 @@ impl QuoteRow {
     /// or containment ≥ [`Q::CONTAINMENT`] when the shorter has at least [`Q::MIN_CONTAINED`]
     /// words (only then is a truncated quote distinctive).
     pub fn matches(&self, norm: &str) -> bool {
-        if norm == self.norm {
-            return true;
-        }
-        let toks: Vec<&str> = norm.split(' ').collect();
-        let shorter = toks.len().min(self.norm.split(' ').count());
+        norm == self.norm || self.matches_wording(&Wording::of(norm))
+    }
+
+    /// [`QuoteRow::matches`] for a wording whose words and shingles are already counted (a
+    /// writer verifying the same stored quote for many new ones), apart from the equality test.
+    pub fn matches_wording(&self, other: &Wording) -> bool {
+        let shorter = other.words.min(self.norm.split(' ').count());
         if shorter < Q::MIN_TOKENS {
             return false;
         }
-        let (j, c) =
-            minhash::jaccard_containment(&self.shingles, &minhash::shingles(&toks, Q::SHINGLE));
+        let (j, c) = minhash::jaccard_containment(&self.shingles, &other.shingles);
         j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
+    }
+}
+
+/// A stored quote's normalised wording as [`QuoteRow::matches_wording`] compares it.
+#[derive(Debug, Clone)]
+pub struct Wording {
+    /// Number of words.
+    pub words: usize,
+    /// Sorted word-bigram hashes ([`minhash::shingles`]).
+    pub shingles: Vec<u64>,
+}
+
+impl Wording {
+    /// Counts the words and shingles of a normalised wording (words joined by single spaces).
+    pub fn of(norm: &str) -> Self {
+        let toks: Vec<&str> = norm.split(' ').collect();
+        Self {
+            words: toks.len(),
+            shingles: minhash::shingles(&toks, Q::SHINGLE),
+        }
     }
 }
 

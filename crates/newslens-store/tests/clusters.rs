@@ -112,3 +112,78 @@ fn planted_stories_and_quotes_are_found_with_high_precision_and_recall() {
     assert_eq!(stats.quote_clusters as usize, multi);
     assert_eq!(stats.quotes as usize, qp.len());
 }
+
+/// Quote clusters as groups of (document, start) occurrences, in a canonical order.
+fn quote_partition(store: &EmbeddedStore) -> Vec<Vec<(String, usize)>> {
+    let mut groups: Vec<Vec<(String, usize)>> = store
+        .quote_clusters(None, 1_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            let mut g: Vec<(String, usize)> = c
+                .occurrences
+                .iter()
+                .map(|o| (o.doc_id.clone(), o.start))
+                .collect();
+            g.sort();
+            g
+        })
+        .collect();
+    groups.sort();
+    groups
+}
+
+/// The writer remembers the quotes it wrote (and the clusters it merged) across batches, so
+/// that verifying a candidate needs no row read. The clusters must not depend on that: the
+/// same documents written in one batch, in many small ones, through a reopened store (whose
+/// memory starts empty and reads the quotes back) and after a batch that failed half-way
+/// (whose rows were rolled back and must be forgotten) give the same quote clusters.
+#[test]
+fn quote_clusters_do_not_depend_on_batches_reopening_or_failed_batches() {
+    let (docs, _) = common::corpus(120, 3);
+    let analyses: Vec<_> = docs.iter().map(|d| d.analysis()).collect();
+    let dir = tempfile::tempdir().unwrap();
+
+    let one = EmbeddedStore::open(dir.path().join("one"), OpenMode::Write).unwrap();
+    one.put(analyses.clone()).unwrap();
+    let expect = quote_partition(&one);
+    assert!(
+        expect.iter().filter(|g| g.len() > 1).count() > 20,
+        "the corpus plants repeated quotes"
+    );
+
+    let small = EmbeddedStore::open(dir.path().join("small"), OpenMode::Write).unwrap();
+    for chunk in analyses.chunks(7) {
+        small.put(chunk.to_vec()).unwrap();
+    }
+    assert_eq!(quote_partition(&small), expect);
+
+    let third = analyses.len() / 3;
+    let path = dir.path().join("reopened");
+    let store = EmbeddedStore::open(&path, OpenMode::Write).unwrap();
+    store.put(analyses[..third].to_vec()).unwrap();
+    drop(store);
+    let store = EmbeddedStore::open(&path, OpenMode::Write).unwrap();
+    store.put(analyses[third..].to_vec()).unwrap();
+    assert_eq!(quote_partition(&store), expect);
+    drop(store);
+
+    // A batch of the second third that fails on its last document (a quote given twice breaks
+    // the quotes table's UNIQUE(doc, idx)) after its other documents were written.
+    let path = dir.path().join("failed");
+    let store = EmbeddedStore::open(&path, OpenMode::Write).unwrap();
+    store.put(analyses[..third].to_vec()).unwrap();
+    let mut bad = analyses[2 * third..]
+        .iter()
+        .find(|a| a.quotes.as_ref().is_some_and(|q| !q.quotes.is_empty()))
+        .expect("a document with a quote")
+        .clone();
+    let quotes = &mut bad.quotes.as_mut().unwrap().quotes;
+    quotes.push(quotes[0].clone());
+    let mut failing = analyses[third..2 * third].to_vec();
+    failing.push(bad);
+    assert!(store.put(failing).is_err());
+    assert_eq!(store.stats().unwrap().documents as usize, third);
+    store.put(analyses[third..].to_vec()).unwrap();
+    assert_eq!(quote_partition(&store), expect);
+}
