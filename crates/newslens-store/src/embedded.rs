@@ -925,7 +925,9 @@ struct Batch<'t> {
 /// `INSERT … VALUES (…), (…), …` instead of one execution per row. Each execution opens the
 /// table's and indexes' cursors and runs the program's prologue again, and for these small rows
 /// that cost more than the B-tree work itself. Rows are inserted in the order given, so rowids
-/// are the same as one row at a time.
+/// are the same as one row at a time. Plain rows are inserted `OR FAIL`: a multi-row statement
+/// that may `ABORT` has SQLite copy every page it changes into a statement journal (to undo
+/// just that statement), while an error here rolls the whole batch back anyway.
 struct MultiInsert<'t> {
     conn: &'t Connection,
     /// `INSERT … INTO table(columns) VALUES ` (the row tuples are appended).
@@ -1019,18 +1021,18 @@ impl<'t> Batch<'t> {
             ),
             insert_entity: MultiInsert::new(
                 tx,
-                "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
+                "INSERT OR FAIL INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
                  VALUES ",
                 7,
             ),
             insert_mention: MultiInsert::new(
                 tx,
-                "INSERT INTO mentions(doc, idx, cluster, start, end, type, kind) VALUES ",
+                "INSERT OR FAIL INTO mentions(doc, idx, cluster, start, end, type, kind) VALUES ",
                 7,
             ),
             insert_technique: MultiInsert::new(
                 tx,
-                "INSERT INTO techniques(doc, idx, technique, technique_2023, start, end, score)
+                "INSERT OR FAIL INTO techniques(doc, idx, technique, technique_2023, start, end, score)
                  VALUES ",
                 7,
             ),
@@ -1796,6 +1798,34 @@ mod tests {
             scare_quotes: Vec::new(),
         });
         a
+    }
+
+    /// Rows written by multi-row `INSERT OR FAIL`s (no statement journal) still fail the
+    /// batch on a duplicate, and the batch is rolled back as a whole.
+    #[test]
+    fn a_duplicate_technique_row_fails_and_rolls_back_the_batch() {
+        use newslens_core::layers::rhetoric::{RhetoricLayer, TechniqueSpan};
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
+        let mut bad = quoting("bad", &[W1]);
+        let span = TechniqueSpan {
+            id: 0,
+            span: Span::new(0, 6),
+            technique: "Loaded_Language".into(),
+            technique_2023: "Loaded_Language".into(),
+            score: 0.9,
+            sentence: 0,
+        };
+        bad.rhetoric = Some(RhetoricLayer {
+            techniques: vec![span.clone(), span],
+            ..RhetoricLayer::default()
+        });
+        assert!(store.put(vec![quoting("good", &[W2]), bad]).is_err());
+        let stats = store.stats().unwrap();
+        assert_eq!(
+            (stats.documents, stats.quotes, stats.technique_spans),
+            (0, 0, 0)
+        );
     }
 
     const W1: &str = "we will never accept these unjust sanctions against our people";
