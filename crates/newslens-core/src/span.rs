@@ -75,22 +75,18 @@ struct SpanJson<'a> {
 
 impl Serialize for Span {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let out = json::with_context(|ctx| {
-            ctx.map(|ctx| {
-                let text = self.text(&ctx.text);
-                SpanJson {
-                    start: ctx.map.to_char(self.start),
-                    end: ctx.map.to_char(self.end),
-                    text: Some(std::borrow::Cow::Owned(text.to_string())),
-                }
-            })
-        });
-        match out {
-            Some(j) => j.serialize(serializer),
+        // Serialised inside the context, so the text is borrowed from it, not copied.
+        json::with_context(|ctx| match ctx {
+            Some(ctx) => SpanJson {
+                start: ctx.map.to_char(self.start),
+                end: ctx.map.to_char(self.end),
+                text: Some(std::borrow::Cow::Borrowed(self.text(&ctx.text))),
+            }
+            .serialize(serializer),
             None => Err(serde::ser::Error::custom(
                 "a Span was serialised outside newslens_core::json::with_text",
             )),
-        }
+        })
     }
 }
 
