@@ -99,8 +99,9 @@ impl Analysis {
         json::without_document_text(|| self.write_json(w, false))
     }
 
-    /// Writes the one-line JSON a store keeps: like [`Analysis::write_json_without_text`], and
-    /// with `"tokens":[]` (see [`json::in_stored_form`]; the store derives them again on read).
+    /// Writes the one-line JSON a store keeps: like [`Analysis::write_json_without_text`], with
+    /// `"tokens":[]` and spans without their `text` (see [`json::in_stored_form`]; the store
+    /// derives both again on read).
     pub fn write_json_stored<W: std::io::Write>(&self, w: W) -> Result<(), CoreError> {
         json::in_stored_form(|| self.write_json(w, false))
     }

@@ -21,14 +21,24 @@ thread_local! {
     static CONTEXT: RefCell<Vec<SpanContext>> = const { RefCell::new(Vec::new()) };
     static OMIT_TEXT: Cell<bool> = const { Cell::new(false) };
     static OMIT_TOKENS: Cell<bool> = const { Cell::new(false) };
+    static OMIT_SPAN_TEXT: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` (a serialisation) in the form stores keep: without the document's top-level `text`
-/// (see [`without_document_text`]) and with an empty `tokens` list. Tokens are a third of an
-/// analysis's JSON, and the text stage derives them from the text alone, so a store derives
-/// them again when it reads the analysis back instead of writing them for every article.
+/// (see [`without_document_text`]), with an empty `tokens` list, and spans without their
+/// `text` (just `start` and `end`). Tokens are a third of an analysis's JSON, and the text
+/// stage derives them from the text alone; span texts (sentences and paragraphs repeat the
+/// whole text) are another third, and are the document text between the offsets. So a store
+/// puts both back when it reads the analysis instead of writing them for every article.
 pub fn in_stored_form<R>(f: impl FnOnce() -> R) -> R {
-    with_flag(&OMIT_TOKENS, || without_document_text(f))
+    with_flag(&OMIT_SPAN_TEXT, || {
+        with_flag(&OMIT_TOKENS, || without_document_text(f))
+    })
+}
+
+/// True inside [`in_stored_form`]: a [`crate::Span`] writes no `text`.
+pub(crate) fn omitting_span_text() -> bool {
+    OMIT_SPAN_TEXT.with(Cell::get)
 }
 
 /// Runs `f` with the thread-local `flag` set, restoring its value afterwards (also on unwind).

@@ -69,7 +69,7 @@ impl Span {
 struct SpanJson<'a> {
     start: usize,
     end: usize,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     text: Option<std::borrow::Cow<'a, str>>,
 }
 
@@ -80,7 +80,8 @@ impl Serialize for Span {
             Some(ctx) => SpanJson {
                 start: ctx.map.to_char(self.start),
                 end: ctx.map.to_char(self.end),
-                text: Some(std::borrow::Cow::Borrowed(self.text(&ctx.text))),
+                text: (!json::omitting_span_text())
+                    .then(|| std::borrow::Cow::Borrowed(self.text(&ctx.text))),
             }
             .serialize(serializer),
             None => Err(serde::ser::Error::custom(

@@ -110,8 +110,8 @@ pub fn mention_features(p: &Prepared, span: Span, out: &mut Vec<u32>) {
             for a in 0..=o.toks.len() - n {
                 // The first word decides at almost every position: no slice compare (a memcmp
                 // call) for those.
-                let same = o.wid.get(a) == Some(&key[0])
-                    && o.wid.get(a..a + n) == Some(key.as_slice());
+                let same =
+                    o.wid.get(a) == Some(&key[0]) && o.wid.get(a..a + n) == Some(key.as_slice());
                 if (j == si && a == first) || !same {
                     continue;
                 }

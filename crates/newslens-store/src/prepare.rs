@@ -145,7 +145,8 @@ pub fn quote_keys(tokens: &[String]) -> (Vec<u64>, Vec<i64>) {
 }
 
 /// Compresses the analysis JSON in the stored form: without its `text` (stored once, in its own
-/// column) and with `"tokens":[]` (derived again on read, [`derived_tokens`]).
+/// column), with `"tokens":[]` (derived again on read, [`derived_tokens`]) and spans without
+/// their texts (put back on read, [`restore_span_texts`]).
 pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(10 * a.document.text.len() + 4096);
     a.write_json_stored(&mut bytes)
@@ -225,6 +226,56 @@ fn restore_tokens_json(json: &mut Vec<u8>, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Puts the span texts back into a stored analysis JSON whose spans were written without them
+/// (`"start":S,"end":E` with no `"text"` after: the stored form, [`compress_analysis`]); spans
+/// that have their text (stores written before) are left as they are. The text is the document
+/// text between the code point offsets, escaped as serde_json escapes it, and goes where a span
+/// writes it (right after `end`), so the result is the JSON the analysis gives outside the
+/// stored form. Only object keys can match `"start":`: inside a JSON string every `"` is
+/// escaped, and a string's closing quote is never followed by a letter.
+fn restore_span_texts(json: &mut Vec<u8>, text: &str) -> Result<()> {
+    const START: &[u8] = b"\"start\":";
+    const END: &[u8] = b",\"end\":";
+    const TEXT: &[u8] = b",\"text\":";
+    /// The decimal number at the start of `b`, and its length.
+    fn number(b: &[u8]) -> Option<(usize, usize)> {
+        let len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = std::str::from_utf8(&b[..len]).ok()?.parse().ok()?;
+        Some((n, len))
+    }
+    let map = OffsetMap::new(text);
+    let mut out: Vec<u8> = Vec::with_capacity(json.len() + json.len() / 2);
+    let mut copied = 0;
+    for at in memchr::memmem::find_iter(json, START) {
+        let Some((start, n1)) = number(&json[at + START.len()..]) else {
+            continue;
+        };
+        let after_start = at + START.len() + n1;
+        if !json[after_start..].starts_with(END) {
+            continue;
+        }
+        let Some((end, n2)) = number(&json[after_start + END.len()..]) else {
+            continue;
+        };
+        let after_end = after_start + END.len() + n2;
+        if json[after_end..].starts_with(TEXT) || start > end {
+            continue;
+        }
+        out.extend_from_slice(&json[copied..after_end]);
+        out.extend_from_slice(TEXT);
+        let span = text
+            .get(map.to_byte(start)..map.to_byte(end))
+            .unwrap_or_default();
+        serde_json::to_writer(&mut out, span).map_err(|e| StoreError::Json(e.to_string()))?;
+        copied = after_end;
+    }
+    if copied > 0 {
+        out.extend_from_slice(&json[copied..]);
+        *json = out;
+    }
+    Ok(())
+}
+
 /// A stored document from a backend's row (metadata + compressed analysis), analysis parsed.
 pub fn stored_from_parts(
     parts: Option<(crate::RawDocument, Vec<u8>)>,
@@ -250,6 +301,7 @@ pub fn raw_from_parts(
         return Ok(None);
     };
     raw.analysis_json = decompress_json(&blob)?;
+    restore_span_texts(&mut raw.analysis_json, &raw.text)?;
     restore_tokens_json(&mut raw.analysis_json, &raw.text)?;
     Ok(Some(raw))
 }
@@ -417,24 +469,48 @@ mod tests {
     }
 
     const TEXT: &str = "Bridge opens at last\n\nThe minister said on Tuesday that the bridge \
-                        would open. “It is done,” she said.\n\nCritics were not convinced.";
+                        would open. “It is done,” she said.\n\nCritics were not convinced. \
+                        Its log read {\"start\":0,\"end\":3} twice.";
 
     #[test]
-    fn stored_form_leaves_tokens_out_and_reading_derives_them() {
-        let a = segmented(TEXT);
+    fn stored_form_leaves_tokens_and_span_texts_out_and_reading_derives_them() {
+        let mut a = segmented(TEXT);
         assert!(a.tokens.len() > 10);
+        let quoted = TEXT.find("It is done").unwrap();
+        a.quotes = Some(newslens_core::layers::quotes::QuoteLayer {
+            quotes: vec![newslens_core::layers::quotes::Quote {
+                id: 0,
+                kind: newslens_core::layers::quotes::QuoteKind::Direct,
+                content: vec![Span::new(quoted, quoted + "It is done,".len())],
+                cue: Some(Span::new(quoted + 16, quoted + 20)),
+                cue_lemma: Some("say".into()),
+                source: None,
+                speaker: None,
+                speaker_name: None,
+                score: 1.0,
+            }],
+            scare_quotes: Vec::new(),
+        });
         let blob = compress_analysis(&a).unwrap();
         let json = String::from_utf8(decompress_json(&blob).unwrap()).unwrap();
         assert!(json.contains("\"tokens\":[]"), "{json}");
+        assert!(!json.contains("\"text\":"), "{json}");
         let back = decompress_analysis(&blob, TEXT).unwrap();
         assert_eq!(back.tokens, a.tokens);
         assert_eq!(back.to_json_value().unwrap(), a.to_json_value().unwrap());
 
-        // The raw path splices the same tokens into the JSON.
+        // The raw path puts back the same span texts and tokens: the JSON outside the stored
+        // form, byte for byte (code point offsets after the curly quotes, the log's braces
+        // escaped inside its sentence's text).
         let mut raw = json.into_bytes();
+        restore_span_texts(&mut raw, TEXT).unwrap();
         restore_tokens_json(&mut raw, TEXT).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
-        assert_eq!(v["tokens"], a.to_json_value().unwrap()["tokens"]);
+        let mut full = Vec::new();
+        a.write_json_without_text(&mut full).unwrap();
+        assert_eq!(
+            String::from_utf8(raw).unwrap(),
+            String::from_utf8(full).unwrap()
+        );
     }
 
     #[test]
@@ -447,6 +523,7 @@ mod tests {
         let back = decompress_analysis(&blob, TEXT).unwrap();
         assert_eq!(back.tokens, a.tokens);
         let mut raw = decompress_json(&blob).unwrap();
+        restore_span_texts(&mut raw, TEXT).unwrap();
         restore_tokens_json(&mut raw, TEXT).unwrap();
         assert_eq!(raw, json);
     }
