@@ -50,16 +50,20 @@ pub type ReadResult = Result<Document, IngestError>;
 /// File extensions picked up when walking a directory.
 pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "text", "html", "htm", "jsonl", "ndjson", "json"];
 
-/// Expands `paths` (files, directories walked recursively in sorted order, `-` for stdin) into
-/// the list of inputs to read. Directory entries are filtered by [`ARTICLE_EXTENSIONS`]; hidden
-/// files are skipped. Paths that do not exist are returned as errors.
+/// Expands `paths` (files, directories walked recursively in sorted order, following symbolic
+/// links, `-` for stdin) into the list of inputs to read. Directory entries are filtered by
+/// [`ARTICLE_EXTENSIONS`]; hidden files are skipped. Paths that do not exist, and link loops,
+/// are returned as errors.
 pub fn expand_inputs(paths: &[PathBuf]) -> Vec<Result<PathBuf, IngestError>> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(Ok(p.clone()));
         } else if p.is_dir() {
+            // Symbolic links are followed (a corpus assembled from links to files kept
+            // elsewhere is common); walkdir reports a link loop as an error entry.
             let walker = walkdir::WalkDir::new(p)
+                .follow_links(true)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| {

@@ -236,6 +236,30 @@ fn size_limit_and_directories() {
     assert!(matches!(&missing[0], Err(IngestError::Io { .. })));
 }
 
+/// A directory of links to articles kept elsewhere is read through the links; a link loop is
+/// one error, not an endless walk.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_followed_and_loops_reported() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(store.join("more")).unwrap();
+    std::fs::write(store.join("a.txt"), "Alpha\n\nAlpha body.").unwrap();
+    std::fs::write(store.join("more/b.txt"), "Beta\n\nBeta body.").unwrap();
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    symlink(store.join("a.txt"), links.join("a.txt")).unwrap();
+    symlink(store.join("more"), links.join("more")).unwrap();
+    symlink(&links, links.join("loop")).unwrap();
+    let results: Vec<_> = read_paths(&[links], &ReadOptions::default()).collect();
+    let ok: Vec<&str> = results.iter().flatten().map(|d| d.id.as_str()).collect();
+    assert_eq!(ok, vec!["a", "b"]);
+    let errs: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].to_string().contains("loop"), "{}", errs[0]);
+}
+
 #[test]
 fn language_detection_is_not_fooled_by_the_english_fast_path() {
     let fr = "Le ministre a déclaré mardi que le gouvernement ne céderait pas aux menaces de ses voisins et que les négociations reprendraient la semaine prochaine à Genève, selon un communiqué.";
