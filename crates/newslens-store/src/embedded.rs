@@ -436,7 +436,25 @@ impl EmbeddedStore {
             }
         }
 
-        let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
+        let index_dir = dir.join(INDEX_DIR);
+        if SearchIndex::is_outdated(&index_dir) {
+            if lock.is_some() {
+                // Derived data: rebuilt from the database below (watermark 0, so `catch_up`
+                // indexes every row).
+                std::fs::remove_dir_all(&index_dir).map_err(|e| StoreError::io(&index_dir, e))?;
+            } else if mode == OpenMode::Read {
+                // A reader has a writer rebuild it when none is running, as for an index left
+                // behind (below); otherwise the open reports it.
+                drop(conn);
+                match Self::open(&dir, OpenMode::Write) {
+                    Ok(w) => drop(w),
+                    Err(StoreError::Locked { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                return Self::open_plain(&dir);
+            }
+        }
+        let index = SearchIndex::open(&index_dir)?;
         let mut store = Self {
             dir: dir.clone(),
             reader: Mutex::new(open_reader(&db)?),

@@ -60,7 +60,8 @@ fn build_schema() -> (Schema, Fields) {
         uid: b.add_text_field("uid", STRING),
         kind: b.add_text_field("kind", STRING),
         doc: b.add_i64_field("doc", INDEXED | STORED | FAST),
-        quote: b.add_i64_field("quote", STORED),
+        // Fast: ties are broken by quote id within an article (see [`SearchIndex::search`]).
+        quote: b.add_i64_field("quote", STORED | FAST),
         title: b.add_text_field("title", TEXT),
         body: b.add_text_field("body", TEXT),
         speaker: b.add_text_field("speaker", TEXT),
@@ -121,6 +122,15 @@ fn date_of(d: NaiveDate) -> DateTime {
 }
 
 impl SearchIndex {
+    /// True if `dir` holds an index with another schema than this build's (one written by an
+    /// older build): it is derived data, and a writer rebuilds it.
+    pub fn is_outdated(dir: &Path) -> bool {
+        match Index::open_in_dir(dir) {
+            Ok(index) => index.schema() != build_schema().0,
+            Err(_) => false,
+        }
+    }
+
     /// Opens the index in `dir`, creating it if the directory is missing or empty.
     pub fn open(dir: &Path) -> Result<Self> {
         let (schema, f) = build_schema();
@@ -142,8 +152,9 @@ impl SearchIndex {
             if index.schema() != schema {
                 return Err(StoreError::Corrupt {
                     path: dir.to_path_buf(),
-                    reason: "the search index has an unexpected schema; remove that directory \
-                             and the next ingest rebuilds it"
+                    reason: "the search index was written by another version of newslens; the \
+                         next ingest (or a search while no ingest runs) rebuilds it from the \
+                         database"
                         .into(),
                 });
             }
@@ -335,16 +346,16 @@ impl SearchIndex {
         // Equal scores are common (short quotes, repeated copies of a story); tantivy breaks ties
         // by segment and position, which depend on how its indexing threads split the work, so
         // the same corpus could list tied hits in a different order (or cut a different one at
-        // the limit) from one ingest to the next. The store id makes the order reproducible.
+        // the limit) from one ingest to the next. The store id, then the quote id (an article
+        // before its quotes), make the order reproducible.
         let collector = TopDocs::with_limit(limit.max(1)).tweak_score(|segment: &SegmentReader| {
-            let ids = segment
-                .fast_fields()
-                .i64("doc")
-                .ok()
-                .map(|c| c.first_or_default_col(0));
+            let fast = segment.fast_fields();
+            let ids = fast.i64("doc").ok().map(|c| c.first_or_default_col(0));
+            let quotes = fast.i64("quote").ok().map(|c| c.first_or_default_col(-1));
             move |doc: DocId, score: Score| {
                 let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
-                (score, std::cmp::Reverse(id))
+                let quote = quotes.as_ref().map_or(-1, |c| c.get_val(doc));
+                (score, std::cmp::Reverse((id, quote)))
             }
         });
         let top = searcher.search(query, &collector)?;
@@ -621,6 +632,43 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Tied hits of one article (its quotes share its store id) come article first, then in
+    /// quote id order, whatever order tantivy stored them in.
+    #[test]
+    fn tied_quotes_of_one_article_are_listed_in_quote_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        let mut w = index.writer().unwrap();
+        let same = "the quartzite talks will go on";
+        index
+            .add(
+                &w,
+                &IndexDoc {
+                    id: 7,
+                    text: "Nothing to see.".into(),
+                    // Added in descending id order: tantivy's own order is the reverse.
+                    quotes: (3..=5).rev().map(|q| (q, same.to_string(), None)).collect(),
+                    ..IndexDoc::default()
+                },
+            )
+            .unwrap();
+        index.commit(&mut w, 7).unwrap();
+        let query = index
+            .build_query(&SearchQuery {
+                text: "quartzite".into(),
+                limit: 10,
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        let hits = index.search(query.as_ref(), 10).unwrap();
+        let quotes: Vec<Option<i64>> = hits.iter().map(|h| h.quote).collect();
+        assert_eq!(quotes, vec![Some(3), Some(4), Some(5)]);
+        assert!(hits.windows(2).all(|h| h[0].score == h[1].score));
+        // The limit keeps the first of them.
+        let top = index.search(query.as_ref(), 1).unwrap();
+        assert_eq!(top[0].quote, Some(3));
     }
 
     #[test]

@@ -456,6 +456,38 @@ fn a_lost_index_is_rebuilt_from_the_database() {
     );
 }
 
+/// An index another version wrote (another schema) is derived data: opening the store for
+/// writing, or for reading while no writer runs, rebuilds it from the database.
+#[test]
+fn an_index_of_another_version_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (store, docs) = small_store(&path);
+    drop(store);
+    let index_dir = path.join("index");
+    for mode in [OpenMode::Read, OpenMode::Write] {
+        std::fs::remove_dir_all(&index_dir).unwrap();
+        std::fs::create_dir(&index_dir).unwrap();
+        let mut schema = tantivy::schema::Schema::builder();
+        schema.add_text_field("body", tantivy::schema::TEXT);
+        drop(tantivy::Index::create_in_dir(&index_dir, schema.build()).unwrap());
+        let s = EmbeddedStore::open(&path, mode).unwrap();
+        assert_eq!(s.index_lag().unwrap(), 0, "{mode:?}");
+        let all = s
+            .search(&SearchQuery {
+                text: String::new(),
+                limit: 100_000,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            all.iter().filter(|h| h.kind == HitKind::Article).count(),
+            docs.len(),
+            "{mode:?}"
+        );
+    }
+}
+
 #[test]
 fn quote_hits_and_document_quotes() {
     let dir = tempfile::tempdir().unwrap();
