@@ -446,12 +446,7 @@ impl EmbeddedStore {
                 // A reader has a writer rebuild it when none is running, as for an index left
                 // behind (below); otherwise the open reports it.
                 drop(conn);
-                match Self::open(&dir, OpenMode::Write) {
-                    Ok(w) => drop(w),
-                    Err(StoreError::Locked { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-                return Self::open_plain(&dir);
+                return Self::open_after_a_writer(&dir);
             }
         }
         let index = SearchIndex::open(&index_dir)?;
@@ -478,14 +473,20 @@ impl EmbeddedStore {
             // A reader finding the index behind (a crashed ingest) catches it up when no writer
             // holds the store; otherwise it searches what is committed.
             drop(store);
-            match Self::open(&dir, OpenMode::Write) {
-                Ok(w) => drop(w),
-                Err(StoreError::Locked { .. }) => {}
-                Err(e) => return Err(e),
-            }
-            return Self::open_plain(&dir);
+            return Self::open_after_a_writer(&dir);
         }
         Ok(store)
+    }
+
+    /// Opens for reading after opening (and closing) the store for writing, which brings the
+    /// index up to date, unless another writer holds the store (it does the same).
+    fn open_after_a_writer(dir: &Path) -> Result<Self> {
+        match Self::open(dir, OpenMode::Write) {
+            Ok(w) => drop(w),
+            Err(StoreError::Locked { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Self::open_plain(dir)
     }
 
     /// Opens for reading without trying to catch the index up.

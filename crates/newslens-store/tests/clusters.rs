@@ -115,22 +115,18 @@ fn planted_stories_and_quotes_are_found_with_high_precision_and_recall() {
 
 /// Quote clusters as groups of (document, start) occurrences, in a canonical order.
 fn quote_partition(store: &EmbeddedStore) -> Vec<Vec<(String, usize)>> {
-    let mut groups: Vec<Vec<(String, usize)>> = store
-        .quote_clusters(None, 1_000_000)
-        .unwrap()
-        .into_iter()
-        .map(|c| {
-            let mut g: Vec<(String, usize)> = c
-                .occurrences
-                .iter()
-                .map(|o| (o.doc_id.clone(), o.start))
-                .collect();
-            g.sort();
-            g
-        })
-        .collect();
-    groups.sort();
-    groups
+    common::partition(
+        store
+            .quote_clusters(None, 1_000_000)
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                c.occurrences
+                    .iter()
+                    .map(|o| (o.doc_id.clone(), o.start))
+                    .collect()
+            }),
+    )
 }
 
 /// The writer remembers the quotes it wrote (and the clusters it merged) across batches, so

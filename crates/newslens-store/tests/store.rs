@@ -419,18 +419,24 @@ fn concurrent_ingests_store_every_document_once() {
     );
     let s = EmbeddedStore::open(&path, OpenMode::Read).unwrap();
     assert_eq!(s.stats().unwrap().documents as usize, docs.len());
-    let all = s
-        .search(&SearchQuery {
-            text: String::new(),
-            limit: 100_000,
-            ..Default::default()
-        })
-        .unwrap();
     assert_eq!(
-        all.iter().filter(|h| h.kind == HitKind::Article).count(),
+        indexed_articles(&s),
         docs.len(),
         "every document indexed once"
     );
+}
+
+/// Number of article hits of an empty query (every indexed article).
+fn indexed_articles(s: &EmbeddedStore) -> usize {
+    s.search(&SearchQuery {
+        text: String::new(),
+        limit: 100_000,
+        ..Default::default()
+    })
+    .unwrap()
+    .iter()
+    .filter(|h| h.kind == HitKind::Article)
+    .count()
 }
 
 #[test]
@@ -443,17 +449,7 @@ fn a_lost_index_is_rebuilt_from_the_database() {
     // A reader finding the index behind catches it up (no writer is running).
     let s = EmbeddedStore::open(&path, OpenMode::Read).unwrap();
     assert_eq!(s.index_lag().unwrap(), 0);
-    let all = s
-        .search(&SearchQuery {
-            text: String::new(),
-            limit: 100_000,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(
-        all.iter().filter(|h| h.kind == HitKind::Article).count(),
-        docs.len()
-    );
+    assert_eq!(indexed_articles(&s), docs.len());
 }
 
 /// An index another version wrote (another schema) is derived data: opening the store for
@@ -473,18 +469,7 @@ fn an_index_of_another_version_is_rebuilt() {
         drop(tantivy::Index::create_in_dir(&index_dir, schema.build()).unwrap());
         let s = EmbeddedStore::open(&path, mode).unwrap();
         assert_eq!(s.index_lag().unwrap(), 0, "{mode:?}");
-        let all = s
-            .search(&SearchQuery {
-                text: String::new(),
-                limit: 100_000,
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            all.iter().filter(|h| h.kind == HitKind::Article).count(),
-            docs.len(),
-            "{mode:?}"
-        );
+        assert_eq!(indexed_articles(&s), docs.len(), "{mode:?}");
     }
 }
 
@@ -570,22 +555,12 @@ fn quote_hits_and_document_quotes() {
 
 /// Story partition of a store: sorted groups of doc ids, plus each member's similarity.
 fn story_partition(store: &EmbeddedStore) -> Vec<Vec<(String, u32)>> {
-    let mut groups: Vec<Vec<(String, u32)>> = store
-        .stories(100_000)
-        .unwrap()
-        .into_iter()
-        .map(|s| {
-            let mut g: Vec<(String, u32)> = s
-                .members
-                .iter()
-                .map(|m| (m.doc_id.clone(), (m.similarity * 1000.0).round() as u32))
-                .collect();
-            g.sort();
-            g
-        })
-        .collect();
-    groups.sort();
-    groups
+    common::partition(store.stories(100_000).unwrap().into_iter().map(|s| {
+        s.members
+            .iter()
+            .map(|m| (m.doc_id.clone(), (m.similarity * 1000.0).round() as u32))
+            .collect()
+    }))
 }
 
 #[test]

@@ -316,6 +316,20 @@ pub fn corpus(originals: usize, seed: u64) -> (Vec<GenDoc>, Vec<PlantedQuote>) {
     (docs, pool)
 }
 
+/// A clustering as comparable data: each group's members sorted, then the groups.
+#[allow(dead_code)] // each test crate uses a part of this module
+pub fn partition<T: Ord>(groups: impl IntoIterator<Item = Vec<T>>) -> Vec<Vec<T>> {
+    let mut groups: Vec<Vec<T>> = groups
+        .into_iter()
+        .map(|mut g| {
+            g.sort();
+            g
+        })
+        .collect();
+    groups.sort();
+    groups
+}
+
 /// Pairwise precision and recall of a predicted clustering against truth labels.
 pub fn pairwise(pred: &[usize], truth: &[usize]) -> (f64, f64) {
     let (mut tp, mut fp, mut fn_) = (0u64, 0u64, 0u64);
