@@ -1328,7 +1328,7 @@ impl<'t> Batch<'t> {
             let cluster = memo.resolve(known.cluster);
             // A cluster already joined needs no second witness.
             if !clusters.contains(&cluster)
-                && (*known.norm == *q.norm || q.matches_wording(&known.wording))
+                && (*known.norm == *q.norm || q.wording.resembles(&known.wording))
             {
                 clusters.push(cluster);
             }

@@ -38,8 +38,8 @@ pub struct QuoteRow {
     pub end: usize,
     pub speaker_cluster: Option<usize>,
     pub speaker: Option<String>,
-    /// Sorted word-bigram hashes of `norm` ([`minhash::shingles`]).
-    pub shingles: Vec<u64>,
+    /// Its words and their shingles (no shingles for indirect quotes, which do not spread).
+    pub wording: Wording,
     pub keys: Vec<i64>,
 }
 
@@ -50,22 +50,12 @@ impl QuoteRow {
     /// or containment ≥ [`Q::CONTAINMENT`] when the shorter has at least [`Q::MIN_CONTAINED`]
     /// words (only then is a truncated quote distinctive).
     pub fn matches(&self, norm: &str) -> bool {
-        norm == self.norm || self.matches_wording(&Wording::of(norm))
-    }
-
-    /// [`QuoteRow::matches`] for a wording whose words and shingles are already counted (a
-    /// writer verifying the same stored quote for many new ones), apart from the equality test.
-    pub fn matches_wording(&self, other: &Wording) -> bool {
-        let shorter = other.words.min(self.norm.split(' ').count());
-        if shorter < Q::MIN_TOKENS {
-            return false;
-        }
-        let (j, c) = minhash::jaccard_containment(&self.shingles, &other.shingles);
-        j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
+        norm == self.norm || self.wording.resembles(&Wording::of(norm))
     }
 }
 
-/// A stored quote's normalised wording as [`QuoteRow::matches_wording`] compares it.
+/// A quote's normalised wording as clustering compares it (a writer keeps the wordings of
+/// stored quotes it verifies again and again).
 #[derive(Debug, Clone)]
 pub struct Wording {
     /// Number of words.
@@ -82,6 +72,17 @@ impl Wording {
             words: toks.len(),
             shingles: minhash::shingles(&toks, Q::SHINGLE),
         }
+    }
+
+    /// The non-exact part of [`QuoteRow::matches`]: both at least [`Q::MIN_TOKENS`] words, and
+    /// Jaccard or (for long enough quotes) containment of the shingles over the thresholds.
+    pub fn resembles(&self, other: &Wording) -> bool {
+        let shorter = self.words.min(other.words);
+        if shorter < Q::MIN_TOKENS {
+            return false;
+        }
+        let (j, c) = minhash::jaccard_containment(&self.shingles, &other.shingles);
+        j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
     }
 }
 
@@ -244,7 +245,8 @@ fn restore_span_texts(json: &mut Vec<u8>, text: &str) -> Result<()> {
         Some((n, len))
     }
     let map = OffsetMap::new(text);
-    let mut out: Vec<u8> = Vec::with_capacity(json.len() + json.len() / 2);
+    // Allocated at the first span to restore: older stores' JSON has none.
+    let mut out: Vec<u8> = Vec::new();
     let mut copied = 0;
     for at in memchr::memmem::find_iter(json, START) {
         let Some((start, n1)) = number(&json[at + START.len()..]) else {
@@ -260,6 +262,9 @@ fn restore_span_texts(json: &mut Vec<u8>, text: &str) -> Result<()> {
         let after_end = after_start + END.len() + n2;
         if json[after_end..].starts_with(TEXT) || start > end {
             continue;
+        }
+        if out.capacity() == 0 {
+            out.reserve(json.len() + json.len() / 2);
         }
         out.extend_from_slice(&json[copied..after_end]);
         out.extend_from_slice(TEXT);
@@ -415,7 +420,10 @@ pub fn prepare(a: &Analysis) -> Result<Prepared> {
                 end,
                 speaker_cluster: quote.speaker,
                 speaker,
-                shingles,
+                wording: Wording {
+                    words: toks.len(),
+                    shingles,
+                },
                 keys,
             });
         }
