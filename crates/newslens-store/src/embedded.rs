@@ -126,7 +126,7 @@ impl QuoteMemo {
         cluster
     }
 
-    fn remember(&mut self, id: i64, cluster: i64, norm: &str) {
+    fn remember(&mut self, id: i64, cluster: i64, norm: &str, wording: prepare::Wording) {
         if self.quotes.len() >= QUOTE_MEMO_LIMIT {
             // Starting afresh keeps memory bounded; forgotten quotes are read again.
             *self = Self::default();
@@ -136,7 +136,7 @@ impl QuoteMemo {
             KnownQuote {
                 cluster,
                 norm: norm.into(),
-                wording: prepare::Wording::of(norm),
+                wording,
             },
         );
     }
@@ -1267,7 +1267,7 @@ impl<'t> Batch<'t> {
             memo.merged.insert(c, cluster);
         }
         if !q.keys.is_empty() {
-            memo.remember(qid, cluster, &q.norm);
+            memo.remember(qid, cluster, &q.norm, q.wording.clone());
         }
         self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
             st.raw_bind_parameter(i, k)?;
@@ -1320,7 +1320,7 @@ impl<'t> Batch<'t> {
                 let (cluster, norm) = self.quote_candidate.query_row([c], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get_ref(1)?.as_str()?.to_owned()))
                 })?;
-                memo.remember(c, cluster, &norm);
+                memo.remember(c, cluster, &norm, prepare::Wording::of(&norm));
             }
             let Some(known) = memo.quotes.get(&c) else {
                 continue;
