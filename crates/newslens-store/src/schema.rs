@@ -116,6 +116,14 @@ CREATE TABLE ingested_files(
          UPDATE documents SET minhash = X'';
          CREATE INDEX documents_id_story ON documents(id, story);",
     ),
+    (
+        3,
+        "no label index on technique spans",
+        // Nothing in newslens reads technique rows by label (`search --technique` filters
+        // through the full-text index), and the index cost every one of an article's ~45
+        // technique rows a second B-tree insert.
+        "DROP INDEX IF EXISTS techniques_label;",
+    ),
 ];
 
 /// Highest schema version this build knows.

@@ -589,7 +589,8 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
         "UPDATE documents SET minhash = (SELECT minhash FROM doc_sketch WHERE doc = documents.id);
          DROP INDEX documents_id_story;
          DROP TABLE doc_sketch;
-         DELETE FROM schema_migrations WHERE version = 2;
+         CREATE INDEX techniques_label ON techniques(technique);
+         DELETE FROM schema_migrations WHERE version >= 2;
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -602,6 +603,29 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
     store.put(second.to_vec()).unwrap();
     assert_eq!(story_partition(&store), expect);
     assert_eq!(store.stats().unwrap(), fresh.stats().unwrap());
+    drop(store);
+    // Every later migration ran too: the same tables, indexes and version as a fresh store.
+    let schema = |db: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
+        let mut objects: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|n| n.unwrap())
+            .collect();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        objects.push(format!("user_version {version}"));
+        objects
+    };
+    drop(fresh);
+    let migrated = schema(&old);
+    assert!(!migrated.iter().any(|n| n == "techniques_label"));
+    assert_eq!(migrated, schema(&dir.path().join("fresh")));
 }
 
 /// Hits with equal scores come in store-id order, whichever index segments they landed in (each
