@@ -238,9 +238,25 @@ fn inspect(dir: &Path, db: &Path) -> Result<DirState> {
     }))
 }
 
+/// Opens a SQLite connection, configuring the library first (once per process).
+fn open_db<P: AsRef<Path>>(path: P, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    static CONFIGURE: std::sync::Once = std::sync::Once::new();
+    CONFIGURE.call_once(|| {
+        // Without memory statistics every SQLite allocation skips a global mutex and its
+        // counters (newslens never asks SQLite for them). Only possible before SQLite starts:
+        // if another part of the process opened a database first, this returns an error and
+        // changes nothing, which is harmless.
+        // SAFETY: `sqlite3_config` with an int argument, as SQLITE_CONFIG_MEMSTATUS takes.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
+    Connection::open_with_flags(path, flags)
+}
+
 /// A second connection for queries; `query_only` guards against accidental writes.
 fn open_reader(db: &Path) -> Result<Connection> {
-    let c = Connection::open_with_flags(
+    let c = open_db(
         db,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
@@ -317,7 +333,7 @@ fn read_marker(db: &Path, immutable: bool) -> std::result::Result<Option<String>
     } else {
         format!("file:{}?mode=ro", uri_path(db))
     };
-    let conn = Connection::open_with_flags(
+    let conn = open_db(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -405,7 +421,7 @@ impl EmbeddedStore {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(&db, flags)?;
+        let mut conn = open_db(&db, flags)?;
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
         if fresh {
             schema::init(&mut conn)?;
@@ -498,7 +514,7 @@ impl EmbeddedStore {
                 reason: "no store here yet (run `newslens ingest` first)".into(),
             });
         }
-        let conn = Connection::open_with_flags(
+        let conn = open_db(
             &db,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
