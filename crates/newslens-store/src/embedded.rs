@@ -444,10 +444,10 @@ impl EmbeddedStore {
                     supported: schema::latest(),
                 });
             }
-            if v < schema::latest() {
+            if v < schema::READABLE_FROM {
                 return Err(StoreError::Invalid(format!(
                     "store schema {v} is older than {}; run `newslens ingest` once to migrate",
-                    schema::latest()
+                    schema::READABLE_FROM
                 )));
             }
         }

@@ -126,6 +126,11 @@ CREATE TABLE ingested_files(
     ),
 ];
 
+/// Oldest schema version this build reads as it is. Readers never migrate (only a writer may),
+/// so a migration that changes nothing they use leaves this alone: 3 only dropped an index
+/// that no query reads.
+pub const READABLE_FROM: i64 = 2;
+
 /// Highest schema version this build knows.
 pub fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)

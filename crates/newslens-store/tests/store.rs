@@ -628,6 +628,48 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
     assert_eq!(migrated, schema(&dir.path().join("fresh")));
 }
 
+/// A store of schema 2 (before the technique label index was dropped) is read as it is, and
+/// migrated by the next writer.
+#[test]
+fn a_version_2_store_is_read_as_it_is_and_migrated_by_a_writer() {
+    let (docs, _) = common::corpus(40, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let store = EmbeddedStore::open(&db, OpenMode::Write).unwrap();
+    store
+        .put(docs.iter().map(|d| d.analysis()).collect())
+        .unwrap();
+    let stats = store.stats().unwrap();
+    drop(store);
+    let sql_in = |db: &Path, q: &str| {
+        let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
+        conn.query_row(q, [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    let sql = |q: &str| sql_in(&db, q);
+    let fresh = dir.path().join("fresh");
+    drop(EmbeddedStore::open(&fresh, OpenMode::Write).unwrap());
+    let latest = sql_in(&fresh, "PRAGMA user_version");
+    assert!(latest > 2);
+    let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE INDEX techniques_label ON techniques(technique);
+         DELETE FROM schema_migrations WHERE version >= 3;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let label_index = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'techniques_label'";
+    let reader = EmbeddedStore::open(&db, OpenMode::Read).unwrap();
+    assert_eq!(reader.stats().unwrap(), stats);
+    drop(reader);
+    assert_eq!(sql(label_index), 1, "a reader changes nothing");
+    let writer = EmbeddedStore::open(&db, OpenMode::Write).unwrap();
+    assert_eq!(writer.stats().unwrap(), stats);
+    drop(writer);
+    assert_eq!(sql(label_index), 0);
+    assert_eq!(sql("PRAGMA user_version"), latest);
+}
+
 /// Hits with equal scores come in store-id order, whichever index segments they landed in (each
 /// `put` commits a segment; tantivy's own tie-break follows segment order, which is not the
 /// order of ingestion), so repeated ingests of a corpus list them the same way.
