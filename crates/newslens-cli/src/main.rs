@@ -104,7 +104,53 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
+/// SQLite allocates through mimalloc too, instead of the C library's malloc (about 1 % of an
+/// ingest's CPU time went to glibc's `malloc` and `free`, almost all of it SQLite's). Must run
+/// before SQLite starts, hence first thing in `main`; SQLite copies the table of functions.
+fn sqlite_on_mimalloc() {
+    use libmimalloc_sys as mi;
+    use std::os::raw::{c_int, c_void};
+    // SAFETY (all six): thin wrappers over mimalloc with SQLite's signatures; sizes are
+    // clamped to the `int` range SQLite works in (it never asks for more).
+    unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
+        unsafe { mi::mi_malloc(n.max(0) as usize) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        unsafe { mi::mi_free(p) }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, n: c_int) -> *mut c_void {
+        unsafe { mi::mi_realloc(p, n.max(0) as usize) }
+    }
+    unsafe extern "C" fn size(p: *mut c_void) -> c_int {
+        unsafe { mi::mi_usable_size(p) }.min(c_int::MAX as usize) as c_int
+    }
+    unsafe extern "C" fn roundup(n: c_int) -> c_int {
+        unsafe { mi::mi_good_size(n.max(0) as usize) }.min(c_int::MAX as usize) as c_int
+    }
+    unsafe extern "C" fn init(_: *mut c_void) -> c_int {
+        rusqlite::ffi::SQLITE_OK
+    }
+    unsafe extern "C" fn shutdown(_: *mut c_void) {}
+    let methods = rusqlite::ffi::sqlite3_mem_methods {
+        xMalloc: Some(malloc),
+        xFree: Some(free),
+        xRealloc: Some(realloc),
+        xSize: Some(size),
+        xRoundup: Some(roundup),
+        xInit: Some(init),
+        xShutdown: Some(shutdown),
+        pAppData: std::ptr::null_mut(),
+    };
+    // SAFETY: SQLITE_CONFIG_MALLOC takes a pointer to this table and copies it before returning;
+    // no connection is open yet. On failure SQLite keeps its default allocator, which is fine.
+    unsafe {
+        let table: *const rusqlite::ffi::sqlite3_mem_methods = &methods;
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MALLOC, table);
+    }
+}
+
 fn main() {
+    sqlite_on_mimalloc();
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
         keep_freed_memory();
