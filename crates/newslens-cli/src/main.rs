@@ -96,7 +96,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Batch commands keep the memory they free instead of returning it to the OS a second later:
 /// every batch of articles allocates about as much as the last, and memory given back came
 /// back as fresh pages the kernel had to zero again (2 MiB at a time with transparent huge
-/// pages) — a ninth of an ingest's CPU time was in the kernel, mostly page zeroing. The cost
+/// pages): an eighth of an ingest's CPU time was in the kernel, half of it zeroing pages. The cost
 /// is a peak resident size that is not handed back until the command ends; `serve` runs for
 /// days and keeps mimalloc's default.
 fn keep_freed_memory() {
@@ -110,7 +110,7 @@ fn keep_freed_memory() {
 fn sqlite_on_mimalloc() {
     use libmimalloc_sys as mi;
     use std::os::raw::{c_int, c_void};
-    // SAFETY (all six): thin wrappers over mimalloc with SQLite's signatures; sizes are
+    // SAFETY (all of them): thin wrappers over mimalloc with SQLite's signatures; sizes are
     // clamped to the `int` range SQLite works in (it never asks for more).
     unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
         unsafe { mi::mi_malloc(n.max(0) as usize) }
