@@ -314,7 +314,7 @@ fn foreign_or_corrupt_locations_are_refused_and_untouched() {
     let foreign = dir.path().join("foreign");
     std::fs::create_dir(&foreign).unwrap();
     {
-        let c = rusqlite::Connection::open(foreign.join("newslens.sqlite")).unwrap();
+        let c = sqlite(&foreign);
         c.execute_batch("CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts(owner) VALUES ('x');")
             .unwrap();
     }
@@ -584,8 +584,8 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
     let store = EmbeddedStore::open(&old, OpenMode::Write).unwrap();
     store.put(first.to_vec()).unwrap();
     drop(store);
-    let conn = rusqlite::Connection::open(old.join("newslens.sqlite")).unwrap();
-    conn.execute_batch(
+    sqlite(&old)
+        .execute_batch(
         "UPDATE documents SET minhash = (SELECT minhash FROM doc_sketch WHERE doc = documents.id);
          DROP INDEX documents_id_story;
          DROP TABLE doc_sketch;
@@ -594,7 +594,6 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
          PRAGMA user_version = 1;",
     )
     .unwrap();
-    drop(conn);
     assert!(
         EmbeddedStore::open(&old, OpenMode::Read).is_err(),
         "a reader must not use an unmigrated store"
@@ -605,27 +604,37 @@ fn a_version_1_store_is_migrated_and_clusters_as_a_new_one() {
     assert_eq!(store.stats().unwrap(), fresh.stats().unwrap());
     drop(store);
     // Every later migration ran too: the same tables, indexes and version as a fresh store.
-    let schema = |db: &Path| -> Vec<String> {
-        let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
-        let mut objects: Vec<String> = conn
-            .prepare(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
-            )
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(|n| n.unwrap())
-            .collect();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        objects.push(format!("user_version {version}"));
-        objects
-    };
     drop(fresh);
     let migrated = schema(&old);
     assert!(!migrated.iter().any(|n| n == "techniques_label"));
     assert_eq!(migrated, schema(&dir.path().join("fresh")));
+}
+
+/// The SQLite database of the store in `dir`, opened directly (to age or inspect it).
+fn sqlite(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join("newslens.sqlite")).unwrap()
+}
+
+/// The integer that `query` gives on the database of the store in `dir`.
+fn sql_int(dir: &Path, query: &str) -> i64 {
+    sqlite(dir).query_row(query, [], |r| r.get(0)).unwrap()
+}
+
+/// The names of a store's tables and indexes, and its schema version.
+fn schema(dir: &Path) -> Vec<String> {
+    let conn = sqlite(dir);
+    let mut objects: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|n| n.unwrap())
+        .collect();
+    objects.push(format!(
+        "user_version {}",
+        sql_int(dir, "PRAGMA user_version")
+    ));
+    objects
 }
 
 /// A store of schema 2 (before the technique label index was dropped) is read as it is, and
@@ -641,23 +650,18 @@ fn a_version_2_store_is_read_as_it_is_and_migrated_by_a_writer() {
         .unwrap();
     let stats = store.stats().unwrap();
     drop(store);
-    let sql_in = |db: &Path, q: &str| {
-        let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
-        conn.query_row(q, [], |r| r.get::<_, i64>(0)).unwrap()
-    };
-    let sql = |q: &str| sql_in(&db, q);
+    let sql = |q: &str| sql_int(&db, q);
     let fresh = dir.path().join("fresh");
     drop(EmbeddedStore::open(&fresh, OpenMode::Write).unwrap());
-    let latest = sql_in(&fresh, "PRAGMA user_version");
+    let latest = sql_int(&fresh, "PRAGMA user_version");
     assert!(latest > 2);
-    let conn = rusqlite::Connection::open(db.join("newslens.sqlite")).unwrap();
-    conn.execute_batch(
-        "CREATE INDEX techniques_label ON techniques(technique);
-         DELETE FROM schema_migrations WHERE version >= 3;
-         PRAGMA user_version = 2;",
-    )
-    .unwrap();
-    drop(conn);
+    sqlite(&db)
+        .execute_batch(
+            "CREATE INDEX techniques_label ON techniques(technique);
+             DELETE FROM schema_migrations WHERE version >= 3;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
     let label_index = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'techniques_label'";
     let reader = EmbeddedStore::open(&db, OpenMode::Read).unwrap();
     assert_eq!(reader.stats().unwrap(), stats);
