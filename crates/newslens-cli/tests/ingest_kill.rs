@@ -1,6 +1,7 @@
 //! Crash safety of `newslens ingest`: kill -9 the real binary mid-ingest, rerun, and every
 //! article is stored (and indexed) exactly once. Also: two concurrent ingests on one store
-//! serialise, and a foreign `--db` is refused and left untouched.
+//! serialise, a foreign `--db` is refused and left untouched, and a file that could not be read
+//! in full is read again by the next run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -232,4 +233,63 @@ fn foreign_db_is_refused_and_untouched() {
     let msg = String::from_utf8_lossy(&out.stderr);
     assert!(msg.contains("corrupt"), "{msg}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+/// Runs `newslens ingest DIR --db DB ARGS…` to completion: (success, stderr).
+fn ingest_with(corpus: &Path, db: &Path, args: &[&str]) -> (bool, String) {
+    let out = ingest(corpus, db).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_file_read_with_errors_is_read_again_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    let db = tmp.path().join("store");
+    std::fs::create_dir(&corpus).unwrap();
+    // One article over a small `--max-bytes`, and a JSON Lines file with a good and a bad line.
+    let mut long = String::from("date 2025-02-03 Harbour Talks Resume in Vantor\n\n");
+    for i in 0..40 {
+        long.push_str(&format!(
+            "Minister Anna Keller said on Monday that round {i} of the harbour talks would go on. "
+        ));
+    }
+    std::fs::write(corpus.join("long.txt"), &long).unwrap();
+    std::fs::write(
+        corpus.join("feed.jsonl"),
+        "{\"text\":\"Envoy Tomas Reyes said the border agreement was close.\"}\n{not json}\n",
+    )
+    .unwrap();
+    let documents = |db: &Path| stats(db).expect("stats")["documents"].as_u64();
+
+    let (ok, msg) = ingest_with(&corpus, &db, &["--max-bytes", "1000"]);
+    assert!(ok, "{msg}");
+    assert!(msg.contains("--max-bytes"), "{msg}");
+    assert!(msg.contains("feed.jsonl:2"), "{msg}");
+    assert_eq!(documents(&db), Some(1));
+
+    // Neither file was recorded as done: both are read again, the stored record is found
+    // already stored, and both problems are reported again.
+    let (ok, msg) = ingest_with(&corpus, &db, &["--max-bytes", "1000"]);
+    assert!(ok, "{msg}");
+    assert!(msg.contains("--max-bytes"), "{msg}");
+    assert!(msg.contains("feed.jsonl:2"), "{msg}");
+    assert!(
+        msg.contains("1 already stored, 0 unchanged files skipped"),
+        "{msg}"
+    );
+
+    // With the limit raised, the long article goes in; read in full, it is then done.
+    let (ok, msg) = ingest_with(&corpus, &db, &[]);
+    assert!(ok, "{msg}");
+    assert!(msg.contains("ingested 1 new documents"), "{msg}");
+    assert_eq!(documents(&db), Some(2));
+    let (ok, msg) = ingest_with(&corpus, &db, &[]);
+    assert!(ok, "{msg}");
+    assert!(msg.contains("1 unchanged files skipped"), "{msg}");
+    assert!(msg.contains("feed.jsonl:2"), "{msg}");
+    assert_eq!(documents(&db), Some(2));
 }

@@ -229,7 +229,10 @@ pub fn ingest(args: &IngestArgs) -> Result<()> {
     let store_ref = &store;
     let pb_ref = &pb;
     // Each input file is one unit; an unchanged file (same path, size and mtime as a completed
-    // ingest) is not even read. Read errors become error items; the good documents still go in.
+    // ingest) is not even read. Read errors become error items; the good documents still go in,
+    // but the file is not recorded as done: an error can depend on the run (`--max-bytes`, a
+    // permission since fixed — chmod keeps the mtime), so the next run reads it again (its
+    // stored documents are then "already stored") and reports what is still wrong.
     let units = inputs.into_iter().flat_map(move |input| {
         pb_ref.inc(1);
         let path = match input {
@@ -258,7 +261,7 @@ pub fn ingest(args: &IngestArgs) -> Result<()> {
             }
         }
         out.push(Ok(SourceUnit {
-            file: key,
+            file: if out.is_empty() { key } else { None },
             documents,
         }));
         out
