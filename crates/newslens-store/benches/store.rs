@@ -59,6 +59,7 @@ fn main() {
     assert_eq!(report.progress.stored, n);
     drop(store);
     let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Read).expect("reopen");
+    let segments = store.index_segments().expect("segments");
 
     // Queries: one and two words of the texts, and the same with filters.
     let mut rng = common::Rng::new(9);
@@ -119,6 +120,7 @@ fn main() {
         "ingest (store side)    {:.0} docs/s with {threads} analysis thread(s) + 1 writer ({secs:.1} s)",
         n as f64 / secs
     );
+    println!("index segments         {segments} (when the searches started)");
     println!(
         "search latency         p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} queries, {:.1} hits avg, limit 10, snippets included)",
         percentile(&lat, 0.5),

@@ -733,6 +733,12 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// Number of full-text index segments a search visits (diagnostics: the store bench prints
+    /// it, since query cost grows with it).
+    pub fn index_segments(&self) -> Result<usize> {
+        self.index.segments()
+    }
+
     /// Sizes on disk in bytes: (database incl. WAL, index).
     pub fn disk_usage(&self) -> (u64, u64) {
         fn du(p: &Path) -> u64 {

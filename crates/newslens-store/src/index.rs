@@ -235,6 +235,11 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Number of segments a search visits (each adds a fixed cost to every query).
+    pub fn segments(&self) -> Result<usize> {
+        Ok(self.index.searchable_segment_ids()?.len())
+    }
+
     fn analyzer(&self) -> Result<TextAnalyzer> {
         Ok(self.index.tokenizer_for_field(self.f.body)?)
     }
