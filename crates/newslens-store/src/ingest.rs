@@ -24,7 +24,9 @@ use crate::{EmbeddedStore, Result, Store, StoreError};
 /// One input file's documents (or any group that succeeds or fails together).
 #[derive(Debug, Clone, Default)]
 pub struct SourceUnit {
-    /// The file, when the unit is a file: unchanged files are skipped without reading them again.
+    /// The file, when the unit is a file read without an error: it is recorded once its
+    /// documents are stored, and later runs skip it unread while it is unchanged. Leave it
+    /// `None` when reading failed in part, so that the next run reads the file again.
     pub file: Option<FileKey>,
     /// Its documents.
     pub documents: Vec<Document>,
