@@ -159,6 +159,33 @@ struct RoleDraft {
     evidence: Span,
 }
 
+/// Words before a name that make it a person's (as the first word of a mention or just before).
+const HONORIFICS: &[&str] = &[
+    "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Mx.", "Dr", "Dr.", "Sir", "Dame", "Mister", "Madam",
+    "Madame", "Mme", "Mme.",
+];
+
+/// `name` without a leading honorific ("Mr. Trump" → "Trump"): the canonical name of a cluster.
+fn without_honorific(name: &str) -> &str {
+    match name.split_once(' ') {
+        Some((first, rest)) if HONORIFICS.contains(&first) && !rest.trim().is_empty() => {
+            rest.trim_start()
+        }
+        _ => name,
+    }
+}
+
+/// `short` is the last word of `long`, a name of two or three capitalised words (not a phrase
+/// with "of" or "the"): how a person's surname relates to their full name.
+fn surname_of(short: &[String], long: &[String]) -> bool {
+    short.len() == 1
+        && (2..=3).contains(&long.len())
+        && long.last() == short.first()
+        && long
+            .iter()
+            .all(|w| is_cap(w) && w.chars().any(char::is_alphabetic))
+}
+
 /// Words before a location name that make it a place rather than the state it hosts.
 const LOCATIVE: &[&str] = &[
     "in", "at", "to", "from", "near", "into", "outside", "across", "via", "through", "toward",
@@ -688,7 +715,7 @@ impl<'a> Builder<'a> {
     fn name_tokens(&self, m: &Men) -> Vec<String> {
         (m.a..m.b)
             .map(|i| self.word(i).to_string())
-            .filter(|w| w != "'s")
+            .filter(|w| w != "'s" && !HONORIFICS.contains(&w.as_str()))
             .collect()
     }
 
@@ -718,6 +745,27 @@ impl<'a> Builder<'a> {
             })
             .collect();
 
+        // Person evidence the model's per-mention types may contradict: an honorific ("Mr.
+        // Trump") or a title ("President Trump", found by `parse_roles`). Such a name is a
+        // person, and so is the cluster it joins, whatever the majority of its mentions says
+        // (the model tags some modern politicians' surnames as organisations).
+        let role_starts: FxHashSet<usize> = roles.iter().map(|(start, _)| *start).collect();
+        let mut evidence = vec![false; self.men.len()];
+        for (mi, m) in self.men.iter_mut().enumerate() {
+            if m.kind != MentionKind::Name || m.canon.is_some() {
+                continue;
+            }
+            let first = self.dt.toks[m.a].word.as_str();
+            let honorific = (HONORIFICS.contains(&first) && m.b > m.a + 1)
+                || (m.a > 0
+                    && self.dt.toks[m.a - 1].sentence == self.dt.toks[m.a].sentence
+                    && HONORIFICS.contains(&self.dt.toks[m.a - 1].word.as_str()));
+            if honorific || role_starts.contains(&self.dt.toks[m.a].span.start) {
+                m.ty = EntityType::Person;
+                evidence[mi] = true;
+            }
+        }
+
         // Clusters of names.
         struct Cl {
             ty: EntityType,
@@ -726,6 +774,8 @@ impl<'a> Builder<'a> {
             tokens: Vec<String>,
             initials: String,
             roles: Vec<Role>,
+            /// A member is a person by evidence, not only by the model's vote.
+            person: bool,
         }
         let mut cls: Vec<Cl> = Vec::new();
         let order: Vec<usize> = (0..self.men.len())
@@ -750,19 +800,27 @@ impl<'a> Builder<'a> {
                     && (toks.iter().all(|t| c.tokens.contains(t))
                         || (m.ty == EntityType::Person
                             && c.tokens.iter().all(|t| toks.contains(t))));
+                // A surname alone after (or before) the full name: "Donald Trump" … "Trump".
+                // Persons are shortened to their last name, organisations to their first word
+                // ("Goldman"), so the pair is a person if either side was tagged one.
+                let surname = (m.ty == EntityType::Person || c.ty == EntityType::Person)
+                    && (surname_of(&toks, &c.tokens) || surname_of(&c.tokens, &toks));
                 let acr = (acronym && c.initials.len() >= 2 && bare == c.initials)
                     || (c.tokens.len() == 1
                         && c.tokens[0].len() >= 2
                         && c.tokens[0].chars().all(|ch| ch.is_uppercase() || ch == '.')
                         && ini.len() >= 2
                         && c.tokens[0].replace('.', "") == ini);
-                if same_canon || same_text || person_part || acr {
-                    target = Some(ci);
+                if same_canon || same_text || person_part || surname || acr {
+                    target = Some((ci, surname));
                     break;
                 }
             }
             let ci = match target {
-                Some(ci) => ci,
+                Some((ci, surname)) => {
+                    cls[ci].person |= surname;
+                    ci
+                }
                 None => {
                     cls.push(Cl {
                         ty: m.ty,
@@ -771,11 +829,13 @@ impl<'a> Builder<'a> {
                         tokens: Vec::new(),
                         initials: String::new(),
                         roles: Vec::new(),
+                        person: false,
                     });
                     cls.len() - 1
                 }
             };
             let c = &mut cls[ci];
+            c.person |= evidence[mi];
             c.members.push(mi);
             if toks.len() > c.tokens.len() {
                 c.tokens = toks;
@@ -816,6 +876,7 @@ impl<'a> Builder<'a> {
             c.ty = match &c.canon {
                 Some(k) if self.gaz.countries.contains(k) => EntityType::Location,
                 Some(k) if self.gaz.orgs.contains(k) => EntityType::Organisation,
+                _ if c.person => EntityType::Person,
                 _ => {
                     let mut counts = [0usize; 4];
                     let idx = |t: EntityType| t as usize;
@@ -948,7 +1009,7 @@ impl<'a> Builder<'a> {
             c.canonical = forms
                 .iter()
                 .filter(|(k, _)| *k == MentionKind::Name)
-                .map(|(_, t)| t.trim_start_matches("the ").to_string())
+                .map(|(_, t)| without_honorific(t.trim_start_matches("the ")).to_string())
                 .max_by_key(|t| t.chars().count())
                 .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default());
             for (_, t) in forms {

@@ -267,3 +267,49 @@ fn title_case_headline_keeps_only_names_the_body_confirms() {
         "{in_title:?}"
     );
 }
+
+#[test]
+fn an_honorific_makes_a_person_and_leaves_the_canonical_name() {
+    // The model alone tags this surname as an organisation.
+    let text = "Mr. Trump said the deal was dead.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Mr. Trump").expect("name found");
+    assert_eq!(c.entity_type, EntityType::Person);
+    assert_eq!(c.canonical, "Trump");
+    assert_eq!(c.aliases, vec!["Mr. Trump".to_string()]);
+}
+
+#[test]
+fn a_surname_joins_the_full_name_and_the_pair_is_a_person() {
+    // The model tags the full name as an organisation and the surname as a person: two
+    // clusters of different types before the surname rule.
+    let text =
+        "Donald Trump said on Monday that the deal was dead. Trump added that China would pay.";
+    let (a, e) = run(text);
+    let full = cluster_of(&e, a.text(), "Donald Trump").expect("full name found");
+    let short = cluster_of(&e, a.text(), "Trump").expect("surname found");
+    assert_eq!(full.id, short.id, "one cluster");
+    assert_eq!(full.entity_type, EntityType::Person);
+    assert_eq!(full.canonical, "Donald Trump");
+}
+
+#[test]
+fn an_organisation_shortened_to_its_last_word_is_not_made_a_person() {
+    let text = "Manchester United beat Lazio 2-1 on Sunday. United scored twice after the break.";
+    let (a, e) = run(text);
+    let club = cluster_of(&e, a.text(), "Manchester United").expect("club found");
+    assert_eq!(club.entity_type, EntityType::Organisation);
+    assert!(e
+        .clusters
+        .iter()
+        .all(|c| c.entity_type != EntityType::Person));
+}
+
+#[test]
+fn a_company_the_gazetteer_knows_is_an_organisation() {
+    // The model alone types this company a person ("Boeing said", as people say).
+    let text = "Boeing said on Monday that deliveries would resume. Boeing hired 300 engineers.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Boeing").expect("company found");
+    assert_eq!(c.entity_type, EntityType::Organisation);
+}

@@ -62,6 +62,9 @@ pub struct MeantimeDoc {
     pub dct: Option<String>,
     /// Gold event mentions.
     pub events: Vec<GoldEvent>,
+    /// Proper-name entity mentions (`syntactic_type="NAM"`) with the type of the entity they
+    /// refer to (`PER`, `ORG`, `LOC`, `PRO`, `FIN`, `MIX`), in text order.
+    pub names: Vec<(ByteSpan, String)>,
 }
 
 /// A tag found by [`scan_tags`]: name, attributes, and the text up to the next tag.
@@ -186,6 +189,8 @@ pub fn parse_doc(name: &str, xml: &str) -> MeantimeDoc {
     let mut markable_toks: HashMap<String, Vec<String>> = HashMap::new();
     let mut event_ids: Vec<(String, String)> = Vec::new();
     let mut entity_mentions: Vec<String> = Vec::new();
+    let mut syntactic: HashMap<String, String> = HashMap::new();
+    let mut ent_types: HashMap<String, String> = HashMap::new();
     let mut dct = None;
     let mut rel: Option<(String, String, Vec<String>, Vec<String>)> = None; // kind, role, sources, targets
     let mut participants: Vec<(String, String, String)> = Vec::new(); // event m_id, role, mention m_id
@@ -215,7 +220,16 @@ pub fn parse_doc(name: &str, xml: &str) -> MeantimeDoc {
             ("ENTITY_MENTION", false) if in_markables => {
                 let id = t.attr("m_id").unwrap_or("").to_string();
                 entity_mentions.push(id.clone());
+                if let Some(st) = t.attr("syntactic_type") {
+                    syntactic.insert(id.clone(), st.to_string());
+                }
                 current = Some(id);
+            }
+            ("ENTITY", false) if in_markables => {
+                if let (Some(id), Some(ty)) = (t.attr("m_id"), t.attr("ent_type")) {
+                    ent_types.insert(id.to_string(), ty.to_string());
+                }
+                current = None;
             }
             ("EVENT_MENTION", false) if in_markables => {
                 let id = t.attr("m_id").unwrap_or("").to_string();
@@ -326,12 +340,21 @@ pub fn parse_doc(name: &str, xml: &str) -> MeantimeDoc {
         events.push(ev);
     }
     events.sort_by_key(|e| e.span);
-    let _ = entity_mentions;
+    let mut names: Vec<(ByteSpan, String)> = entity_mentions
+        .iter()
+        .filter(|m| syntactic.get(*m).map(String::as_str) == Some("NAM"))
+        .filter_map(|m| {
+            let ty = ent_types.get(*ent_of.get(m.as_str())?)?;
+            Some((span_of(m)?, ty.clone()))
+        })
+        .collect();
+    names.sort();
     MeantimeDoc {
         name: name.to_string(),
         text,
         dct,
         events,
+        names,
     }
 }
 
@@ -481,9 +504,9 @@ mod tests {
 <token number="4" sentence="1" t_id="5">paid</token>
 <token number="5" sentence="1" t_id="6">&amp;</token>
 <Markables>
-<ENTITY_MENTION m_id="10"><token_anchor t_id="1"/></ENTITY_MENTION>
-<ENTITY_MENTION m_id="11"><token_anchor t_id="3"/></ENTITY_MENTION>
-<ENTITY_MENTION m_id="12"><token_anchor t_id="4"/></ENTITY_MENTION>
+<ENTITY_MENTION m_id="10" syntactic_type="NAM"><token_anchor t_id="1"/></ENTITY_MENTION>
+<ENTITY_MENTION m_id="11" syntactic_type="NAM"><token_anchor t_id="3"/></ENTITY_MENTION>
+<ENTITY_MENTION m_id="12" syntactic_type="PRO"><token_anchor t_id="4"/></ENTITY_MENTION>
 <EVENT_MENTION m_id="20" pred="buy"><token_anchor t_id="2"/></EVENT_MENTION>
 <EVENT_MENTION m_id="21" pred="pay"><token_anchor t_id="5"/></EVENT_MENTION>
 <TIMEX3 functionInDocument="CREATION_TIME" m_id="30" type="DATE" value="2008-03-01"></TIMEX3>
@@ -502,6 +525,8 @@ mod tests {
         assert_eq!(d.text, "Acme buys Bolt\n\nIt paid &");
         assert_eq!(d.dct.as_deref(), Some("2008-03-01"));
         assert_eq!(d.events.len(), 2);
+        // Names with their entity's type; "Bolt" refers to no typed entity, "It" is no name.
+        assert_eq!(d.names, vec![((0, 4), "ORG".to_string())]);
         let buy = &d.events[0];
         assert_eq!(&d.text[buy.span.0..buy.span.1], "buys");
         // Arg0 of "buys" is Acme, whose chain includes "It".

@@ -25,14 +25,29 @@ pub struct TrainArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Any file in the CoNLL-2003 4-column format.
+    #[arg(
+        long,
+        required_unless_present = "meantime",
+        conflicts_with = "meantime"
+    )]
+    pub conll: Option<PathBuf>,
+    /// Instead of a CoNLL file: a MEANTIME folder (`.xml` files, searched recursively). Scores
+    /// the `entities` stage's type for each gold proper name of a person, organisation or
+    /// place (2004–2011 news, names the CoNLL-2003 model never saw).
     #[arg(long)]
-    pub conll: PathBuf,
+    pub meantime: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
     /// Model file (default: the embedded model).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Score the whole `entities` stage (the model, then gazetteer names, honorifics, roles and
+    /// alias clusters, whose types can override the model's) instead of the model alone. The
+    /// stage reads the tokens as text (words joined by spaces, one paragraph per sentence), so
+    /// its tokeniser may cut a few names differently from the file.
+    #[arg(long)]
+    pub stage: bool,
 }
 
 /// The shared data folder: `$NEWSLENS_SHARED_DATA`, else the folder two levels above the CoNLL
@@ -86,8 +101,16 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         Some(p) => NerModel::load(p)?,
         None => newslens_entities::stage::default_model()?.as_ref().clone(),
     };
-    let docs = newslens_eval::conll::read_path(&args.conll)?;
-    let s = ner::evaluate(&model, &docs);
+    let Some(conll) = &args.conll else {
+        let dir = args.meantime.as_deref().unwrap_or(Path::new("."));
+        return eval_meantime_types(model, dir, args.json);
+    };
+    let docs = newslens_eval::conll::read_path(conll)?;
+    let s = if args.stage {
+        evaluate_stage(model, &docs)?
+    } else {
+        ner::evaluate(&model, &docs)
+    };
     if args.json {
         let per_type: serde_json::Map<String, serde_json::Value> = s
             .per_type
@@ -110,4 +133,159 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         print!("{}", newslens_eval::conll::format_table(&s));
     }
     Ok(())
+}
+
+/// `eval ner --meantime DIR`: for each gold proper name of a person, organisation or place,
+/// whether the `entities` stage found a name overlapping it, and with which type.
+fn eval_meantime_types(model: NerModel, dir: &Path, json: bool) -> Result<()> {
+    use newslens_core::layers::entities::MentionKind;
+    use newslens_core::{Annotator, Document};
+    let docs = newslens_eval::meantime::read_dir(dir)
+        .with_context(|| format!("reading MEANTIME files under {}", dir.display()))?;
+    let stage = newslens_entities::EntityStage::with_model(std::sync::Arc::new(model));
+    let text_stage = newslens_pipeline::Pipeline::new(&newslens_pipeline::PipelineOptions {
+        only: Some(Vec::new()),
+        ner_model: None,
+    })?;
+    const TYPES: [&str; 3] = ["PER", "ORG", "LOC"];
+    // Per gold type: names, found (any type), found with the gold type; and the confusions.
+    let mut counts = [[0usize; 3]; 3];
+    let mut confusion: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for d in &docs {
+        let mut a = text_stage.run(Document::from_text(d.name.clone(), d.text.clone()))?;
+        stage
+            .annotate(&mut a)
+            .with_context(|| format!("entities stage on {}", d.name))?;
+        let layer = a.entities.unwrap_or_default();
+        for ((s, e), ty) in &d.names {
+            let Some(k) = TYPES.iter().position(|t| t == ty) else {
+                continue;
+            };
+            // The name overlapping most of the gold span (a gold name may take in a title and
+            // an employer: "Chrysler Chief Executive Robert Nardelli" is the person).
+            let overlap = |m: &newslens_core::layers::entities::Mention| {
+                m.span.end.min(*e).saturating_sub(m.span.start.max(*s))
+            };
+            let found = layer
+                .mentions
+                .iter()
+                .filter(|m| m.kind == MentionKind::Name && overlap(m) > 0)
+                .max_by_key(|m| (overlap(m), std::cmp::Reverse(m.span.start)))
+                .map(|m| m.entity_type.as_str());
+            counts[k][0] += 1;
+            if let Some(f) = found {
+                counts[k][1] += 1;
+                counts[k][2] += usize::from(f == ty.as_str());
+            }
+            *confusion
+                .entry((ty.clone(), found.unwrap_or("none").to_string()))
+                .or_default() += 1;
+        }
+    }
+    let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let total: usize = counts.iter().map(|c| c[0]).sum();
+    let right: usize = counts.iter().map(|c| c[2]).sum();
+    if json {
+        let per_type: serde_json::Map<String, serde_json::Value> = TYPES
+            .iter()
+            .zip(&counts)
+            .map(|(t, c)| {
+                let predicted: serde_json::Map<String, serde_json::Value> = confusion
+                    .iter()
+                    .filter(|((g, _), _)| g == t)
+                    .map(|((_, p), n)| (p.clone(), serde_json::json!(n)))
+                    .collect();
+                (
+                    t.to_string(),
+                    serde_json::json!({"names": c[0], "found": share(c[1], c[0]),
+                        "type_accuracy": share(c[2], c[0]), "predicted": predicted}),
+                )
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"documents": docs.len(), "names": total,
+                "type_accuracy": share(right, total), "per_type": per_type})
+        );
+    } else {
+        println!(
+            "{} documents, {total} gold names; type right for {right} ({:.1} %)",
+            docs.len(),
+            100.0 * share(right, total)
+        );
+        println!("gold   names  found  type right  predicted as");
+        for (t, c) in TYPES.iter().zip(&counts) {
+            let predicted: Vec<String> = confusion
+                .iter()
+                .filter(|((g, _), _)| g == t)
+                .map(|((_, p), n)| format!("{p} {n}"))
+                .collect();
+            println!(
+                "{t:<5} {:>6} {:>5.1} % {:>8.1} %  {}",
+                c[0],
+                100.0 * share(c[1], c[0]),
+                100.0 * share(c[2], c[0]),
+                predicted.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Scores the `entities` stage's name mentions against the file's tags (see `--stage`).
+fn evaluate_stage(
+    model: NerModel,
+    docs: &[newslens_eval::conll::ConllDocument],
+) -> Result<newslens_eval::conll::NerScores> {
+    use newslens_core::layers::entities::MentionKind;
+    use newslens_core::{Annotator, Document};
+    let stage = newslens_entities::EntityStage::with_model(std::sync::Arc::new(model));
+    let text_stage = newslens_pipeline::Pipeline::new(&newslens_pipeline::PipelineOptions {
+        only: Some(Vec::new()),
+        ner_model: None,
+    })?;
+    let (mut gold, mut pred) = (Vec::new(), Vec::new());
+    for (di, d) in docs.iter().enumerate() {
+        // Byte range of every token in the text the stage reads.
+        let mut text = String::new();
+        let mut ranges: Vec<Vec<(usize, usize)>> = Vec::new();
+        for s in &d.sentences {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let mut r = Vec::with_capacity(s.len());
+            for (i, t) in s.iter().enumerate() {
+                if i > 0 {
+                    text.push(' ');
+                }
+                r.push((text.len(), text.len() + t.word.len()));
+                text.push_str(&t.word);
+            }
+            ranges.push(r);
+        }
+        let mut a = text_stage.run(Document::from_text(format!("conll-{di}"), text))?;
+        stage
+            .annotate(&mut a)
+            .with_context(|| format!("entities stage on document {di}"))?;
+        let layer = a.entities.unwrap_or_default();
+        for (s, r) in d.sentences.iter().zip(&ranges) {
+            let mut tags = vec!["O".to_string(); s.len()];
+            for m in layer
+                .mentions
+                .iter()
+                .filter(|m| m.kind == MentionKind::Name)
+            {
+                let inside: Vec<usize> = (0..r.len())
+                    .filter(|&i| r[i].0 >= m.span.start && r[i].1 <= m.span.end)
+                    .collect();
+                for (k, &i) in inside.iter().enumerate() {
+                    let prefix = if k == 0 { "B" } else { "I" };
+                    tags[i] = format!("{prefix}-{}", m.entity_type.as_str());
+                }
+            }
+            gold.push(s.iter().map(|t| t.tag.clone()).collect::<Vec<_>>());
+            pred.push(tags);
+        }
+    }
+    Ok(newslens_eval::conll::score(&gold, &pred))
 }
