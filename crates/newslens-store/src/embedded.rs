@@ -1391,6 +1391,117 @@ fn index_doc(id: i64, p: Prepared, quote_ids: &[i64]) -> IndexDoc {
     }
 }
 
+/// The corpus entity listing's queries on SQLite ([`crate::corpus_entities::EntityRows`]).
+struct SqliteEntityRows<'c>(&'c Connection);
+
+/// `?1, ?2, …` for `n` values (SQLite has no array parameter).
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl crate::corpus_entities::EntityRows for SqliteEntityRows<'_> {
+    fn name_groups(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT norm, type, COUNT(DISTINCT doc), SUM(mentions) FROM entity_clusters
+             GROUP BY norm, type",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn word_aliases(&self) -> Result<Vec<(String, String, i64)>> {
+        // Lower-cased here, not by SQLite's ASCII-only `lower`, to match `norm`.
+        let mut st = self.0.prepare_cached(
+            "SELECT j.value, e.norm, COUNT(DISTINCT e.doc) FROM entity_clusters e, json_each(e.aliases) j
+             WHERE e.aliases <> '[]' AND instr(e.norm, ' ') > 0 AND instr(j.value, ' ') = 0
+             GROUP BY j.value, e.norm",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?.to_lowercase(), r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn documents_of(&self, norms: &[String]) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(DISTINCT doc) FROM entity_clusters WHERE norm IN ({})",
+            placeholders(1, norms.len())
+        );
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(norms), |r| r.get(0))?)
+    }
+
+    fn own_documents(&self, norm: &str) -> Result<i64> {
+        Ok(self.0.prepare_cached(
+            "SELECT COALESCE(SUM(n), 0) FROM (SELECT COUNT(DISTINCT doc) AS n FROM entity_clusters
+             WHERE norm = ?1 GROUP BY type)",
+        )?
+        .query_row([norm], |r| r.get(0))?)
+    }
+
+    fn canonical_of(&self, norm: &str) -> Result<String> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT canonical FROM entity_clusters WHERE norm = ?1
+             GROUP BY canonical ORDER BY COUNT(*) DESC, canonical LIMIT 1",
+            )?
+            .query_row([norm], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| norm.to_string()))
+    }
+
+    fn quotes_of(&self, norms: &[String]) -> Result<i64> {
+        let list = placeholders(1, norms.len());
+        let sql = format!(
+            "SELECT COUNT(*) FROM (
+               SELECT id FROM quotes WHERE speaker_norm IN ({list})
+               UNION
+               SELECT q.id FROM entity_clusters e
+               JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
+               WHERE e.norm IN ({list}))"
+        );
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(norms), |r| r.get(0))?)
+    }
+
+    fn co_names(&self, norms: &[String], limit: usize) -> Result<Vec<(String, i64)>> {
+        let list = placeholders(1, norms.len());
+        let sql = format!(
+            "SELECT e2.norm, COUNT(DISTINCT e2.doc) AS n
+             FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
+             WHERE e1.norm IN ({list}) AND e2.norm NOT IN ({list})
+             GROUP BY e2.norm ORDER BY n DESC, e2.norm LIMIT {limit}"
+        );
+        let mut st = self.0.prepare_cached(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(norms), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn shared_documents(&self, a: &[String], b: &[String]) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(DISTINCT e1.doc)
+             FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
+             WHERE e1.norm IN ({}) AND e2.norm IN ({})",
+            placeholders(1, a.len()),
+            placeholders(1 + a.len(), b.len())
+        );
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(a.iter().chain(b)), |r| r.get(0))?)
+    }
+}
+
 fn count(conn: &Connection, sql: &str) -> Result<u64> {
     Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
 }
@@ -1675,87 +1786,46 @@ impl Store for EmbeddedStore {
 
     fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
         let conn = self.rconn();
-        let top: Vec<(String, String, i64, i64)> = conn
-            .prepare(
-                "SELECT norm, type, COUNT(DISTINCT doc) AS docs, SUM(mentions) AS m
-                 FROM entity_clusters GROUP BY norm, type ORDER BY docs DESC, m DESC, norm LIMIT ?1",
-            )?
-            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<std::result::Result<_, _>>()?;
-        let mut name_st = conn.prepare_cached(
-            "SELECT canonical FROM entity_clusters WHERE norm = ?1 AND type = ?2
-             GROUP BY canonical ORDER BY COUNT(*) DESC, canonical LIMIT 1",
-        )?;
-        // Quotes named with the entity's name or attributed to one of its clusters (the same
-        // rule as `timeline`).
-        let mut quotes_st = conn.prepare_cached(
-            "SELECT COUNT(*) FROM (
-               SELECT id FROM quotes WHERE speaker_norm = ?1
-               UNION
-               SELECT q.id FROM entity_clusters e
-               JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
-               WHERE e.norm = ?1)",
-        )?;
-        let mut with_st = conn.prepare_cached(
-            "SELECT e2.norm, e2.type, COUNT(DISTINCT e2.doc) AS n
-             FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
-             WHERE e1.norm = ?1 AND e1.type = ?2 AND NOT (e2.norm = e1.norm AND e2.type = e1.type)
-             GROUP BY e2.norm, e2.type ORDER BY n DESC, e2.norm LIMIT 5",
-        )?;
-        let mut out = Vec::new();
-        for (norm, ty, docs, mentions) in top {
-            let name: String = name_st.query_row([&norm, &ty], |r| r.get(0))?;
-            let quotes: i64 = quotes_st.query_row([&norm], |r| r.get(0))?;
-            let with: Vec<(String, String, i64)> = with_st
-                .query_map([&norm, &ty], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<std::result::Result<_, _>>()?;
-            let mut co = Vec::new();
-            for (n, t, d) in with {
-                let cname: String = name_st.query_row([&n, &t], |r| r.get(0))?;
-                co.push(CoEntity {
-                    name: cname,
-                    entity_type: t,
-                    documents: d as usize,
-                });
-            }
-            out.push(EntitySummary {
-                name,
-                entity_type: ty,
-                documents: docs as usize,
-                mentions: mentions as usize,
-                quotes: quotes as usize,
-                with: co,
-            });
-        }
-        Ok(out)
+        crate::corpus_entities::corpus_entities(&SqliteEntityRows(&conn), limit)
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
         let conn = self.rconn();
         let norm = entity.trim().to_lowercase();
-        let alias = serde_json::to_string(&norm).unwrap_or_default();
+        // The names the `entities` listing counts as this entity's, so both agree.
+        let norms = crate::corpus_entities::members_of(&SqliteEntityRows(&conn), &norm)?;
+        let list = placeholders(1, norms.len());
+        let alias_param = norms.len() + 1;
+        // Aliases are matched for the entry's name ("Trump" stands for "Donald Trump" when
+        // the corpus says so, and then finds what "Donald Trump" finds).
+        let alias = serde_json::to_string(&norms[0]).unwrap_or_default();
+        let values: Vec<&str> = norms
+            .iter()
+            .map(String::as_str)
+            .chain([alias.as_str()])
+            .collect();
         let dates: Vec<Option<String>> = conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT d.dateline FROM documents d WHERE EXISTS (
                    SELECT 1 FROM entity_clusters e WHERE e.doc = d.id
-                   AND (e.norm = ?1 OR instr(lower(e.aliases), ?2) > 0))",
-            )?
-            .query_map(params![norm, alias], |r| r.get(0))?
+                   AND (e.norm IN ({list}) OR instr(lower(e.aliases), ?{alias_param}) > 0))"
+            ))?
+            .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         // Quotes credited to the entity: named with that name, or attributed to an entity
         // cluster of their article that has that name or alias (`timeline Volkov` counts the
         // quotes of "Dmitry Volkov", whose alias it is, as its article count does).
         let qdates: Vec<Option<String>> = conn
-            .prepare_cached(
+            .prepare(&format!(
                 "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
                  WHERE q.id IN (
-                   SELECT id FROM quotes WHERE speaker_norm = ?1
+                   SELECT id FROM quotes WHERE speaker_norm IN ({list})
                    UNION
                    SELECT q2.id FROM entity_clusters e
                    JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
-                   WHERE e.norm = ?1 OR instr(lower(e.aliases), ?2) > 0)",
-            )?
-            .query_map(params![norm, alias], |r| r.get(0))?
+                   WHERE e.norm IN ({list}) OR instr(lower(e.aliases), ?{alias_param}) > 0)"
+            ))?
+            .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         let dates = dates.into_iter().map(opt_date);
         let qdates = qdates.into_iter().map(opt_date);
@@ -1766,10 +1836,9 @@ impl Store for EmbeddedStore {
         let conn = self.rconn();
         Ok(Stats {
             documents: count(&conn, "SELECT COUNT(*) FROM documents")?,
-            entity_clusters: count(
+            entity_clusters: crate::corpus_entities::corpus_entity_count(&SqliteEntityRows(
                 &conn,
-                "SELECT COUNT(*) FROM (SELECT 1 FROM entity_clusters GROUP BY norm, type)",
-            )?,
+            ))?,
             quotes: count(&conn, "SELECT COUNT(*) FROM quotes")?,
             technique_spans: count(&conn, "SELECT COUNT(*) FROM techniques")?,
             story_clusters: count(

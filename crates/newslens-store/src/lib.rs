@@ -13,6 +13,7 @@
 //!   crash-safe resumption.
 //! * [`minhash`] holds the MinHash/LSH near-duplicate machinery used for stories and quotes.
 
+mod corpus_entities;
 pub mod embedded;
 pub mod error;
 pub mod index;

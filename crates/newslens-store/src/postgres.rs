@@ -1190,76 +1190,28 @@ impl Store for PgStore {
 
     fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
         let mut c = self.client();
-        let top = c
-            .query(
-                "SELECT norm, type, COUNT(DISTINCT doc) AS docs, SUM(mentions)::BIGINT AS m
-                 FROM entity_clusters GROUP BY norm, type
-                 ORDER BY docs DESC, m DESC, norm LIMIT $1",
-                &[&(limit as i64)],
-            )
-            .map_err(pg)?;
-        let name_sql = "SELECT canonical FROM entity_clusters WHERE norm = $1 AND type = $2
-                        GROUP BY canonical ORDER BY COUNT(*) DESC, canonical LIMIT 1";
-        let mut out = Vec::new();
-        for r in top {
-            let (norm, ty): (String, String) = (r.get(0), r.get(1));
-            let name: String = c.query_one(name_sql, &[&norm, &ty]).map_err(pg)?.get(0);
-            let quotes: i64 = c
-                .query_one(
-                    // Named with the entity's name or attributed to one of its clusters (the
-                    // same rule as `timeline`).
-                    "SELECT COUNT(*) FROM (
-                       SELECT id FROM quotes WHERE speaker_norm = $1
-                       UNION
-                       SELECT q.id FROM entity_clusters e
-                       JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
-                       WHERE e.norm = $1) c",
-                    &[&norm],
-                )
-                .map_err(pg)?
-                .get(0);
-            let with = c
-                .query(
-                    "SELECT e2.norm, e2.type, COUNT(DISTINCT e2.doc) AS n
-                     FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
-                     WHERE e1.norm = $1 AND e1.type = $2
-                       AND NOT (e2.norm = e1.norm AND e2.type = e1.type)
-                     GROUP BY e2.norm, e2.type ORDER BY n DESC, e2.norm LIMIT 5",
-                    &[&norm, &ty],
-                )
-                .map_err(pg)?;
-            let mut co = Vec::new();
-            for w in with {
-                let (n, t): (String, String) = (w.get(0), w.get(1));
-                let cname: String = c.query_one(name_sql, &[&n, &t]).map_err(pg)?.get(0);
-                co.push(CoEntity {
-                    name: cname,
-                    entity_type: t,
-                    documents: w.get::<_, i64>(2) as usize,
-                });
-            }
-            out.push(EntitySummary {
-                name,
-                entity_type: ty,
-                documents: r.get::<_, i64>(2) as usize,
-                mentions: r.get::<_, i64>(3) as usize,
-                quotes: quotes as usize,
-                with: co,
-            });
-        }
-        Ok(out)
+        crate::corpus_entities::corpus_entities(
+            &PgEntityRows(std::cell::RefCell::new(&mut c)),
+            limit,
+        )
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
         let mut c = self.client();
         let norm = entity.trim().to_lowercase();
-        let alias = serde_json::Value::Array(vec![serde_json::Value::String(norm.clone())]);
+        // The names the `entities` listing counts as this entity's, so both agree.
+        let norms = crate::corpus_entities::members_of(
+            &PgEntityRows(std::cell::RefCell::new(&mut c)),
+            &norm,
+        )?;
+        // Aliases are matched for the entry's name (see the embedded store).
+        let alias = serde_json::Value::Array(vec![serde_json::Value::String(norms[0].clone())]);
         let dates: Vec<Option<NaiveDate>> = c
             .query(
                 "SELECT d.dateline FROM documents d WHERE EXISTS (
                    SELECT 1 FROM entity_clusters e WHERE e.doc = d.id
-                   AND (e.norm = $1 OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB))",
-                &[&norm, &alias],
+                   AND (e.norm = ANY($1) OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB))",
+                &[&norms, &alias],
             )
             .map_err(pg)?
             .iter()
@@ -1271,12 +1223,12 @@ impl Store for PgStore {
                 // that has that name or alias (as the article count matches aliases).
                 "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
                  WHERE q.id IN (
-                   SELECT id FROM quotes WHERE speaker_norm = $1
+                   SELECT id FROM quotes WHERE speaker_norm = ANY($1)
                    UNION
                    SELECT q2.id FROM entity_clusters e
                    JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
-                   WHERE e.norm = $1 OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB)",
-                &[&norm, &alias],
+                   WHERE e.norm = ANY($1) OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB)",
+                &[&norms, &alias],
             )
             .map_err(pg)?
             .iter()
@@ -1286,15 +1238,19 @@ impl Store for PgStore {
     }
 
     fn stats(&self) -> Result<Stats> {
+        let entities = {
+            let mut c = self.client();
+            crate::corpus_entities::corpus_entity_count(&PgEntityRows(std::cell::RefCell::new(
+                &mut c,
+            )))?
+        };
         let mut c = self.client();
         let mut count = |sql: &str| -> Result<u64> {
             Ok(c.query_one(sql, &[]).map_err(pg)?.get::<_, i64>(0).max(0) as u64)
         };
         Ok(Stats {
             documents: count("SELECT COUNT(*) FROM documents")?,
-            entity_clusters: count(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM entity_clusters GROUP BY norm, type) x",
-            )?,
+            entity_clusters: entities,
             quotes: count("SELECT COUNT(*) FROM quotes")?,
             technique_spans: count("SELECT COUNT(*) FROM techniques")?,
             story_clusters: count(
@@ -1304,6 +1260,118 @@ impl Store for PgStore {
                 "SELECT COUNT(*) FROM (SELECT cluster FROM quotes GROUP BY cluster HAVING COUNT(*) > 1) x",
             )?,
         })
+    }
+}
+
+/// The corpus entity listing's queries on PostgreSQL ([`crate::corpus_entities::EntityRows`]);
+/// the client sits in a `RefCell` because queries need `&mut Client` and the trait takes `&self`.
+struct PgEntityRows<'c, 'g>(std::cell::RefCell<&'c mut MutexGuard<'g, Client>>);
+
+impl PgEntityRows<'_, '_> {
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        self.0.borrow_mut().query(sql, params).map_err(pg)
+    }
+
+    fn count(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<i64> {
+        Ok(self
+            .query(sql, params)?
+            .first()
+            .map_or(0, |r| r.get::<_, i64>(0)))
+    }
+}
+
+impl crate::corpus_entities::EntityRows for PgEntityRows<'_, '_> {
+    fn name_groups(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        Ok(self
+            .query(
+                "SELECT norm, type, COUNT(DISTINCT doc), SUM(mentions)::BIGINT FROM entity_clusters
+                 GROUP BY norm, type",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    fn word_aliases(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(self
+            .query(
+                "SELECT j.value, e.norm, COUNT(DISTINCT e.doc)
+                 FROM entity_clusters e, jsonb_array_elements_text(e.aliases) j(value)
+                 WHERE e.aliases <> '[]'::JSONB AND strpos(e.norm, ' ') > 0
+                   AND strpos(j.value, ' ') = 0
+                 GROUP BY j.value, e.norm",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| (r.get::<_, String>(0).to_lowercase(), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    fn documents_of(&self, norms: &[String]) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(DISTINCT doc) FROM entity_clusters WHERE norm = ANY($1)",
+            &[&norms],
+        )
+    }
+
+    fn own_documents(&self, norm: &str) -> Result<i64> {
+        self.count(
+            "SELECT COALESCE(SUM(n), 0)::BIGINT FROM (SELECT COUNT(DISTINCT doc) AS n
+             FROM entity_clusters WHERE norm = $1 GROUP BY type) x",
+            &[&norm],
+        )
+    }
+
+    fn canonical_of(&self, norm: &str) -> Result<String> {
+        Ok(self
+            .query(
+                // Byte order, as SQLite sorts, whatever the database's collation.
+                "SELECT canonical FROM entity_clusters WHERE norm = $1
+                 GROUP BY canonical ORDER BY COUNT(*) DESC, canonical COLLATE \"C\" LIMIT 1",
+                &[&norm],
+            )?
+            .first()
+            .map_or_else(|| norm.to_string(), |r| r.get(0)))
+    }
+
+    fn quotes_of(&self, norms: &[String]) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(*) FROM (
+               SELECT id FROM quotes WHERE speaker_norm = ANY($1)
+               UNION
+               SELECT q.id FROM entity_clusters e
+               JOIN quotes q ON q.doc = e.doc AND q.speaker_cluster = e.idx
+               WHERE e.norm = ANY($1)) c",
+            &[&norms],
+        )
+    }
+
+    fn co_names(&self, norms: &[String], limit: usize) -> Result<Vec<(String, i64)>> {
+        Ok(self
+            .query(
+                "SELECT e2.norm, COUNT(DISTINCT e2.doc) AS n
+                 FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
+                 WHERE e1.norm = ANY($1) AND NOT (e2.norm = ANY($1))
+                 GROUP BY e2.norm ORDER BY n DESC, e2.norm COLLATE \"C\" LIMIT $2",
+                &[&norms, &(limit as i64)],
+            )?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn shared_documents(&self, a: &[String], b: &[String]) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(DISTINCT e1.doc)
+             FROM entity_clusters e1 JOIN entity_clusters e2 ON e2.doc = e1.doc
+             WHERE e1.norm = ANY($1) AND e2.norm = ANY($2)",
+            &[&a, &b],
+        )
     }
 }
 

@@ -718,3 +718,122 @@ fn tied_hits_are_listed_in_store_order() {
     let top: Vec<i64> = search(3).iter().map(|h| h.doc).collect();
     assert_eq!(top, ids[..3].to_vec());
 }
+
+/// An analysis of `text` whose entity layer has one cluster per `(canonical, type, aliases)`,
+/// with a mention at every occurrence of the canonical name and of each alias not inside it.
+fn with_clusters(
+    id: &str,
+    text: &str,
+    clusters: &[(&str, &str, &[&str])],
+) -> newslens_core::Analysis {
+    use newslens_core::layers::entities::{Cluster, EntityLayer, EntityType, Mention, MentionKind};
+    let mut a = newslens_core::Analysis::new(newslens_core::Document::from_text(id, text));
+    newslens_text::segment(&mut a);
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    for (ci, (name, _, aliases)) in clusters.iter().enumerate() {
+        for form in std::iter::once(name).chain(aliases.iter()) {
+            for (s, _) in text.match_indices(form) {
+                let e = s + form.len();
+                if !spans.iter().any(|&(a, b, _)| a < e && s < b) {
+                    spans.push((s, e, ci));
+                }
+            }
+        }
+    }
+    spans.sort();
+    let mut layer = EntityLayer::default();
+    for (ci, (name, ty, aliases)) in clusters.iter().enumerate() {
+        layer.clusters.push(Cluster {
+            id: ci,
+            canonical: name.to_string(),
+            entity_type: EntityType::parse(ty).unwrap(),
+            mentions: vec![],
+            roles: vec![],
+            affiliations: vec![],
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    for (i, &(s, e, ci)) in spans.iter().enumerate() {
+        layer.mentions.push(Mention {
+            id: i,
+            span: newslens_core::Span::new(s, e),
+            entity_type: layer.clusters[ci].entity_type,
+            kind: MentionKind::Name,
+            cluster: ci,
+            score: 1.0,
+        });
+        layer.clusters[ci].mentions.push(i);
+    }
+    a.entities = Some(layer);
+    a.stages = vec!["text".into(), "entities".into()];
+    a.validate().unwrap();
+    a
+}
+
+#[test]
+fn corpus_entities_merge_types_and_surnames() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
+    let v: &[&str] = &["Voronin"];
+    let k: &[&str] = &["Kessler"];
+    store
+        .put(vec![
+            // The same man typed a person twice, an organisation once, and named by his
+            // surname alone once (as the model may do across articles).
+            with_clusters(
+                "a",
+                "Arkady Voronin spoke in Tver. Voronin left.",
+                &[("Arkady Voronin", "PER", v)],
+            ),
+            with_clusters(
+                "b",
+                "Arkady Voronin arrived late. Voronin smiled.",
+                &[("Arkady Voronin", "PER", v)],
+            ),
+            with_clusters(
+                "c",
+                "Arkady Voronin signed the decree. Voronin did.",
+                &[("Arkady Voronin", "ORG", v)],
+            ),
+            with_clusters(
+                "d",
+                "Voronin spoke again on Friday.",
+                &[("Voronin", "MISC", &[])],
+            ),
+            // One document of evidence for this surname: not enough to merge.
+            with_clusters(
+                "e",
+                "Paul Kessler wrote. Kessler signed.",
+                &[("Paul Kessler", "PER", k)],
+            ),
+            with_clusters(
+                "f",
+                "Kessler wrote back on Sunday.",
+                &[("Kessler", "PER", &[])],
+            ),
+        ])
+        .unwrap();
+    let ents = store.entities(10).unwrap();
+    let names: Vec<(&str, &str, usize)> = ents
+        .iter()
+        .map(|e| (e.name.as_str(), e.entity_type.as_str(), e.documents))
+        .collect();
+    assert_eq!(names[0], ("Arkady Voronin", "PER", 4), "{names:?}");
+    assert!(names.contains(&("Paul Kessler", "PER", 1)), "{names:?}");
+    assert!(names.contains(&("Kessler", "PER", 1)), "{names:?}");
+    assert!(!names.iter().any(|n| n.0 == "Voronin"), "{names:?}");
+    assert_eq!(ents.len(), 3);
+    assert_eq!(store.stats().unwrap().entity_clusters, 3);
+    // The timeline reads the same entries, whichever name it is given.
+    for name in ["Arkady Voronin", "Voronin", "voronin"] {
+        let t = store.timeline(name, newslens_store::Bucket::Day).unwrap();
+        assert_eq!(t.articles, 4, "{name}");
+    }
+    assert_eq!(
+        store
+            .timeline("Kessler", newslens_store::Bucket::Day)
+            .unwrap()
+            .articles,
+        2
+    );
+}

@@ -129,6 +129,28 @@ assert stats["documents"] == expected, stats
 print(f"   {len(hits)} ranked hits, phrase and outlet filters ok; stats {stats}")
 EOF
 
+echo "-- entities, timeline and stats agree with the embedded store"
+EMB=$WORK/pg-embedded-ref
+rm -rf "$EMB"
+"$BIN" ingest "$P/a.jsonl" "$P/b.jsonl" --db "$EMB" 2>"$WORK/pg-emb.log" || fail "embedded reference ingest"
+for db in "$REF" "$EMB"; do
+  tag=$([ "$db" = "$REF" ] && echo pg || echo emb)
+  "$BIN" entities --db "$db" --json --limit 40 >"$WORK/ent-$tag.json"
+  "$BIN" stats --db "$db" --json >"$WORK/stats-$tag.json"
+done
+TOP=$("$PY" -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x["type"]=="PER"]; print(e[0]["name"] if e else "")' "$WORK/ent-emb.json")
+[ -n "$TOP" ] || fail "no person among the embedded store's entities"
+SURNAME=${TOP##* }
+for db in "$REF" "$EMB"; do
+  tag=$([ "$db" = "$REF" ] && echo pg || echo emb)
+  "$BIN" timeline "$TOP" --db "$db" --json >"$WORK/tl-full-$tag.json"
+  "$BIN" timeline "$SURNAME" --db "$db" --json >"$WORK/tl-short-$tag.json"
+done
+for f in ent stats tl-full tl-short; do
+  cmp -s "$WORK/$f-pg.json" "$WORK/$f-emb.json" || fail "$f differs between PostgreSQL and the embedded store: $(diff "$WORK/$f-pg.json" "$WORK/$f-emb.json" | head -5)"
+done
+echo "   entities (top 40), timelines of \"$TOP\" and \"$SURNAME\", stats: identical"
+
 echo "-- serve --db postgres:// (the API reads the same store)"
 PORT=$((20000 + RANDOM % 20000))
 "$BIN" serve --db "$REF" --addr "127.0.0.1:$PORT" 2>"$WORK/pg-serve.log" & SRV=$!

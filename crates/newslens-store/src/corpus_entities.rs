@@ -1,0 +1,306 @@
+//! Entities across the corpus (`newslens entities`): the per-document clusters of the
+//! `entities` stage grouped into one entry per real-world name, whichever backend stores them.
+//!
+//! A document's clusters already merge its aliases ("Vladimir Putin" = "Putin"), but across
+//! documents two things split one entity into several entries when clusters are grouped by
+//! (name, type), as the listing did before:
+//!
+//! * **types vary between documents**: the model may type a surname a person in one article and
+//!   an organisation in the next. A name's entry takes the type most of its documents give it.
+//! * **surnames stand alone**: an article that only says "Trump" has a cluster named "Trump".
+//!   Where the corpus shows that one word mostly as an alias of one longer name ("Trump" inside
+//!   the clusters of "Donald Trump"), the one-word clusters join that name's entry.
+//!
+//! The rule for the second point ([`surname_map`]) only merges a word into a name that holds at
+//! least three quarters of the word's alias evidence, in at least two documents, and evidence
+//! worth at least a fifth of the word's own clusters: "Washington" (a city in hundreds of
+//! documents, George Washington's alias in a few) stays a city.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::error::Result;
+use crate::model::{CoEntity, EntitySummary};
+
+/// What the corpus listing asks a backend (each answers with a few SQL queries).
+pub(crate) trait EntityRows {
+    /// Every (name, type) group of clusters: `(norm, type, documents, mentions)`.
+    fn name_groups(&self) -> Result<Vec<(String, String, i64, i64)>>;
+    /// One-word aliases (lower-cased) of clusters whose name has several words:
+    /// `(alias, norm of the name, documents)`.
+    fn word_aliases(&self) -> Result<Vec<(String, String, i64)>>;
+    /// Documents with a cluster named one of `norms`.
+    fn documents_of(&self, norms: &[String]) -> Result<i64>;
+    /// A name's documents counted per type and summed (what [`EntityRows::name_groups`] gives
+    /// for it): the measure [`surname_map`] compares alias evidence with.
+    fn own_documents(&self, norm: &str) -> Result<i64>;
+    /// The most common spelling of the clusters named `norm`.
+    fn canonical_of(&self, norm: &str) -> Result<String>;
+    /// Quotes credited to clusters named one of `norms`, or whose speaker is one of them.
+    fn quotes_of(&self, norms: &[String]) -> Result<i64>;
+    /// Names (other than `norms`) that share documents with `norms`, with how many, most
+    /// shared first: at most `limit`.
+    fn co_names(&self, norms: &[String], limit: usize) -> Result<Vec<(String, i64)>>;
+    /// Documents with a cluster named one of `a` and one named one of `b`.
+    fn shared_documents(&self, a: &[String], b: &[String]) -> Result<i64>;
+}
+
+/// Maps a one-word name to the longer name it is an alias of across the corpus (see the
+/// module doc). `own_docs` is each name's document count as a cluster of its own.
+pub(crate) fn surname_map(
+    aliases: &[(String, String, i64)],
+    own_docs: &HashMap<String, i64>,
+) -> HashMap<String, String> {
+    let mut by_word: BTreeMap<&str, Vec<(&str, i64)>> = BTreeMap::new();
+    for (word, target, docs) in aliases {
+        if word != target {
+            by_word.entry(word).or_default().push((target, *docs));
+        }
+    }
+    let mut map = HashMap::new();
+    for (word, targets) in by_word {
+        let total: i64 = targets.iter().map(|t| t.1).sum();
+        let Some(&(best, docs)) = targets
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        else {
+            continue;
+        };
+        let own = own_docs.get(word).copied().unwrap_or(0);
+        if docs >= 2 && docs * 4 >= total * 3 && docs * 5 >= own {
+            map.insert(word.to_string(), best.to_string());
+        }
+    }
+    map
+}
+
+/// One entry of the listing while it is built.
+#[derive(Debug, Default)]
+struct Entry {
+    /// The names (norms) of its clusters.
+    norms: Vec<String>,
+    /// Documents per type (summed over names: an upper bound of the distinct count).
+    type_docs: BTreeMap<String, i64>,
+    docs: i64,
+    mentions: i64,
+}
+
+impl Entry {
+    /// The type most documents give it (ties: PER, ORG, LOC, MISC order, then by name).
+    fn entity_type(&self) -> String {
+        const ORDER: [&str; 4] = ["PER", "ORG", "LOC", "MISC"];
+        let rank = |t: &str| ORDER.iter().position(|o| *o == t).unwrap_or(ORDER.len());
+        self.type_docs
+            .iter()
+            .max_by(|a, b| {
+                a.1.cmp(b.1)
+                    .then_with(|| rank(b.0).cmp(&rank(a.0)))
+                    .then_with(|| b.0.cmp(a.0))
+            })
+            .map(|(t, _)| t.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The `limit` entities in most documents, with their co-occurring entities.
+pub(crate) fn corpus_entities(rows: &dyn EntityRows, limit: usize) -> Result<Vec<EntitySummary>> {
+    let groups = rows.name_groups()?;
+    let mut own_docs: HashMap<String, i64> = HashMap::new();
+    for (norm, _, docs, _) in &groups {
+        *own_docs.entry(norm.clone()).or_default() += docs;
+    }
+    let surnames = surname_map(&rows.word_aliases()?, &own_docs);
+    let key_of = |norm: &str| {
+        surnames
+            .get(norm)
+            .cloned()
+            .unwrap_or_else(|| norm.to_string())
+    };
+    let mut entries: HashMap<String, Entry> = HashMap::new();
+    for (norm, ty, docs, mentions) in groups {
+        let e = entries.entry(key_of(&norm)).or_default();
+        if !e.norms.contains(&norm) {
+            e.norms.push(norm);
+        }
+        *e.type_docs.entry(ty).or_default() += docs;
+        e.docs += docs;
+        e.mentions += mentions;
+    }
+    for e in entries.values_mut() {
+        e.norms.sort();
+    }
+    // Rank by the summed counts, then count the distinct documents of the leaders exactly
+    // (a document may hold clusters of two names of one entry): a margin of candidates keeps
+    // an entry that the exact count moves up.
+    let mut ranked: Vec<(&String, &Entry)> = entries.iter().collect();
+    ranked.sort_by(|a, b| b.1.docs.cmp(&a.1.docs).then_with(|| a.0.cmp(b.0)));
+    let mut top: Vec<(String, i64, i64)> = Vec::new();
+    for (key, e) in ranked
+        .into_iter()
+        .take(limit.saturating_mul(2).saturating_add(10))
+    {
+        let docs = if e.norms.len() > 1 {
+            rows.documents_of(&e.norms)?
+        } else {
+            e.docs
+        };
+        top.push((key.clone(), docs, e.mentions));
+    }
+    top.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| b.2.cmp(&a.2))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    top.truncate(limit);
+    let mut out = Vec::with_capacity(top.len());
+    for (key, docs, mentions) in top {
+        let e = &entries[&key];
+        let mut co: HashMap<String, i64> = HashMap::new();
+        for (norm, n) in rows.co_names(&e.norms, 50)? {
+            let k = key_of(&norm);
+            if k != key {
+                *co.entry(k).or_default() += n;
+            }
+        }
+        let mut with: Vec<(String, i64)> = Vec::with_capacity(co.len());
+        for (k, n) in co {
+            let names = entries.get(&k).map_or(&[][..], |x| &x.norms[..]);
+            let n = if names.len() > 1 {
+                rows.shared_documents(&e.norms, names)?
+            } else {
+                n
+            };
+            with.push((k, n));
+        }
+        with.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        with.truncate(5);
+        let mut co_entities = Vec::with_capacity(with.len());
+        for (k, n) in with {
+            co_entities.push(CoEntity {
+                name: rows.canonical_of(&k)?,
+                entity_type: entries.get(&k).map(Entry::entity_type).unwrap_or_default(),
+                documents: n as usize,
+            });
+        }
+        out.push(EntitySummary {
+            name: rows.canonical_of(&key)?,
+            entity_type: e.entity_type(),
+            documents: docs as usize,
+            mentions: mentions as usize,
+            quotes: rows.quotes_of(&e.norms)? as usize,
+            with: co_entities,
+        });
+    }
+    Ok(out)
+}
+
+/// The names (norms) whose clusters count as `name`'s in the listing: the entry `name` belongs
+/// to (the longer name a one-word name stands for, else its own), then every one-word name
+/// merged into that entry. `timeline` counts these, so it agrees with `entities`.
+pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Vec<String>> {
+    let norm = name.trim().to_lowercase();
+    let aliases = rows.word_aliases()?;
+    let map_for = |words: Vec<String>| -> Result<HashMap<String, String>> {
+        let mut own = HashMap::new();
+        for w in words {
+            let n = rows.own_documents(&w)?;
+            own.insert(w, n);
+        }
+        // Only the words asked about can map (the others have no own count here).
+        let map = surname_map(&aliases, &own);
+        Ok(map
+            .into_iter()
+            .filter(|(w, _)| own.contains_key(w))
+            .collect())
+    };
+    let key = if norm.contains(' ') {
+        norm.clone()
+    } else {
+        map_for(vec![norm.clone()])?
+            .remove(&norm)
+            .unwrap_or_else(|| norm.clone())
+    };
+    let mut words: Vec<String> = aliases
+        .iter()
+        .filter(|(w, t, _)| *t == key && !w.contains(' '))
+        .map(|(w, _, _)| w.clone())
+        .collect();
+    words.sort();
+    words.dedup();
+    let mut members = vec![key.clone()];
+    for (w, t) in map_for(words)? {
+        if t == key && w != key {
+            members.push(w);
+        }
+    }
+    members[1..].sort();
+    Ok(members)
+}
+
+/// How many entries the listing has: one per name, less the one-word names merged into a
+/// longer one ([`surname_map`]).
+pub(crate) fn corpus_entity_count(rows: &dyn EntityRows) -> Result<u64> {
+    let mut own_docs: HashMap<String, i64> = HashMap::new();
+    for (norm, _, docs, _) in rows.name_groups()? {
+        *own_docs.entry(norm).or_default() += docs;
+    }
+    let surnames = surname_map(&rows.word_aliases()?, &own_docs);
+    let merged = own_docs
+        .keys()
+        .filter(|n| surnames.contains_key(*n))
+        .count();
+    Ok((own_docs.len() - merged) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aliases(rows: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
+        rows.iter()
+            .map(|(a, b, n)| (a.to_string(), b.to_string(), *n))
+            .collect()
+    }
+
+    #[test]
+    fn a_surname_joins_the_name_it_mostly_abbreviates() {
+        let own = HashMap::from([("trump".to_string(), 40), ("washington".to_string(), 300)]);
+        let map = surname_map(
+            &aliases(&[
+                ("trump", "donald trump", 30),
+                ("trump", "melania trump", 3),
+                ("washington", "george washington", 4),
+            ]),
+            &own,
+        );
+        assert_eq!(map.get("trump").map(String::as_str), Some("donald trump"));
+        // A city in 300 documents, an alias in 4: not merged.
+        assert!(!map.contains_key("washington"));
+    }
+
+    #[test]
+    fn an_ambiguous_surname_stays_apart() {
+        let own = HashMap::from([("clinton".to_string(), 10)]);
+        let map = surname_map(
+            &aliases(&[
+                ("clinton", "hillary clinton", 6),
+                ("clinton", "bill clinton", 5),
+            ]),
+            &own,
+        );
+        assert!(map.is_empty(), "{map:?}");
+        // One document of evidence is not enough either.
+        let map = surname_map(&aliases(&[("clinton", "hillary clinton", 1)]), &own);
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn the_type_is_the_one_most_documents_give() {
+        let mut e = Entry::default();
+        e.type_docs.insert("ORG".into(), 30);
+        e.type_docs.insert("PER".into(), 45);
+        e.type_docs.insert("MISC".into(), 20);
+        assert_eq!(e.entity_type(), "PER");
+        e.type_docs.insert("ORG".into(), 45);
+        assert_eq!(e.entity_type(), "PER", "ties go to PER");
+    }
+}
