@@ -41,7 +41,7 @@ enum Command {
     /// List quotes and how they spread across articles.
     Quotes(corpus::QuotesArgs),
     /// List the entities that appear most, with whom.
-    Entities(corpus::ListArgs),
+    Entities(corpus::EntitiesArgs),
     /// Article and quote counts over time for one entity.
     Timeline(corpus::TimelineArgs),
     /// Counts of what a store holds.

@@ -434,17 +434,44 @@ impl LimitParams {
     }
 }
 
+/// Query of `/api/entities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntitiesParams {
+    /// Maximum rows (default 20, at most 200).
+    pub limit: Option<usize>,
+    /// Only entities of this type: `PER`, `ORG`, `LOC` or `MISC`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub entity_type: Option<String>,
+}
+
 /// The entities that appear in most articles, with the entities they appear with.
 #[utoipa::path(
-    get, path = "/api/entities", params(LimitParams),
-    responses((status = 200, body = Vec<schema::EntitySummary>))
+    get, path = "/api/entities", params(EntitiesParams),
+    responses(
+        (status = 200, body = Vec<schema::EntitySummary>),
+        (status = 400, description = "unknown type")
+    )
 )]
 async fn entities(
     State(state): St,
-    Query(p): Query<LimitParams>,
+    Query(p): Query<EntitiesParams>,
 ) -> AppResult<Json<Vec<EntitySummary>>> {
-    let n = p.get();
-    Ok(Json(state.read(move |s| Ok(s.entities(n)?)).await?))
+    let n = LimitParams { limit: p.limit }.get();
+    let ty = p.entity_type.map(|t| t.trim().to_uppercase());
+    if let Some(t) = &ty {
+        if !["PER", "ORG", "LOC", "MISC"].contains(&t.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "type={t}: expected PER, ORG, LOC or MISC"
+            )));
+        }
+    }
+    Ok(Json(
+        state
+            .read(move |s| Ok(s.entities(n, ty.as_deref())?))
+            .await?,
+    ))
 }
 
 /// A role or title of an entity and how often it is stated.

@@ -100,6 +100,20 @@ async fn endpoints_answer_from_the_store() {
         .unwrap()
         .iter()
         .any(|e| e["name"] == "Maria Olsen"));
+    let (s, people) = get_json(&srv.url("/api/entities?type=per&limit=50")).await;
+    assert_eq!(s, 200, "{people}");
+    let people = people.as_array().unwrap();
+    assert!(people.iter().all(|e| e["type"] == "PER"), "{people:?}");
+    assert!(people.iter().any(|e| e["name"] == "Maria Olsen"));
+    let (_, orgs) = get_json(&srv.url("/api/entities?type=ORG&limit=50")).await;
+    assert!(orgs.as_array().unwrap().iter().all(|e| e["type"] == "ORG"));
+    assert!(!orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["name"] == "Maria Olsen"));
+    let (s, _) = get_json(&srv.url("/api/entities?type=people")).await;
+    assert_eq!(s, 400);
     let (s, e) = get_json(&srv.url("/api/entities/maria%20olsen")).await;
     assert_eq!(s, 200, "{e}");
     assert_eq!(e["name"], "Maria Olsen");

@@ -338,6 +338,25 @@ async fn web_ui_in_chromium() {
     assert!(roles.contains("Harbour Minister"));
     shot(&c, "entity").await;
 
+    // The entity list filtered to people: every row's type is PER, and the filter is shown.
+    goto(&c, &base, "#/entities?type=PER").await;
+    let types = c
+        .find_all(Locator::Css("table.tbl tbody tr td:nth-child(2)"))
+        .await
+        .unwrap();
+    assert!(!types.is_empty(), "no people listed");
+    for t in &types {
+        assert_eq!(t.text().await.unwrap().trim(), "PER");
+    }
+    let current = c
+        .find(Locator::Css("p.filters strong"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(current, "People");
+
     // Stories (origin first) and quote spread.
     goto(&c, &base, "#/stories").await;
     let main_text = c

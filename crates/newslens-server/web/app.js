@@ -447,11 +447,16 @@
             el('a', { href: route('quote/' + c.id) }, '“' + c.first.text.slice(0, 80) + (c.first.text.length > 80 ? '…' : '') + '”'), ' ', el('small', null, '×' + c.size))))] : null))));
   }
 
-  async function entitiesPage() {
+  const ENTITY_TYPES = [['', 'All'], ['PER', 'People'], ['ORG', 'Organisations'], ['LOC', 'Places'], ['MISC', 'Other']];
+
+  async function entitiesPage(p) {
     show(el('p', { class: 'muted' }, 'Loading…'));
+    const type = ENTITY_TYPES.some(([t]) => t === p.type) ? p.type : '';
     let list;
-    try { list = await api('/api/entities?limit=100'); } catch (e) { show(errorBox(e)); return; }
-    show(el('h1', null, 'Entities'), el('table', { class: 'tbl' },
+    try { list = await api('/api/entities?' + new URLSearchParams(type ? { limit: '100', type } : { limit: '100' })); } catch (e) { show(errorBox(e)); return; }
+    const filters = el('p', { class: 'filters' }, ENTITY_TYPES.map(([t, label], i) => [i ? ' · ' : '',
+      t === type ? el('strong', null, label) : el('a', { href: route('entities', { type: t }) }, label)]));
+    show(el('h1', null, 'Entities'), filters, el('table', { class: 'tbl' },
       el('thead', null, el('tr', null, ['Name', 'Type', 'Articles', 'Mentions', 'Quotes', 'Appears with'].map((h) => el('th', null, h)))),
       el('tbody', null, list.map((e) => el('tr', null,
         el('td', null, el('a', { href: entityHref(e.name) }, e.name)), el('td', null, badge(e.type, 'ent-' + e.type)),
@@ -544,7 +549,7 @@
       case 'search': return searchPage(p);
       case 'article': return articlePage(parts.slice(1).join('/'));
       case 'entity': return entityPage(parts.slice(1).join('/'));
-      case 'entities': return entitiesPage();
+      case 'entities': return entitiesPage(p);
       case 'stories': return storiesPage();
       case 'story': return storyPage(parts[1]);
       case 'quotes': return quotesPage(p);

@@ -101,8 +101,13 @@ impl Entry {
     }
 }
 
-/// The `limit` entities in most documents, with their co-occurring entities.
-pub(crate) fn corpus_entities(rows: &dyn EntityRows, limit: usize) -> Result<Vec<EntitySummary>> {
+/// The `limit` entities in most documents (of `entity_type` only, when given, compared
+/// case-insensitively with the entry's voted type), with their co-occurring entities.
+pub(crate) fn corpus_entities(
+    rows: &dyn EntityRows,
+    limit: usize,
+    entity_type: Option<&str>,
+) -> Result<Vec<EntitySummary>> {
     let groups = rows.name_groups()?;
     let mut own_docs: HashMap<String, i64> = HashMap::new();
     for (norm, _, docs, _) in &groups {
@@ -131,7 +136,10 @@ pub(crate) fn corpus_entities(rows: &dyn EntityRows, limit: usize) -> Result<Vec
     // Rank by the summed counts, then count the distinct documents of the leaders exactly
     // (a document may hold clusters of two names of one entry): a margin of candidates keeps
     // an entry that the exact count moves up.
-    let mut ranked: Vec<(&String, &Entry)> = entries.iter().collect();
+    let mut ranked: Vec<(&String, &Entry)> = entries
+        .iter()
+        .filter(|(_, e)| entity_type.is_none_or(|t| e.entity_type().eq_ignore_ascii_case(t.trim())))
+        .collect();
     ranked.sort_by(|a, b| b.1.docs.cmp(&a.1.docs).then_with(|| a.0.cmp(b.0)));
     let mut top: Vec<(String, i64, i64)> = Vec::new();
     for (key, e) in ranked

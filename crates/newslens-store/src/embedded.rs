@@ -1784,9 +1784,9 @@ impl Store for EmbeddedStore {
         }
     }
 
-    fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
+    fn entities(&self, limit: usize, entity_type: Option<&str>) -> Result<Vec<EntitySummary>> {
         let conn = self.rconn();
-        crate::corpus_entities::corpus_entities(&SqliteEntityRows(&conn), limit)
+        crate::corpus_entities::corpus_entities(&SqliteEntityRows(&conn), limit, entity_type)
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {

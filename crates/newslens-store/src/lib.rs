@@ -60,8 +60,9 @@ pub trait Store: Send + Sync {
     fn quote_clusters(&self, speaker: Option<&str>, limit: usize) -> Result<Vec<QuoteCluster>>;
     /// The spread of one quote cluster (by cluster id or the id of any member quote).
     fn quote_spread(&self, id: i64) -> Result<Option<QuoteCluster>>;
-    /// Most frequent entities across documents, merged by canonical name and type.
-    fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>>;
+    /// The entities in most documents (one entry per name across the corpus, see
+    /// docs/store.md), only those of `entity_type` (`PER`, `ORG`, `LOC`, `MISC`) when given.
+    fn entities(&self, limit: usize, entity_type: Option<&str>) -> Result<Vec<EntitySummary>>;
     /// Article and quote counts per day or week for an entity name.
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline>;
     /// Row counts.

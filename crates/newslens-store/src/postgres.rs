@@ -1188,11 +1188,12 @@ impl Store for PgStore {
         }
     }
 
-    fn entities(&self, limit: usize) -> Result<Vec<EntitySummary>> {
+    fn entities(&self, limit: usize, entity_type: Option<&str>) -> Result<Vec<EntitySummary>> {
         let mut c = self.client();
         crate::corpus_entities::corpus_entities(
             &PgEntityRows(std::cell::RefCell::new(&mut c)),
             limit,
+            entity_type,
         )
     }
 

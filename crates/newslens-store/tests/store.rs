@@ -236,7 +236,7 @@ fn search_ranks_highlights_and_filters() {
 fn entities_and_timeline() {
     let dir = tempfile::tempdir().unwrap();
     let (store, docs) = small_store(&dir.path().join("db"));
-    let ents = store.entities(5).unwrap();
+    let ents = store.entities(5, None).unwrap();
     assert!(!ents.is_empty());
     let top = &ents[0];
     let sp = common::SPEAKERS
@@ -813,7 +813,7 @@ fn corpus_entities_merge_types_and_surnames() {
             ),
         ])
         .unwrap();
-    let ents = store.entities(10).unwrap();
+    let ents = store.entities(10, None).unwrap();
     let names: Vec<(&str, &str, usize)> = ents
         .iter()
         .map(|e| (e.name.as_str(), e.entity_type.as_str(), e.documents))
@@ -824,6 +824,9 @@ fn corpus_entities_merge_types_and_surnames() {
     assert!(!names.iter().any(|n| n.0 == "Voronin"), "{names:?}");
     assert_eq!(ents.len(), 3);
     assert_eq!(store.stats().unwrap().entity_clusters, 3);
+    // Filtered by the voted type: the merged entry is a person, so no organisation is left.
+    assert_eq!(store.entities(10, Some("PER")).unwrap().len(), 3);
+    assert!(store.entities(10, Some("org")).unwrap().is_empty());
     // The timeline reads the same entries, whichever name it is given.
     for name in ["Arkady Voronin", "Voronin", "voronin"] {
         let t = store.timeline(name, newslens_store::Bucket::Day).unwrap();

@@ -136,6 +136,7 @@ rm -rf "$EMB"
 for db in "$REF" "$EMB"; do
   tag=$([ "$db" = "$REF" ] && echo pg || echo emb)
   "$BIN" entities --db "$db" --json --limit 40 >"$WORK/ent-$tag.json"
+  "$BIN" entities --db "$db" --json --limit 40 --type PER >"$WORK/per-$tag.json"
   "$BIN" stats --db "$db" --json >"$WORK/stats-$tag.json"
 done
 TOP=$("$PY" -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x["type"]=="PER"]; print(e[0]["name"] if e else "")' "$WORK/ent-emb.json")
@@ -146,7 +147,7 @@ for db in "$REF" "$EMB"; do
   "$BIN" timeline "$TOP" --db "$db" --json >"$WORK/tl-full-$tag.json"
   "$BIN" timeline "$SURNAME" --db "$db" --json >"$WORK/tl-short-$tag.json"
 done
-for f in ent stats tl-full tl-short; do
+for f in ent per stats tl-full tl-short; do
   cmp -s "$WORK/$f-pg.json" "$WORK/$f-emb.json" || fail "$f differs between PostgreSQL and the embedded store: $(diff "$WORK/$f-pg.json" "$WORK/$f-emb.json" | head -5)"
 done
 echo "   entities (top 40), timelines of \"$TOP\" and \"$SURNAME\", stats: identical"

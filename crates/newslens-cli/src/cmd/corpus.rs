@@ -102,6 +102,16 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+/// `newslens entities`
+#[derive(Debug, Args)]
+pub struct EntitiesArgs {
+    /// Only entities of this type (the type most of their documents give them).
+    #[arg(long = "type", value_parser = ["PER", "ORG", "LOC", "MISC", "per", "org", "loc", "misc"])]
+    pub entity_type: Option<String>,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
 /// `newslens quotes`
 #[derive(Debug, Args)]
 pub struct QuotesArgs {
@@ -448,10 +458,10 @@ pub fn quotes(args: &QuotesArgs) -> Result<()> {
 }
 
 /// Runs `entities`.
-pub fn entities(args: &ListArgs) -> Result<()> {
-    let store = open_read(&args.db)?;
-    let ents = store.entities(args.limit)?;
-    emit(&ents, args.format(), |out, i, e| {
+pub fn entities(args: &EntitiesArgs) -> Result<()> {
+    let store = open_read(&args.list.db)?;
+    let ents = store.entities(args.list.limit, args.entity_type.as_deref())?;
+    emit(&ents, args.list.format(), |out, i, e| {
         writeln!(
             out,
             "{:>3}. {:<30} {:<4} {:>5} docs {:>6} mentions {:>4} quotes  with: {}",

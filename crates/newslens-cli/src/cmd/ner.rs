@@ -101,9 +101,11 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         Some(p) => NerModel::load(p)?,
         None => newslens_entities::stage::default_model()?.as_ref().clone(),
     };
-    let Some(conll) = &args.conll else {
-        let dir = args.meantime.as_deref().unwrap_or(Path::new("."));
-        return eval_meantime_types(model, dir, args.json);
+    let conll = match (&args.conll, &args.meantime) {
+        (Some(conll), _) => conll,
+        (None, Some(dir)) => return eval_meantime_types(model, dir, args.json),
+        // clap requires one of the two.
+        (None, None) => anyhow::bail!("give --conll FILE or --meantime DIR"),
     };
     let docs = newslens_eval::conll::read_path(conll)?;
     let s = if args.stage {
@@ -135,28 +137,50 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// The `entities` stage run on plain text (the text layer first), as `analyze` runs it.
+struct StageOnText {
+    text: newslens_pipeline::Pipeline,
+    entities: newslens_entities::EntityStage,
+}
+
+impl StageOnText {
+    fn new(model: NerModel) -> Result<Self> {
+        Ok(Self {
+            text: newslens_pipeline::Pipeline::new(&newslens_pipeline::PipelineOptions {
+                only: Some(Vec::new()),
+                ner_model: None,
+            })?,
+            entities: newslens_entities::EntityStage::with_model(std::sync::Arc::new(model)),
+        })
+    }
+
+    fn layer(
+        &self,
+        id: &str,
+        text: String,
+    ) -> Result<newslens_core::layers::entities::EntityLayer> {
+        use newslens_core::{Annotator, Document};
+        let mut a = self.text.run(Document::from_text(id, text))?;
+        self.entities
+            .annotate(&mut a)
+            .with_context(|| format!("entities stage on {id}"))?;
+        Ok(a.entities.unwrap_or_default())
+    }
+}
+
 /// `eval ner --meantime DIR`: for each gold proper name of a person, organisation or place,
 /// whether the `entities` stage found a name overlapping it, and with which type.
 fn eval_meantime_types(model: NerModel, dir: &Path, json: bool) -> Result<()> {
     use newslens_core::layers::entities::MentionKind;
-    use newslens_core::{Annotator, Document};
     let docs = newslens_eval::meantime::read_dir(dir)
         .with_context(|| format!("reading MEANTIME files under {}", dir.display()))?;
-    let stage = newslens_entities::EntityStage::with_model(std::sync::Arc::new(model));
-    let text_stage = newslens_pipeline::Pipeline::new(&newslens_pipeline::PipelineOptions {
-        only: Some(Vec::new()),
-        ner_model: None,
-    })?;
+    let stage = StageOnText::new(model)?;
     const TYPES: [&str; 3] = ["PER", "ORG", "LOC"];
     // Per gold type: names, found (any type), found with the gold type; and the confusions.
     let mut counts = [[0usize; 3]; 3];
     let mut confusion: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for d in &docs {
-        let mut a = text_stage.run(Document::from_text(d.name.clone(), d.text.clone()))?;
-        stage
-            .annotate(&mut a)
-            .with_context(|| format!("entities stage on {}", d.name))?;
-        let layer = a.entities.unwrap_or_default();
+        let layer = stage.layer(&d.name, d.text.clone())?;
         for ((s, e), ty) in &d.names {
             let Some(k) = TYPES.iter().position(|t| t == ty) else {
                 continue;
@@ -238,12 +262,7 @@ fn evaluate_stage(
     docs: &[newslens_eval::conll::ConllDocument],
 ) -> Result<newslens_eval::conll::NerScores> {
     use newslens_core::layers::entities::MentionKind;
-    use newslens_core::{Annotator, Document};
-    let stage = newslens_entities::EntityStage::with_model(std::sync::Arc::new(model));
-    let text_stage = newslens_pipeline::Pipeline::new(&newslens_pipeline::PipelineOptions {
-        only: Some(Vec::new()),
-        ner_model: None,
-    })?;
+    let stage = StageOnText::new(model)?;
     let (mut gold, mut pred) = (Vec::new(), Vec::new());
     for (di, d) in docs.iter().enumerate() {
         // Byte range of every token in the text the stage reads.
@@ -263,11 +282,7 @@ fn evaluate_stage(
             }
             ranges.push(r);
         }
-        let mut a = text_stage.run(Document::from_text(format!("conll-{di}"), text))?;
-        stage
-            .annotate(&mut a)
-            .with_context(|| format!("entities stage on document {di}"))?;
-        let layer = a.entities.unwrap_or_default();
+        let layer = stage.layer(&format!("document {di}"), text)?;
         for (s, r) in d.sentences.iter().zip(&ranges) {
             let mut tags = vec!["O".to_string(); s.len()];
             for m in layer
