@@ -275,6 +275,15 @@ impl<'a> Builder<'a> {
         let ty = match &canon {
             Some(c) if self.gaz.countries.contains(c) => EntityType::Location,
             Some(c) if self.gaz.orgs.contains(c) => EntityType::Organisation,
+            // A nationality ("Russian", "North Koreans") is MISC, as CoNLL annotates it; the
+            // model sometimes takes a plural for the place.
+            None if self.gaz.demonyms.contains_key(&key)
+                || key
+                    .strip_suffix('s')
+                    .is_some_and(|k| self.gaz.demonyms.contains_key(k)) =>
+            {
+                EntityType::Misc
+            }
             _ => ty,
         };
         self.men.push(Men {

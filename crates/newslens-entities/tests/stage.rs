@@ -313,3 +313,13 @@ fn a_company_the_gazetteer_knows_is_an_organisation() {
     let c = cluster_of(&e, a.text(), "Boeing").expect("company found");
     assert_eq!(c.entity_type, EntityType::Organisation);
 }
+
+#[test]
+fn a_nationality_is_misc_in_the_singular_and_the_plural() {
+    let text = "Thousands of North Koreans and Russians watched the parade with Korean flags.";
+    let (a, e) = run(text);
+    for name in ["North Koreans", "Russians", "Korean"] {
+        let c = cluster_of(&e, a.text(), name).unwrap_or_else(|| panic!("{name} found"));
+        assert_eq!(c.entity_type, EntityType::Misc, "{name}");
+    }
+}
