@@ -104,6 +104,18 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
+/// A batch command whose reader went away (`newslens eval ner … | head -1`) ends quietly, as
+/// Unix tools do, instead of panicking in `println!` on the broken pipe: Rust ignores SIGPIPE,
+/// so the write fails and `println!` panics. The server keeps Rust's setting (its sockets
+/// report closed peers as errors, which it handles).
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: resets one signal to its default action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// SQLite allocates through mimalloc too, instead of the C library's malloc (about 1 % of an
 /// ingest's CPU time went to glibc's `malloc` and `free`, almost all of it SQLite's). Must run
 /// before SQLite starts, hence first thing in `main`; SQLite copies the table of functions.
@@ -154,6 +166,7 @@ fn main() {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
         keep_freed_memory();
+        quiet_on_closed_pipe();
     }
     let result = match &cli.command {
         Command::Analyze(a) => analyze::run(a),

@@ -75,3 +75,23 @@ fn the_stage_is_scored_on_the_files_tokens() {
     let model = eval(&file, &[]);
     assert!(model["f1"].as_f64().is_some_and(|f| f > 0.5), "{model}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.txt");
+    std::fs::write(&file, CONLL).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newslens"))
+        .args(["eval", "ner", "--stage", "--conll", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn newslens");
+    // Close the read end before the model has loaded: the first write meets a closed pipe
+    // (`newslens … | head -0`). It used to panic in `println!`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
