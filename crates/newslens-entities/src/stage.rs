@@ -109,6 +109,19 @@ impl EntityStage {
         for (si, labels) in self.model.tag_document(&sents).into_iter().enumerate() {
             let off = dt.sentences[si].start;
             for (s, e, t) in spans(&labels) {
+                // A sentence's first word is capitalised whatever it is, and the model sometimes
+                // takes it into the name that follows ("Because Trump", "Does Ramadan"): a
+                // function word is dropped from the front. (Not every mostly lower-case word:
+                // "New", "United" and "General" begin names; so does "Will", left out.)
+                let s = if s == 0
+                    && e > 1
+                    && LEADING_FUNCTION_WORDS.contains(&sents[si][0].to_lowercase().as_str())
+                {
+                    1
+                } else {
+                    s
+                };
+
                 b.add_name(off + s, off + e, t, 0.9);
             }
         }
@@ -158,6 +171,14 @@ struct RoleDraft {
     affiliation: Option<String>,
     evidence: Span,
 }
+
+/// Function words that begin sentences but never names (see `EntityStage::analyze`).
+const LEADING_FUNCTION_WORDS: &[&str] = &[
+    "after", "although", "and", "as", "because", "before", "but", "can", "could", "did", "do",
+    "does", "during", "had", "has", "have", "how", "if", "is", "once", "or", "should", "since",
+    "so", "though", "unless", "until", "was", "were", "what", "when", "whether", "while", "why",
+    "with", "would", "yet",
+];
 
 /// Words before a name that make it a person's (as the first word of a mention or just before).
 const HONORIFICS: &[&str] = &[

@@ -323,3 +323,19 @@ fn a_nationality_is_misc_in_the_singular_and_the_plural() {
         assert_eq!(c.entity_type, EntityType::Misc, "{name}");
     }
 }
+
+#[test]
+fn a_function_word_opening_the_sentence_is_not_part_of_the_name() {
+    // The model alone takes "Because Trump" and "Does Ramadan" for names.
+    let text =
+        "Officials met on Monday. Because Trump won, the party changed. Does Ramadan matter?";
+    let (a, e) = run(text);
+    for m in e.mentions.iter().filter(|m| m.kind == MentionKind::Name) {
+        let t = m.span.text(a.text());
+        assert!(
+            !t.starts_with("Because") && !t.starts_with("Does"),
+            "{t:?} takes in the sentence's first word"
+        );
+    }
+    assert!(cluster_of(&e, a.text(), "Trump").is_some());
+}
