@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use newslens_core::layers::entities::Cluster;
 use newslens_core::{Analysis, Span};
 use newslens_store::{
-    open_any, Bucket, EntitySummary, HitKind, OpenMode, PutOutcome, QuoteCluster, SearchHit,
-    SearchQuery, Stats, Store, StoreError, Story, Timeline,
+    open_any, Bucket, EntityDocuments, EntitySummary, HitKind, OpenMode, PutOutcome, QuoteCluster,
+    SearchHit, SearchQuery, Stats, Store, StoreError, Story, Timeline,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -29,6 +29,8 @@ type St = State<Arc<AppState>>;
 pub const MAX_LIMIT: usize = 200;
 /// Articles read to build an entity page.
 const ENTITY_ARTICLES: usize = 40;
+/// Quote clusters an entity page shows.
+const ENTITY_QUOTE_CLUSTERS: usize = 20;
 
 /// The API routes (without the security layers; see [`crate::router`]).
 pub fn routes() -> Router<Arc<AppState>> {
@@ -539,7 +541,9 @@ pub struct EntityPage {
     pub aliases: Vec<String>,
     /// Roles and titles, most stated first.
     pub roles: Vec<EntityRoleCount>,
-    /// Articles mentioning it (most recent first, at most 40 read).
+    /// How many articles mention it (all of them, as the listing and the timeline count).
+    pub documents: usize,
+    /// The newest articles mentioning it (newest dateline first, at most 40).
     pub articles: Vec<EntityArticle>,
     /// Quotes it said (from those articles).
     pub quotes_by: Vec<EntityQuote>,
@@ -553,33 +557,28 @@ pub struct EntityPage {
     pub timeline: Timeline,
 }
 
-fn cluster_matches(c: &Cluster, norm: &str) -> bool {
-    c.canonical.to_lowercase() == norm || c.aliases.iter().any(|a| a.to_lowercase() == norm)
+/// Whether a document's cluster is one of the entity's, as the store counts them: named with
+/// one of its names, or (for a name without clusters of its own) with the key among its aliases.
+fn cluster_matches(c: &Cluster, found: &EntityDocuments) -> bool {
+    found.names.contains(&c.canonical.to_lowercase())
+        || (found.by_alias && c.aliases.iter().any(|a| a.to_lowercase() == found.names[0]))
 }
 
-/// Builds an entity page from the articles that mention it.
+/// Builds an entity page from the newest articles of the corpus entity the name stands for
+/// (the entry of the `entities` listing, whose timeline the page shows too).
 fn entity_page(store: &dyn Store, name: &str) -> AppResult<EntityPage> {
-    let norm = name.trim().to_lowercase();
-    let hits = match store.search(&SearchQuery {
-        text: "kind:article".into(),
-        entity: Some(name.to_string()),
-        limit: ENTITY_ARTICLES,
-        ..SearchQuery::default()
-    }) {
-        Ok(h) => h,
-        // A name without indexable words cannot match anything.
-        Err(StoreError::Query(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    let found = store.entity_documents(name, ENTITY_ARTICLES)?;
+    let names = &found.names;
     let mut spellings: HashMap<String, usize> = HashMap::new();
+    let mut key_spellings: HashMap<String, usize> = HashMap::new();
     let mut types: HashMap<String, usize> = HashMap::new();
     let mut aliases: BTreeMap<String, ()> = BTreeMap::new();
     let mut roles: Vec<EntityRoleCount> = Vec::new();
     let mut articles = Vec::new();
     let mut quotes_by = Vec::new();
     let mut quotes_about = Vec::new();
-    for h in &hits {
-        let Some(doc) = store.get(&h.doc.to_string())? else {
+    for &id in &found.docs {
+        let Some(doc) = store.get(&id.to_string())? else {
             continue;
         };
         let a = &doc.analysis;
@@ -587,7 +586,7 @@ fn entity_page(store: &dyn Store, name: &str) -> AppResult<EntityPage> {
         let mine: Vec<&Cluster> = ents
             .clusters
             .iter()
-            .filter(|c| cluster_matches(c, &norm))
+            .filter(|c| cluster_matches(c, &found))
             .collect();
         if mine.is_empty() {
             continue;
@@ -596,6 +595,9 @@ fn entity_page(store: &dyn Store, name: &str) -> AppResult<EntityPage> {
         let mut mentions = 0;
         for c in &mine {
             *spellings.entry(c.canonical.clone()).or_insert(0) += 1;
+            if c.canonical.to_lowercase() == names[0] {
+                *key_spellings.entry(c.canonical.clone()).or_insert(0) += 1;
+            }
             *types.entry(c.entity_type.as_str().to_string()).or_insert(0) += 1;
             mentions += c.mentions.len();
             for al in &c.aliases {
@@ -679,15 +681,30 @@ fn entity_page(store: &dyn Store, name: &str) -> AppResult<EntityPage> {
             .map(|x| x.0)
             .unwrap_or_default()
     };
-    let canonical = best(spellings);
+    // Named as the listing names the entry: by its key ("Donald Trump" for "Trump").
+    let canonical = if key_spellings.is_empty() {
+        best(spellings)
+    } else {
+        best(key_spellings)
+    };
     aliases.remove(&canonical);
     let timeline = store.timeline(name, Bucket::Day)?;
-    let quote_clusters = store.quote_clusters(Some(name), 20)?;
+    let mut quote_clusters: Vec<QuoteCluster> = Vec::new();
+    for n in names {
+        for c in store.quote_clusters(Some(n), ENTITY_QUOTE_CLUSTERS)? {
+            if quote_clusters.iter().all(|x| x.id != c.id) {
+                quote_clusters.push(c);
+            }
+        }
+    }
+    quote_clusters.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.id.cmp(&b.id)));
+    quote_clusters.truncate(ENTITY_QUOTE_CLUSTERS);
     Ok(EntityPage {
         name: canonical,
         entity_type: best(types),
         aliases: aliases.into_keys().collect(),
         roles,
+        documents: found.total,
         articles,
         quotes_by,
         quotes_about,

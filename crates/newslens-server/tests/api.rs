@@ -127,6 +127,29 @@ async fn endpoints_answer_from_the_store() {
         .iter()
         .any(|q| q["text"] == "which Maria Olsen rejected"));
     assert!(e["timeline"]["points"].as_array().unwrap().len() >= 3);
+    // The page counts the articles the listing and the timeline count, and lists them newest
+    // first; the surname alone opens the same page.
+    let listed = people.iter().find(|p| p["name"] == "Maria Olsen").unwrap();
+    assert_eq!(e["documents"], listed["documents"], "{e}");
+    let per_day: u64 = e["timeline"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["articles"].as_u64().unwrap())
+        .sum();
+    assert_eq!(e["documents"].as_u64(), Some(per_day));
+    let dates: Vec<&str> = e["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["dateline"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates.len() as u64, per_day);
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    let (s, by_surname) = get_json(&srv.url("/api/entities/Olsen")).await;
+    assert_eq!(s, 200, "{by_surname}");
+    assert_eq!(by_surname["name"], "Maria Olsen");
+    assert_eq!(by_surname["documents"], e["documents"]);
     let (s, _) = get_json(&srv.url("/api/entities/Nobody%20Atall")).await;
     assert_eq!(s, 404);
 

@@ -441,7 +441,7 @@
           el('h3', null, 'Roles'),
           e.roles.length ? el('ul', { class: 'plain roles' }, e.roles.map((r) => el('li', null, r.title, r.affiliation ? ' (' + r.affiliation + ')' : '', ' ',
             el('small', null, '×' + r.count), ' ', el('a', { href: articleHref(r.doc) }, 'source')))) : el('p', { class: 'muted' }, 'No roles stated.'),
-          el('h3', null, 'Articles'),
+          el('h3', null, 'Articles ', el('small', null, e.articles.length < e.documents ? e.articles.length + ' newest of ' + e.documents : String(e.documents))),
           el('ul', { class: 'plain' }, e.articles.map((a) => el('li', null, el('a', { href: articleHref(a.doc) }, a.title || ('article ' + a.doc)), ' ', el('small', { class: 'muted' }, [a.dateline, a.outlet].filter((x) => x).join(' · '))))),
           e.quote_clusters.length ? [el('h3', null, 'Quote spread'), el('ul', { class: 'plain' }, e.quote_clusters.map((c) => el('li', null,
             el('a', { href: route('quote/' + c.id) }, '“' + c.first.text.slice(0, 80) + (c.first.text.length > 80 ? '…' : '') + '”'), ' ', el('small', null, '×' + c.size))))] : null))));

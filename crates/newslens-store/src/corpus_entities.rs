@@ -146,7 +146,9 @@ pub(crate) fn corpus_entities(
         .into_iter()
         .take(limit.saturating_mul(2).saturating_add(10))
     {
-        let docs = if e.norms.len() > 1 {
+        // Summed per name and type, a document counts twice when it holds clusters of two
+        // of the entry's names, or of one name typed two ways.
+        let docs = if e.norms.len() > 1 || e.type_docs.len() > 1 {
             rows.documents_of(&e.norms)?
         } else {
             e.docs
@@ -201,10 +203,24 @@ pub(crate) fn corpus_entities(
     Ok(out)
 }
 
-/// The names (norms) whose clusters count as `name`'s in the listing: the entry `name` belongs
-/// to (the longer name a one-word name stands for, else its own), then every one-word name
-/// merged into that entry. `timeline` counts these, so it agrees with `entities`.
-pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Vec<String>> {
+/// The clusters that count as one entity's (see [`members_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Members {
+    /// Cluster names (norms), the entry's key first.
+    pub names: Vec<String>,
+    /// Whether clusters with the key among their aliases count too. Only for a name with no
+    /// cluster of its own (a surname only ever used as an alias, in too few documents to be
+    /// merged), which the listing does not show: aliases conflate ("Russia" is an alias of
+    /// Moscow's clusters, "Obama" of Michelle Obama's), so a listed entry never uses them.
+    pub by_alias: bool,
+}
+
+/// The clusters whose documents are `name`'s: those named like the entry `name` belongs to
+/// (the longer name a one-word name stands for, else its own), or like every one-word name
+/// merged into that entry. `timeline` and the server's entity page count these, so they agree
+/// with `entities`. A name with no cluster of its own finds the clusters that have it as an
+/// alias instead ([`Members::by_alias`]).
+pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Members> {
     let norm = name.trim().to_lowercase();
     let aliases = rows.word_aliases()?;
     let map_for = |words: Vec<String>| -> Result<HashMap<String, String>> {
@@ -241,7 +257,11 @@ pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Vec<String
         }
     }
     members[1..].sort();
-    Ok(members)
+    let by_alias = members.len() == 1 && rows.own_documents(&key)? == 0;
+    Ok(Members {
+        names: members,
+        by_alias,
+    })
 }
 
 /// How many entries the listing has: one per name, less the one-word names merged into a

@@ -1395,6 +1395,25 @@ fn index_doc(id: i64, p: Prepared, quote_ids: &[i64]) -> IndexDoc {
 struct SqliteEntityRows<'c>(&'c Connection);
 
 /// `?1, ?2, …` for `n` values (SQLite has no array parameter).
+/// The SQL condition on an `entity_clusters e` row that it belongs to the entity `m` (from
+/// [`crate::corpus_entities::members_of`]), and its parameters: the cluster has one of the
+/// names, or (only for [`Members::by_alias`]) the key among its aliases.
+///
+/// [`Members::by_alias`]: crate::corpus_entities::Members::by_alias
+fn entity_clause(m: &crate::corpus_entities::Members) -> (String, Vec<String>) {
+    let names = placeholders(1, m.names.len());
+    let mut values = m.names.clone();
+    if !m.by_alias {
+        return (format!("e.norm IN ({names})"), values);
+    }
+    values.push(serde_json::to_string(&m.names[0]).unwrap_or_default());
+    let clause = format!(
+        "(e.norm IN ({names}) OR instr(lower(e.aliases), ?{}) > 0)",
+        values.len()
+    );
+    (clause, values)
+}
+
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("?{i}"))
@@ -1789,32 +1808,43 @@ impl Store for EmbeddedStore {
         crate::corpus_entities::corpus_entities(&SqliteEntityRows(&conn), limit, entity_type)
     }
 
-    fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
+    fn entity_documents(&self, entity: &str, limit: usize) -> Result<EntityDocuments> {
         let conn = self.rconn();
-        let norm = entity.trim().to_lowercase();
-        // The names the `entities` listing counts as this entity's, so both agree.
-        let norms = crate::corpus_entities::members_of(&SqliteEntityRows(&conn), &norm)?;
-        let list = placeholders(1, norms.len());
-        let alias_param = norms.len() + 1;
-        // Aliases are matched for the entry's name ("Trump" stands for "Donald Trump" when
-        // the corpus says so, and then finds what "Donald Trump" finds).
-        let alias = serde_json::to_string(&norms[0]).unwrap_or_default();
-        let values: Vec<&str> = norms
-            .iter()
-            .map(String::as_str)
-            .chain([alias.as_str()])
-            .collect();
-        let dates: Vec<Option<String>> = conn
+        let m = crate::corpus_entities::members_of(&SqliteEntityRows(&conn), entity)?;
+        let (clause, values) = entity_clause(&m);
+        let mut docs: Vec<i64> = conn
             .prepare(&format!(
-                "SELECT d.dateline FROM documents d WHERE EXISTS (
-                   SELECT 1 FROM entity_clusters e WHERE e.doc = d.id
-                   AND (e.norm IN ({list}) OR instr(lower(e.aliases), ?{alias_param}) > 0))"
+                "SELECT d.id FROM documents d WHERE EXISTS (
+                   SELECT 1 FROM entity_clusters e WHERE e.doc = d.id AND {clause})
+                 ORDER BY d.dateline IS NULL, d.dateline DESC, d.id DESC"
             ))?
             .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        // Quotes credited to the entity: named with that name, or attributed to an entity
-        // cluster of their article that has that name or alias (`timeline Volkov` counts the
-        // quotes of "Dmitry Volkov", whose alias it is, as its article count does).
+        let total = docs.len();
+        docs.truncate(limit);
+        Ok(EntityDocuments {
+            names: m.names,
+            by_alias: m.by_alias,
+            total,
+            docs,
+        })
+    }
+
+    fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
+        let conn = self.rconn();
+        // The names the `entities` listing counts as this entity's, so both agree.
+        let m = crate::corpus_entities::members_of(&SqliteEntityRows(&conn), entity)?;
+        let (clause, values) = entity_clause(&m);
+        let list = placeholders(1, m.names.len());
+        let dates: Vec<Option<String>> = conn
+            .prepare(&format!(
+                "SELECT d.dateline FROM documents d WHERE EXISTS (
+                   SELECT 1 FROM entity_clusters e WHERE e.doc = d.id AND {clause})"
+            ))?
+            .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        // Quotes credited to the entity: named with one of its names, or attributed to a
+        // cluster of their article that counts as the entity's (as `entities` credits them).
         let qdates: Vec<Option<String>> = conn
             .prepare(&format!(
                 "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
@@ -1823,7 +1853,7 @@ impl Store for EmbeddedStore {
                    UNION
                    SELECT q2.id FROM entity_clusters e
                    JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
-                   WHERE e.norm IN ({list}) OR instr(lower(e.aliases), ?{alias_param}) > 0)"
+                   WHERE {clause})"
             ))?
             .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;

@@ -63,6 +63,9 @@ pub trait Store: Send + Sync {
     /// The entities in most documents (one entry per name across the corpus, see
     /// docs/store.md), only those of `entity_type` (`PER`, `ORG`, `LOC`, `MISC`) when given.
     fn entities(&self, limit: usize, entity_type: Option<&str>) -> Result<Vec<EntitySummary>>;
+    /// The documents of the listing entry an entity name stands for (see [`EntityDocuments`]):
+    /// how many, and the newest `limit` of them.
+    fn entity_documents(&self, entity: &str, limit: usize) -> Result<EntityDocuments>;
     /// Article and quote counts per day or week for an entity name.
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline>;
     /// Row counts.

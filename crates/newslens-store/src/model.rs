@@ -345,6 +345,22 @@ pub struct EntitySummary {
     pub with: Vec<CoEntity>,
 }
 
+/// The documents of one corpus entity (an entry of the `entities` listing), newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityDocuments {
+    /// The lower-cased names whose clusters make up the entity, its key first ("donald trump",
+    /// then the one-word names the corpus joins to it, such as "trump").
+    pub names: Vec<String>,
+    /// Whether a cluster with the key among its aliases belongs to the entity too: only for a
+    /// name that has no cluster of its own (see docs/store.md, "Entities and timelines").
+    pub by_alias: bool,
+    /// How many documents mention it (what the listing and the timeline count).
+    pub total: usize,
+    /// Store ids of its newest documents, newest dateline first (undated last), at most the
+    /// limit asked for.
+    pub docs: Vec<i64>,
+}
+
 /// Time bucket of a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -884,6 +884,37 @@ fn kind_filter(text: &str) -> (String, Option<HitKind>) {
     (text.to_string(), None)
 }
 
+/// The SQL condition on an `entity_clusters e` row that it belongs to the entity `m` (from
+/// [`crate::corpus_entities::members_of`]) and the JSON its `$2` takes, if any: the cluster
+/// has one of the names (`$1`), or (only for [`Members::by_alias`]) the key among its aliases,
+/// as in the embedded store.
+///
+/// [`Members::by_alias`]: crate::corpus_entities::Members::by_alias
+fn entity_clause(m: &crate::corpus_entities::Members) -> (&'static str, Option<serde_json::Value>) {
+    if m.by_alias {
+        let key = serde_json::Value::Array(vec![serde_json::Value::String(m.names[0].clone())]);
+        (
+            "(e.norm = ANY($1) OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB)",
+            Some(key),
+        )
+    } else {
+        ("e.norm = ANY($1)", None)
+    }
+}
+
+/// The parameters of a query on [`entity_clause`].
+// A `Vec` because `ToSql` is implemented for it, not for the unsized slice.
+#[allow(clippy::ptr_arg)]
+fn entity_params<'a>(
+    names: &'a Vec<String>,
+    alias: &'a Option<serde_json::Value>,
+) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    match alias {
+        Some(a) => vec![names, a],
+        None => vec![names],
+    }
+}
+
 impl Store for PgStore {
     fn put(&self, batch: Vec<Analysis>) -> Result<Vec<PutOutcome>> {
         use rayon::prelude::*;
@@ -1197,22 +1228,53 @@ impl Store for PgStore {
         )
     }
 
+    fn entity_documents(&self, entity: &str, limit: usize) -> Result<EntityDocuments> {
+        let mut c = self.client();
+        let m = crate::corpus_entities::members_of(
+            &PgEntityRows(std::cell::RefCell::new(&mut c)),
+            entity,
+        )?;
+        let (clause, alias) = entity_clause(&m);
+        // Ordered as the embedded store orders them (ties on the date by id).
+        let mut docs: Vec<i64> = c
+            .query(
+                &format!(
+                    "SELECT d.id FROM documents d WHERE EXISTS (
+                       SELECT 1 FROM entity_clusters e WHERE e.doc = d.id AND {clause})
+                     ORDER BY d.dateline DESC NULLS LAST, d.id DESC"
+                ),
+                &entity_params(&m.names, &alias),
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let total = docs.len();
+        docs.truncate(limit);
+        Ok(EntityDocuments {
+            names: m.names,
+            by_alias: m.by_alias,
+            total,
+            docs,
+        })
+    }
+
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
         let mut c = self.client();
-        let norm = entity.trim().to_lowercase();
-        // The names the `entities` listing counts as this entity's, so both agree.
-        let norms = crate::corpus_entities::members_of(
+        // The clusters the `entities` listing counts as this entity's, so both agree.
+        let m = crate::corpus_entities::members_of(
             &PgEntityRows(std::cell::RefCell::new(&mut c)),
-            &norm,
+            entity,
         )?;
-        // Aliases are matched for the entry's name (see the embedded store).
-        let alias = serde_json::Value::Array(vec![serde_json::Value::String(norms[0].clone())]);
+        let (clause, alias) = entity_clause(&m);
+        let params = entity_params(&m.names, &alias);
         let dates: Vec<Option<NaiveDate>> = c
             .query(
-                "SELECT d.dateline FROM documents d WHERE EXISTS (
-                   SELECT 1 FROM entity_clusters e WHERE e.doc = d.id
-                   AND (e.norm = ANY($1) OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB))",
-                &[&norms, &alias],
+                &format!(
+                    "SELECT d.dateline FROM documents d WHERE EXISTS (
+                       SELECT 1 FROM entity_clusters e WHERE e.doc = d.id AND {clause})"
+                ),
+                &params,
             )
             .map_err(pg)?
             .iter()
@@ -1220,16 +1282,18 @@ impl Store for PgStore {
             .collect();
         let qdates: Vec<Option<NaiveDate>> = c
             .query(
-                // Named with that name, or attributed to an entity cluster of the article
-                // that has that name or alias (as the article count matches aliases).
-                "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
-                 WHERE q.id IN (
-                   SELECT id FROM quotes WHERE speaker_norm = ANY($1)
-                   UNION
-                   SELECT q2.id FROM entity_clusters e
-                   JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
-                   WHERE e.norm = ANY($1) OR lower(e.aliases::TEXT)::JSONB @> $2::JSONB)",
-                &[&norms, &alias],
+                // Named with one of its names, or attributed to a cluster of the article that
+                // counts as the entity's (as the embedded store credits them).
+                &format!(
+                    "SELECT d.dateline FROM quotes q JOIN documents d ON d.id = q.doc
+                     WHERE q.id IN (
+                       SELECT id FROM quotes WHERE speaker_norm = ANY($1)
+                       UNION
+                       SELECT q2.id FROM entity_clusters e
+                       JOIN quotes q2 ON q2.doc = e.doc AND q2.speaker_cluster = e.idx
+                       WHERE {clause})"
+                ),
+                &params,
             )
             .map_err(pg)?
             .iter()

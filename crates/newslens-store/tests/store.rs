@@ -775,7 +775,7 @@ fn corpus_entities_merge_types_and_surnames() {
     let dir = tempfile::tempdir().unwrap();
     let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
     let v: &[&str] = &["Voronin"];
-    let k: &[&str] = &["Kessler"];
+    let k: &[&str] = &["Kessler", "Paulie"];
     store
         .put(vec![
             // The same man typed a person twice, an organisation once, and named by his
@@ -832,11 +832,48 @@ fn corpus_entities_merge_types_and_surnames() {
         let t = store.timeline(name, newslens_store::Bucket::Day).unwrap();
         assert_eq!(t.articles, 4, "{name}");
     }
-    assert_eq!(
+    // "Kessler", an entry of its own, counts its own document only (as the listing does);
+    // "Paulie", with no cluster of its own, finds the cluster that has it as an alias.
+    let articles = |name| {
         store
-            .timeline("Kessler", newslens_store::Bucket::Day)
+            .timeline(name, newslens_store::Bucket::Day)
             .unwrap()
-            .articles,
-        2
-    );
+            .articles
+    };
+    assert_eq!(articles("Kessler"), 1);
+    assert_eq!(articles("Paulie"), 1);
+    assert_eq!(articles("Paul Kessler"), 1);
+    // Every entry's timeline counts what the listing says, articles and quotes.
+    for e in &ents {
+        let t = store
+            .timeline(&e.name, newslens_store::Bucket::Day)
+            .unwrap();
+        assert_eq!(
+            (t.articles, t.quotes),
+            (e.documents, e.quotes),
+            "{}",
+            e.name
+        );
+        let found = store.entity_documents(&e.name, 10).unwrap();
+        assert_eq!(found.total, e.documents, "{}", e.name);
+    }
+    // An entity page reads the same documents: all four for the merged name, newest first
+    // (no datelines here, so the last stored first), cut to the limit but counted in full.
+    for name in ["Arkady Voronin", "voronin"] {
+        let found = store.entity_documents(name, 10).unwrap();
+        assert_eq!(found.names, ["arkady voronin", "voronin"], "{name}");
+        assert_eq!(found.total, 4, "{name}");
+        assert_eq!(found.docs, [4, 3, 2, 1], "{name}");
+    }
+    let two = store.entity_documents("Voronin", 2).unwrap();
+    assert_eq!((two.total, two.docs), (4, vec![4, 3]));
+    let kessler = store.entity_documents("Kessler", 10).unwrap();
+    assert_eq!(kessler.names, ["kessler"]);
+    assert!(!kessler.by_alias);
+    assert_eq!(kessler.docs, [6]);
+    let paulie = store.entity_documents("paulie", 10).unwrap();
+    assert!(paulie.by_alias);
+    assert_eq!(paulie.docs, [5]);
+    let nobody = store.entity_documents("Nobody Atall", 10).unwrap();
+    assert_eq!((nobody.total, nobody.docs.len()), (0, 0));
 }

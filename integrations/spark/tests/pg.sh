@@ -161,8 +161,30 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 curl -fsS "http://127.0.0.1:$PORT/api/search?q=grain" -o "$WORK/pg-serve-search.json" || ok=""
+TOP_URL=$("$PY" -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$TOP")
+curl -fsS "http://127.0.0.1:$PORT/api/entities/$TOP_URL" -o "$WORK/page-pg.json" || ok=""
 kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null || true
 [ -n "$ok" ] || { cat "$WORK/pg-serve.log" >&2; fail "serve --db postgres:// did not answer"; }
+# The same entity page from the embedded reference store.
+"$BIN" serve --db "$EMB" --addr "127.0.0.1:$((PORT + 1))" 2>"$WORK/emb-serve.log" & SRV=$!
+ok=""
+for _ in $(seq 1 50); do
+  if curl -fsS "http://127.0.0.1:$((PORT + 1))/api/entities/$TOP_URL" -o "$WORK/page-emb.json" 2>/dev/null; then ok=1; break; fi
+  sleep 0.2
+done
+kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null || true
+[ -n "$ok" ] || { cat "$WORK/emb-serve.log" >&2; fail "serve over the embedded store did not answer"; }
+"$PY" - "$WORK" <<'EOF2'
+import json, sys
+w = sys.argv[1]
+pg, emb = (json.load(open(f"{w}/page-{t}.json")) for t in ("pg", "emb"))
+# Store ids differ between the stores; names, counts and the newest datelines do not.
+view = lambda p: (p["name"], p["type"], p["documents"], [a["dateline"] for a in p["articles"]],
+                  sorted(a["title"] or "" for a in p["articles"]) if p["documents"] <= len(p["articles"]) else None)
+assert view(pg) == view(emb), (view(pg), view(emb))
+assert pg["documents"] >= len(pg["articles"]) > 0, pg["documents"]
+print(f"   entity page of {pg['name']!r}: {pg['documents']} articles, the same on both stores")
+EOF2
 "$PY" - "$WORK" "$EXPECTED" <<'EOF'
 import json, sys
 w, expected = sys.argv[1], int(sys.argv[2])
