@@ -107,6 +107,10 @@ pub struct RawHit {
     pub score: f32,
 }
 
+/// Words a quote's length is compared with when its score is scaled ([`SearchIndex::search`]):
+/// a one-word quote keeps a third of its score, a ten-word one five sixths.
+const QUOTE_LENGTH_PRIOR: Score = 2.0;
+
 /// The full-text index of a store.
 pub struct SearchIndex {
     index: Index,
@@ -353,16 +357,31 @@ impl SearchIndex {
         // the same corpus could list tied hits in a different order (or cut a different one at
         // the limit) from one ingest to the next. The store id, then the quote id (an article
         // before its quotes), make the order reproducible.
-        let collector = TopDocs::with_limit(limit.max(1)).tweak_score(|segment: &SegmentReader| {
-            let fast = segment.fast_fields();
-            let ids = fast.i64("doc").ok().map(|c| c.first_or_default_col(0));
-            let quotes = fast.i64("quote").ok().map(|c| c.first_or_default_col(-1));
-            move |doc: DocId, score: Score| {
-                let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
-                let quote = quotes.as_ref().map_or(-1, |c| c.get_val(doc));
-                (score, std::cmp::Reverse((id, quote)))
-            }
-        });
+        //
+        // A quote's score is also scaled by its length: BM25 favours short fields, so a quote of
+        // one word (a scare-quoted "sanctions") outranked every article and every full sentence
+        // about sanctions. Scaling by n / (n + 2) words keeps such quotes findable, below the
+        // sentences that say something.
+        let body = self.f.body;
+        let collector =
+            TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &SegmentReader| {
+                let fast = segment.fast_fields();
+                let ids = fast.i64("doc").ok().map(|c| c.first_or_default_col(0));
+                let quotes = fast.i64("quote").ok().map(|c| c.first_or_default_col(-1));
+                let lengths = segment.get_fieldnorms_reader(body).ok();
+                move |doc: DocId, score: Score| {
+                    let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                    let quote = quotes.as_ref().map_or(-1, |c| c.get_val(doc));
+                    let score = match (&lengths, quote) {
+                        (Some(l), q) if q >= 0 => {
+                            let words = l.fieldnorm(doc) as Score;
+                            score * words / (words + QUOTE_LENGTH_PRIOR)
+                        }
+                        _ => score,
+                    };
+                    (score, std::cmp::Reverse((id, quote)))
+                }
+            });
         let top = searcher.search(query, &collector)?;
         let mut out = Vec::with_capacity(top.len());
         for ((score, _), addr) in top {

@@ -998,7 +998,11 @@ impl Store for PgStore {
             let score = if text.is_empty() {
                 "0::REAL".to_string()
             } else {
-                format!("ts_rank_cd(q.tsv, {tsq}, 1)::REAL")
+                // Scaled by length as the embedded index scales quote scores (a one-word quote
+                // below the sentences), lexemes standing in for words.
+                format!(
+                    "(ts_rank_cd(q.tsv, {tsq}, 1) * length(q.tsv) / (length(q.tsv) + 2.0))::REAL"
+                )
             };
             let sql = format!(
                 "SELECT q.doc, {score} AS score, q.id FROM quotes q JOIN documents d ON d.id = q.doc

@@ -719,6 +719,59 @@ fn tied_hits_are_listed_in_store_order() {
     assert_eq!(top, ids[..3].to_vec());
 }
 
+#[test]
+fn a_one_word_quote_ranks_below_a_quoted_sentence() {
+    use newslens_core::layers::quotes::{Quote, QuoteKind, QuoteLayer};
+    use newslens_core::{Analysis, Document, Span};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
+    // (text, the quoted part): a scare-quoted word, then a sentence saying something about it.
+    let docs = [
+        (
+            "The minister dismissed what he called an “embargo” and left the hall early.",
+            "embargo",
+        ),
+        (
+            "The envoy said: “The embargo will starve the harbour towns and ruin the fleet.”",
+            "The embargo will starve the harbour towns and ruin the fleet.",
+        ),
+    ];
+    for (i, (text, quoted)) in docs.iter().enumerate() {
+        let mut a = Analysis::new(Document::from_text(format!("q{i}"), text.to_string()));
+        a.stages = vec!["text".into(), "quotes".into()];
+        let start = text.find(quoted).unwrap();
+        a.quotes = Some(QuoteLayer {
+            quotes: vec![Quote {
+                id: 0,
+                kind: QuoteKind::Direct,
+                content: vec![Span::new(start, start + quoted.len())],
+                cue: None,
+                cue_lemma: Some("say".into()),
+                source: None,
+                speaker: None,
+                speaker_name: Some(format!("Speaker {i}")),
+                score: 1.0,
+            }],
+            ..Default::default()
+        });
+        store.put(vec![a]).unwrap();
+    }
+    let hits = store
+        .search(&SearchQuery {
+            text: "embargo".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let quotes: Vec<i64> = hits
+        .iter()
+        .filter(|h| h.kind == HitKind::Quote)
+        .map(|h| h.doc)
+        .collect();
+    // Plain BM25 put the one-word quote (doc 1) first: its field is the shortest.
+    assert_eq!(quotes, [2, 1], "{hits:?}");
+}
+
 /// An analysis of `text` whose entity layer has one cluster per `(canonical, type, aliases)`,
 /// with a mention at every occurrence of the canonical name and of each alias not inside it.
 fn with_clusters(
