@@ -209,6 +209,15 @@ fn date_arg(s: &Option<String>, what: &str) -> Result<Option<NaiveDate>> {
         .transpose()
 }
 
+/// A list of outlets for the pretty output; articles read from plain text often state none.
+fn outlets(list: &[String]) -> String {
+    if list.is_empty() {
+        "none stated".into()
+    } else {
+        list.join(", ")
+    }
+}
+
 fn opt(s: &Option<impl std::fmt::Display>) -> String {
     s.as_ref()
         .map_or_else(|| "-".to_string(), |v| v.to_string())
@@ -392,11 +401,7 @@ pub fn stories(args: &ListArgs) -> Result<()> {
             "story {} — {} copies, outlets: {}",
             s.id,
             s.size,
-            if s.outlets.is_empty() {
-                "-".into()
-            } else {
-                s.outlets.join(", ")
-            }
+            outlets(&s.outlets)
         )?;
         for (i, m) in s.members.iter().enumerate() {
             writeln!(
@@ -429,13 +434,20 @@ pub fn quotes(args: &QuotesArgs) -> Result<()> {
                 q.speakers.join(" / ")
             }
         )?;
+        let mut articles: Vec<i64> = q.occurrences.iter().map(|o| o.doc).collect();
+        articles.sort_unstable();
+        articles.dedup();
         writeln!(
             out,
-            "  {} occurrence(s) in {} outlet(s); first: {} {} (doc {}); cluster {}",
+            "  {} occurrence(s) in {} article(s); outlets: {}; first: {}{} (doc {}); cluster {}",
             q.size,
-            q.outlets.len(),
+            articles.len(),
+            outlets(&q.outlets),
             opt(&q.first.dateline),
-            opt(&q.first.outlet),
+            q.first
+                .outlet
+                .as_ref()
+                .map_or_else(String::new, |o| format!(" {o}")),
             q.first.doc,
             q.id
         )?;
