@@ -579,6 +579,11 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     if v.para_of(close) != v.para_of(c.first) {
         return None;
     }
+    // A full stop inside the closing mark ends the sentence: what follows ("“…promises.” The
+    // strike continued.") is not its attribution, which would take a comma, "?" or "!".
+    if close > 0 && v.lw[close - 1] == "." {
+        return None;
+    }
     // "“…,” he said, adding …": the quote belongs to the nearer cue.
     if cue_starts.iter().any(|&n| n > close && n < c.first) {
         return None;
@@ -595,6 +600,18 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
 /// start of the next paragraph after a colon.
 fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
     let mut k = c.last + 1;
+    // A short time or place adjunct before the colon or comma (`said on Tuesday: “…”`), which
+    // otherwise became the start of an indirect quote ("on Tuesday: “…”").
+    if k < v.len() && ADJUNCT.contains(&&*v.lw[k]) {
+        let mut j = k;
+        while j < v.len() && j < k + 5 && v.is_word(j) && v.lw[j] != "that" {
+            j += 1;
+        }
+        if j > k && j + 1 < v.len() && matches!(&*v.lw[j], "," | ":") {
+            let r = region_opening_at(v, j + 1)?;
+            return (v.para_of(j + 1) == v.para_of(c.last)).then_some(r);
+        }
+    }
     // Allow a short source or "in a statement" between cue and colon: only punctuation here.
     while k < v.len() && k <= c.last + 2 && matches!(&*v.lw[k], "," | ":") {
         k += 1;

@@ -426,3 +426,19 @@ fn annotate_entities(a: &mut Analysis) {
         Err(e) => eprintln!("SKIP seed speaker-cluster checks: entities stage unavailable: {e}"),
     }
 }
+
+#[test]
+fn a_time_adjunct_before_the_colon_keeps_the_quote_direct() {
+    // Was an indirect quote "on Tuesday: “…”" with the quotation as a partial quote inside.
+    for text in [
+        "Harbour Minister Maria Olsen said on Tuesday: “We will not trade our harbours for promises.” The strike continued.",
+        "The envoy said in Brenmoor on Friday, “The talks will resume when the guns fall silent.”",
+    ] {
+        let a = run(text);
+        let r = rows(&a);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].0, QuoteKind::Direct, "{r:?}");
+        assert_eq!(r[0].2, "said");
+        assert!(r[0].3[0].starts_with("T") || r[0].3[0].starts_with("W"), "{r:?}");
+    }
+}
