@@ -325,6 +325,22 @@ fn a_nationality_is_misc_in_the_singular_and_the_plural() {
 }
 
 #[test]
+fn a_religious_group_is_misc_like_a_nationality() {
+    let text = "Muslim leaders in Brenmoor met Christian and Sunni clerics on Monday, and the Muslims of the port welcomed the talks.";
+    let (a, e) = run(text);
+    for name in ["Muslim", "Christian", "Sunni", "Muslims"] {
+        if let Some(c) = cluster_of(&e, a.text(), name) {
+            assert_eq!(c.entity_type, EntityType::Misc, "{name}");
+        }
+    }
+    let found = ["Muslim", "Christian", "Sunni", "Muslims"]
+        .iter()
+        .filter(|n| cluster_of(&e, a.text(), n).is_some())
+        .count();
+    assert!(found >= 2, "the model finds most of the groups: {found}");
+}
+
+#[test]
 fn a_function_word_opening_the_sentence_is_not_part_of_the_name() {
     // The model alone takes "Because Trump" and "Does Ramadan" for names.
     let text =
