@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::error::Result;
-use crate::model::{CoEntity, EntitySummary};
+use crate::model::{CoEntity, EntityDocuments, EntitySummary};
 
 /// What the corpus listing asks a backend (each answers with a few SQL queries).
 pub(crate) trait EntityRows {
@@ -262,6 +262,21 @@ pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Members> {
         names: members,
         by_alias,
     })
+}
+
+impl Members {
+    /// The answer of `Store::entity_documents`: these members with the documents they were
+    /// found in (newest first), cut to `limit` and counted in full.
+    pub(crate) fn documents(self, mut docs: Vec<i64>, limit: usize) -> EntityDocuments {
+        let total = docs.len();
+        docs.truncate(limit);
+        EntityDocuments {
+            names: self.names,
+            by_alias: self.by_alias,
+            total,
+            docs,
+        }
+    }
 }
 
 /// How many entries the listing has: one per name, less the one-word names merged into a

@@ -1812,7 +1812,7 @@ impl Store for EmbeddedStore {
         let conn = self.rconn();
         let m = crate::corpus_entities::members_of(&SqliteEntityRows(&conn), entity)?;
         let (clause, values) = entity_clause(&m);
-        let mut docs: Vec<i64> = conn
+        let docs: Vec<i64> = conn
             .prepare(&format!(
                 "SELECT d.id FROM documents d WHERE EXISTS (
                    SELECT 1 FROM entity_clusters e WHERE e.doc = d.id AND {clause})
@@ -1820,14 +1820,7 @@ impl Store for EmbeddedStore {
             ))?
             .query_map(rusqlite::params_from_iter(&values), |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        let total = docs.len();
-        docs.truncate(limit);
-        Ok(EntityDocuments {
-            names: m.names,
-            by_alias: m.by_alias,
-            total,
-            docs,
-        })
+        Ok(m.documents(docs, limit))
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {

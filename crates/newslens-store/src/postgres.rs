@@ -1240,7 +1240,7 @@ impl Store for PgStore {
         )?;
         let (clause, alias) = entity_clause(&m);
         // Ordered as the embedded store orders them (ties on the date by id).
-        let mut docs: Vec<i64> = c
+        let docs: Vec<i64> = c
             .query(
                 &format!(
                     "SELECT d.id FROM documents d WHERE EXISTS (
@@ -1253,14 +1253,7 @@ impl Store for PgStore {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let total = docs.len();
-        docs.truncate(limit);
-        Ok(EntityDocuments {
-            names: m.names,
-            by_alias: m.by_alias,
-            total,
-            docs,
-        })
+        Ok(m.documents(docs, limit))
     }
 
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
