@@ -172,6 +172,11 @@ struct RoleDraft {
     evidence: Span,
 }
 
+/// Whether `key`, or `key` without a plural "s", is one `known` accepts.
+fn singular_or_plural(key: &str, known: impl Fn(&str) -> bool) -> bool {
+    known(key) || key.strip_suffix('s').is_some_and(known)
+}
+
 /// Religious groups and their adherents, typed MISC like nationalities (CoNLL's convention);
 /// a plural "s" is stripped before the lookup.
 const RELIGIOUS_GROUPS: &[&str] = &[
@@ -318,19 +323,11 @@ impl<'a> Builder<'a> {
             Some(c) if self.gaz.orgs.contains(c) => EntityType::Organisation,
             // A nationality ("Russian", "North Koreans") is MISC, as CoNLL annotates it; the
             // model sometimes takes a plural for the place.
-            None if self.gaz.demonyms.contains_key(&key)
-                || key
-                    .strip_suffix('s')
-                    .is_some_and(|k| self.gaz.demonyms.contains_key(k)) =>
-            {
-                EntityType::Misc
-            }
             // So is a religious group ("Muslim", "Sunnis"): the model took "Muslim" for a place
             // in 74 of the 158 shared-data documents naming it.
-            None if RELIGIOUS_GROUPS.contains(&key.as_str())
-                || key
-                    .strip_suffix('s')
-                    .is_some_and(|k| RELIGIOUS_GROUPS.contains(&k)) =>
+            None if singular_or_plural(&key, |k| {
+                self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k)
+            }) =>
             {
                 EntityType::Misc
             }

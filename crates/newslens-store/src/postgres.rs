@@ -902,6 +902,20 @@ fn entity_clause(m: &crate::corpus_entities::Members) -> (&'static str, Option<s
     }
 }
 
+/// The members of the entity `entity` stands for, with their [`entity_clause`].
+fn entity_members(
+    c: &mut MutexGuard<'_, Client>,
+    entity: &str,
+) -> Result<(
+    crate::corpus_entities::Members,
+    &'static str,
+    Option<serde_json::Value>,
+)> {
+    let m = crate::corpus_entities::members_of(&PgEntityRows(std::cell::RefCell::new(c)), entity)?;
+    let (clause, alias) = entity_clause(&m);
+    Ok((m, clause, alias))
+}
+
 /// The parameters of a query on [`entity_clause`].
 // A `Vec` because `ToSql` is implemented for it, not for the unsized slice.
 #[allow(clippy::ptr_arg)]
@@ -1234,11 +1248,7 @@ impl Store for PgStore {
 
     fn entity_documents(&self, entity: &str, limit: usize) -> Result<EntityDocuments> {
         let mut c = self.client();
-        let m = crate::corpus_entities::members_of(
-            &PgEntityRows(std::cell::RefCell::new(&mut c)),
-            entity,
-        )?;
-        let (clause, alias) = entity_clause(&m);
+        let (m, clause, alias) = entity_members(&mut c, entity)?;
         // Ordered as the embedded store orders them (ties on the date by id).
         let docs: Vec<i64> = c
             .query(
@@ -1259,11 +1269,7 @@ impl Store for PgStore {
     fn timeline(&self, entity: &str, bucket: Bucket) -> Result<Timeline> {
         let mut c = self.client();
         // The clusters the `entities` listing counts as this entity's, so both agree.
-        let m = crate::corpus_entities::members_of(
-            &PgEntityRows(std::cell::RefCell::new(&mut c)),
-            entity,
-        )?;
-        let (clause, alias) = entity_clause(&m);
+        let (m, clause, alias) = entity_members(&mut c, entity)?;
         let params = entity_params(&m.names, &alias);
         let dates: Vec<Option<NaiveDate>> = c
             .query(

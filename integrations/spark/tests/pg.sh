@@ -154,12 +154,16 @@ echo "   entities (top 40), timelines of \"$TOP\" and \"$SURNAME\", stats: ident
 
 echo "-- serve --db postgres:// (the API reads the same store)"
 PORT=$((20000 + RANDOM % 20000))
+# Fetches URL into FILE once the server answers (10 s at most); ok=1 when it did.
+fetch_when_up() {
+  ok=""
+  for _ in $(seq 1 50); do
+    if curl -fsS "$1" -o "$2" 2>/dev/null; then ok=1; break; fi
+    sleep 0.2
+  done
+}
 "$BIN" serve --db "$REF" --addr "127.0.0.1:$PORT" 2>"$WORK/pg-serve.log" & SRV=$!
-ok=""
-for _ in $(seq 1 50); do
-  if curl -fsS "http://127.0.0.1:$PORT/api/stats" -o "$WORK/pg-serve-stats.json" 2>/dev/null; then ok=1; break; fi
-  sleep 0.2
-done
+fetch_when_up "http://127.0.0.1:$PORT/api/stats" "$WORK/pg-serve-stats.json"
 curl -fsS "http://127.0.0.1:$PORT/api/search?q=grain" -o "$WORK/pg-serve-search.json" || ok=""
 TOP_URL=$("$PY" -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$TOP")
 curl -fsS "http://127.0.0.1:$PORT/api/entities/$TOP_URL" -o "$WORK/page-pg.json" || ok=""
@@ -167,11 +171,7 @@ kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null || true
 [ -n "$ok" ] || { cat "$WORK/pg-serve.log" >&2; fail "serve --db postgres:// did not answer"; }
 # The same entity page from the embedded reference store.
 "$BIN" serve --db "$EMB" --addr "127.0.0.1:$((PORT + 1))" 2>"$WORK/emb-serve.log" & SRV=$!
-ok=""
-for _ in $(seq 1 50); do
-  if curl -fsS "http://127.0.0.1:$((PORT + 1))/api/entities/$TOP_URL" -o "$WORK/page-emb.json" 2>/dev/null; then ok=1; break; fi
-  sleep 0.2
-done
+fetch_when_up "http://127.0.0.1:$((PORT + 1))/api/entities/$TOP_URL" "$WORK/page-emb.json"
 kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null || true
 [ -n "$ok" ] || { cat "$WORK/emb-serve.log" >&2; fail "serve over the embedded store did not answer"; }
 "$PY" - "$WORK" <<'EOF2'
