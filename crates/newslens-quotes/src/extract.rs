@@ -310,7 +310,19 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 None
             }
             .or_else(|| np_right(v, c.last + 1, se));
-            if region_starts_clause(v, r) {
+            // "“You squeezed employees to the breaking point” to drive up the stock price, she
+            // said": words run on after the quotation up to the comma before the source, and
+            // the content is the whole mixed sentence (the quotation becomes a partial quote).
+            let run_on = a
+                .source
+                .filter(|s| s.0 > close + 2 && s.1 < c.first && v.lw[s.0 - 1] == ",")
+                .map(|s| s.0 - 2);
+            if let Some(y) = run_on.filter(|_| region_starts_clause(v, r)) {
+                if let Some((x, y)) = content_range(v, v.regions[r].open, y) {
+                    a.content.push(v.span(x, y));
+                    a.eval_content.push(v.span(x, y));
+                }
+            } else if region_starts_clause(v, r) {
                 push_direct(v, r, &mut a);
             } else if let Some((x, y)) = content_range(v, ss, close) {
                 a.content.push(v.span(x, y));
@@ -431,6 +443,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
         out.push(a);
     }
     colon_attributions(v, &mut out);
+    dash_attributions(v, &mut out);
     out.sort_by_key(|a| a.cue.0);
     out
 }
@@ -544,6 +557,71 @@ fn colon_attributions(v: &View, out: &mut Vec<Attr>) {
     }
 }
 
+/// True for a dash that can sign a quotation (`“…” ― Sonya Herridge`).
+fn is_dash(w: &str) -> bool {
+    matches!(w, "\u{2015}" | "\u{2014}" | "\u{2013}" | "-" | "--")
+}
+
+/// Signed quotations: a quotation closed and followed by a dash and a name that ends its
+/// paragraph (`“…” ― Sonya Herridge`, `“…” — Carla Sanchez.`), the way readers' comments, vox
+/// pops and epigraphs are printed. The dash is the cue (PolNeAR annotates it so) and the name
+/// the source; a name followed by an affiliation after a comma or in brackets
+/// (`— Rudy Giuliani (@RudyGiuliani)`) keeps only the name.
+fn dash_attributions(v: &View, out: &mut Vec<Attr>) {
+    const MAX_NAME: usize = 5;
+    for (r, reg) in v.regions.iter().enumerate() {
+        let Some(close) = reg.close else { continue };
+        if reg.words < 3 || close + 2 >= v.len() {
+            continue;
+        }
+        let para = v.para_of(close);
+        let mut d = close + 1;
+        if !is_dash(&v.lw[d]) {
+            continue;
+        }
+        let dash = d;
+        // "--" may come as two hyphen tokens.
+        if v.lw[d] == "-" && v.lw.get(d + 1).is_some_and(|w| w == "-") {
+            d += 1;
+        }
+        let first = d + 1;
+        let mut last = first;
+        while last < v.len()
+            && last - first < MAX_NAME
+            && v.para_of(last) == para
+            && v.is_word(last)
+            && (v.is_cap(last) || v.tok(last).starts_with('@'))
+        {
+            last += 1;
+        }
+        // `last` is one past the name; the name must end its line, or be followed by a full
+        // stop, a comma or a bracket opening an affiliation.
+        let line_ends = last >= v.len()
+            || v.para_of(last) != para
+            || v.text[v.toks[last - 1].span.end..v.toks[last].span.start].contains('\n');
+        if last == first || !line_ends && !matches!(&*v.lw[last], "." | "," | "(") {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|a| a.regions.contains(&r) || (reg.open..last).contains(&a.cue.0))
+        {
+            continue;
+        }
+        let mut a = Attr {
+            kind: QuoteKind::Direct,
+            cue: (dash, d),
+            source: Some((first, last - 1)),
+            content: Vec::new(),
+            eval_content: Vec::new(),
+            regions: Vec::new(),
+            score: 0.0,
+        };
+        push_direct(v, r, &mut a);
+        out.push(a);
+    }
+}
+
 /// The cue's lowercased words.
 pub fn cue_form(v: &View, c: &Candidate) -> String {
     let mut s = String::new();
@@ -593,6 +671,13 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
             return None;
         }
     }
+    // "…was “a con” and encouraged Americans to …": a coordinated verb, with the subject
+    // before the quotation; an attribution sits right after the quote, not after "and".
+    if v.lw[close - 1] != ","
+        && (close + 1..c.first).any(|k| matches!(&*v.lw[k], "and" | "but" | "or"))
+    {
+        return None;
+    }
     Some(r)
 }
 
@@ -634,6 +719,13 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     if (c.last + 1..se).any(|k| v.lw[k] == "that" || v.is_mark(k)) {
         return None;
     }
+    // "…, even suggesting he may have been sabotaged.": the words after the cue are a clause
+    // of its own (a subject and a verb), so the cue looks forward, not back.
+    if let Some((_, e)) = np_right(v, c.last + 1, se) {
+        if e + 1 < se && is_verb_after_subject(&v.lw[e + 1]) {
+            return None;
+        }
+    }
     let lo = c.first.saturating_sub(10).max(ss + 1);
     let comma = (lo..c.first)
         .rev()
@@ -652,6 +744,33 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
         return None;
     }
     Some(comma)
+}
+
+/// An auxiliary, modal or infinitive marker: after a noun phrase, it makes that phrase the
+/// subject of a clause ("he may have been", "Americans to check").
+fn is_verb_after_subject(w: &str) -> bool {
+    matches!(
+        w,
+        "may"
+            | "might"
+            | "will"
+            | "would"
+            | "could"
+            | "should"
+            | "can"
+            | "must"
+            | "is"
+            | "was"
+            | "were"
+            | "are"
+            | "has"
+            | "have"
+            | "had"
+            | "did"
+            | "does"
+            | "do"
+            | "to"
+    )
 }
 
 /// Subject of the cue: the noun phrase before it, or — after "and" — the previous attribution's
@@ -746,15 +865,22 @@ fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
 /// After "told"/"asked"…: skip the addressee ("told reporters (that) …").
 fn skip_object(v: &View, x: usize, se: usize) -> usize {
     if let Some(k) = (x..(x + 12).min(se))
-        .take_while(|&k| !is_terminal(&v.lw[k]))
+        .take_while(|&k| !is_terminal(&v.lw[k]) && !v.is_mark(k))
         .find(|&k| {
             matches!(
                 &*v.lw[k],
                 "that" | "how" | "why" | "whether" | "what" | "if"
-            ) || (k > x && v.lw[k] == "to" && v.is_word(k + 1) && !v.is_cap(k + 1))
+            ) || (k > x
+                && v.lw[k] == "to"
+                && (v.is_word(k + 1) && !v.is_cap(k + 1) || v.is_mark(k + 1)))
         })
     {
-        return k;
+        // "warned Manila not to …": the negation belongs to what was said.
+        return if k > x && v.lw[k] == "to" && v.lw[k - 1] == "not" {
+            k - 1
+        } else {
+            k
+        };
     }
     // A determiner or possessive plus up to three words, or one capitalised name.
     let mut k = x;

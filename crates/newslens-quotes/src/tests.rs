@@ -442,3 +442,91 @@ fn a_time_adjunct_before_the_colon_keeps_the_quote_direct() {
         assert!(r[0].3[0].starts_with("T") || r[0].3[0].starts_with("W"), "{r:?}");
     }
 }
+
+#[test]
+fn a_quotation_signed_with_a_dash_is_attributed_to_the_name() {
+    // Vox pops printed one per line, each signed after a dash; the second has no space before
+    // the dash and the third ends with a full stop.
+    let a = run("Readers in Tula told us what they think of the new tariff.\n\n\
+         “Prices at the market have doubled since spring and nobody explains why.” ― Irina Sokolova\n\
+         “We will manage, as we always have.”― Pavel Gromov\n\
+         “The bread costs more than the wages allow.” — Anna Petrova.\n\n\
+         The ministry said the tariff would stay.");
+    let r = rows(&a);
+    let signed: Vec<(&str, &str)> = r
+        .iter()
+        .filter(|q| q.0 == QuoteKind::Direct)
+        .map(|q| (q.1.as_str(), q.2.as_str()))
+        .collect();
+    assert_eq!(
+        signed,
+        [
+            ("Irina Sokolova", "―"),
+            ("Pavel Gromov", "―"),
+            ("Anna Petrova", "—")
+        ],
+        "{r:?}"
+    );
+    assert!(r
+        .iter()
+        .any(|q| q.3 == ["We will manage, as we always have."]));
+}
+
+#[test]
+fn a_dash_inside_a_sentence_does_not_sign_a_quotation() {
+    // The dash opens an aside, not a signature: the words after it run on in the line.
+    let a = run(
+        "He called the plan “a disgrace to the whole region” — Mayor Lenz disagreed \
+         with him on Friday.",
+    );
+    let r = rows(&a);
+    assert!(r.iter().all(|q| q.1 != "Mayor Lenz"), "{r:?}");
+}
+
+#[test]
+fn a_quotation_running_on_before_the_attribution_is_one_mixed_content() {
+    let a = run(
+        "“You squeezed the farmers to the breaking point” to keep the export quota, \
+         Deputy Sokolov said on Monday.",
+    );
+    let r = rows(&a);
+    let host = r
+        .iter()
+        .find(|q| q.0 == QuoteKind::Indirect)
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(host.1, "Deputy Sokolov");
+    assert_eq!(
+        host.3,
+        ["“You squeezed the farmers to the breaking point” to keep the export quota"]
+    );
+    // The quotation itself is kept as a partial quote of the same speaker.
+    assert!(r.iter().any(|q| q.0 == QuoteKind::Partial
+        && q.1 == "Deputy Sokolov"
+        && q.3 == ["You squeezed the farmers to the breaking point"]));
+}
+
+#[test]
+fn a_clause_after_a_participle_cue_is_its_content_not_its_source() {
+    let a =
+        run("The governor left the hall after the vote, even suggesting he may have been misled.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "even suggesting" && q.3 == ["he may have been misled"]),
+        "{r:?}"
+    );
+    assert!(r.iter().all(|q| q.1 != "he"), "{r:?}");
+}
+
+#[test]
+fn an_addressee_before_a_quoted_infinitive_is_skipped_up_to_to() {
+    let a = run(
+        "Mayor Lenz tells his voters at a rally to “go to the polls early” and bring a friend.",
+    );
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "tells" && q.3 == ["to “go to the polls early” and bring a friend"]),
+        "{r:?}"
+    );
+}
