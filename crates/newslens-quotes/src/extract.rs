@@ -719,7 +719,13 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     if (c.last + 1..se).any(|k| v.lw[k] == "that" || v.is_mark(k)) {
         return None;
     }
-    // "…, even suggesting he may have been sabotaged.": the words after the cue are a clause
+    // A participle is never inverted ("…, calling it a provocation", "…, promising to …"):
+    // what follows it is the content.
+    let w = &*v.lw[c.last];
+    if w.len() > 4 && w.ends_with("ing") {
+        return None;
+    }
+    // "…, even suggested he may have been sabotaged.": the words after the cue are a clause
     // of its own (a subject and a verb), so the cue looks forward, not back.
     if let Some((_, e)) = np_right(v, c.last + 1, se) {
         if e + 1 < se && is_verb_after_subject(&v.lw[e + 1]) {
@@ -789,6 +795,17 @@ fn source_left(
     while j > ss && ADVERBS.contains(&&*v.lw[j]) {
         j -= 1;
     }
+    // "The GOP nominee complained …, even suggesting he …": a participle after a comma shares
+    // the main clause's subject (or the previous attribution's, when there is one).
+    let participle = v.lw[c.last].len() > 4 && v.lw[c.last].ends_with("ing");
+    if participle && v.lw[j] == "," {
+        if let Some(s) = prev.last().and_then(|p| p.source) {
+            if v.sent_of[s.0] == v.sent_of[c.first] && s.1 < j {
+                return Some(s);
+            }
+        }
+        return main_subject(v, ss, j);
+    }
     if v.lw[j] == "and" || v.lw[j] == "but" {
         if let Some(p) = prev.last() {
             if let Some(s) = p.source {
@@ -800,6 +817,76 @@ fn source_left(
         return None;
     }
     left_np(v, ss, c.first - 1, src)
+}
+
+/// Words that open a sentence-initial adjunct ("On Thursday, …", "However, …").
+const OPENERS: &[&str] = &[
+    "on",
+    "in",
+    "at",
+    "after",
+    "before",
+    "during",
+    "however",
+    "meanwhile",
+    "earlier",
+    "later",
+    "last",
+    "yesterday",
+    "today",
+    "still",
+    "instead",
+    "now",
+    "then",
+    "since",
+    "for",
+    "but",
+    "and",
+    "also",
+    "so",
+];
+
+/// Past forms that do not end in "-ed", for [`main_subject`]'s verb test.
+const IRREGULAR_PAST: &[&str] = &[
+    "said", "told", "spoke", "went", "took", "made", "gave", "came", "got", "met", "sent", "wrote",
+    "saw", "held", "left", "led", "ran", "won", "lost", "put", "set", "began", "became", "brought",
+    "thought", "stood", "kept", "paid", "found", "felt", "heard", "knew", "built", "sought",
+    "struck", "drew", "threw", "rose", "fell", "hit", "cut", "spent",
+];
+
+/// The subject of the main clause of the sentence starting at `ss`, before `end`: the words
+/// from the start (after an opening adjunct such as "On Thursday, however,") up to the first
+/// word that looks like the finite verb — an auxiliary, a past form, or an "-s" form after a
+/// name or pronoun. `None` when no such verb is found or the words do not look like a subject.
+fn main_subject(v: &View, ss: usize, end: usize) -> Option<(usize, usize)> {
+    let mut s0 = ss;
+    if s0 < end && v.is_mark(s0) {
+        s0 += 1;
+    }
+    // Opening adjuncts end at a comma within a few words; several may follow each other.
+    while s0 < end && OPENERS.contains(&&*v.lw[s0]) {
+        let comma = (s0 + 1..(s0 + 8).min(end)).find(|&k| v.lw[k] == ",")?;
+        s0 = comma + 1;
+    }
+    let verb = (s0 + 1..end.min(s0 + 14)).find(|&k| {
+        let w = &*v.lw[k];
+        if !v.is_word(k) || v.is_cap(k) {
+            return false;
+        }
+        let after_name = v.is_cap(k - 1) || is_subject_pronoun(&v.lw[k - 1]);
+        is_verb_after_subject(w) && w != "to"
+            || IRREGULAR_PAST.contains(&w)
+            || w.len() > 3 && w.ends_with("ed")
+            || after_name && w.len() > 3 && w.ends_with('s') && !w.ends_with("ss")
+    })?;
+    let (x, y) = (s0, verb - 1);
+    let mut y = y;
+    while y > x && ADVERBS.contains(&&*v.lw[y]) {
+        y -= 1;
+    }
+    let looks_like_subject = (x..=y).all(|k| !v.is_mark(k) && v.lw[k] != ";")
+        && ((x..=y).any(|k| v.is_cap(k)) || is_subject_pronoun(&v.lw[x]));
+    looks_like_subject.then_some((x, y))
 }
 
 /// Words that open an adjunct between a cue and its "that"-clause ("said on Friday that",

@@ -510,12 +510,31 @@ fn a_clause_after_a_participle_cue_is_its_content_not_its_source() {
     let a =
         run("The governor left the hall after the vote, even suggesting he may have been misled.");
     let r = rows(&a);
+    // The participle shares the main clause's subject.
     assert!(
-        r.iter()
-            .any(|q| q.2 == "even suggesting" && q.3 == ["he may have been misled"]),
+        r.iter().any(|q| q.1 == "The governor"
+            && q.2 == "even suggesting"
+            && q.3 == ["he may have been misled"]),
         "{r:?}"
     );
     assert!(r.iter().all(|q| q.1 != "he"), "{r:?}");
+}
+
+#[test]
+fn a_participle_cue_takes_the_subject_after_an_opening_adjunct() {
+    let a = run("On Thursday, however, Mayor Lenz spoke to the dock workers, promising to keep the port open. The Kremlin on Monday rejected the report, calling it a provocation.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Mayor Lenz" && q.2 == "promising" && q.3 == ["to keep the port open"]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|q| q.1 == "The Kremlin on Monday"
+            && q.2 == "calling"
+            && q.3 == ["it a provocation"]),
+        "{r:?}"
+    );
 }
 
 #[test]
