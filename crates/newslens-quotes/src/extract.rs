@@ -425,6 +425,9 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             {
                 y = k;
             }
+            if let Some(k) = channel_adjunct(v, x, y) {
+                y = k;
+            }
             if y > x {
                 if let Some((x, y)) = content_range(v, x, y - 1) {
                     match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {
@@ -817,6 +820,47 @@ fn source_left(
         return None;
     }
     left_np(v, ss, c.first - 1, src)
+}
+
+/// Nouns naming where or how something was said ("in a statement", "on Twitter").
+const CHANNELS: &[&str] = &[
+    "statement",
+    "statements",
+    "interview",
+    "interviews",
+    "tweet",
+    "tweets",
+    "twitter",
+    "facebook",
+    "remarks",
+    "speech",
+    "letter",
+    "post",
+    "website",
+    "email",
+    "e-mail",
+    "release",
+    "conference",
+    "video",
+    "op-ed",
+    "blog",
+    "briefing",
+    "radio",
+    "television",
+    "podcast",
+];
+
+/// Where a trailing adjunct naming the channel of the statement starts in the content tokens
+/// `x..y` ("…more school investment in a statement on Thursday"): it tells how the words were
+/// said, not what was said (PolNeAR leaves it out of the content).
+fn channel_adjunct(v: &View, x: usize, y: usize) -> Option<usize> {
+    let from = (x + 1).max(y.saturating_sub(9));
+    (from..y).find(|&k| {
+        matches!(&*v.lw[k], "in" | "on" | "via" | "during" | "through")
+            && v.region_of[k].is_none()
+            && (k + 1..(k + 4).min(y)).any(|j| CHANNELS.contains(&&*v.lw[j]))
+            && (k..y).all(|j| !v.is_mark(j) && v.lw[j] != ",")
+    })
 }
 
 /// Words that open a sentence-initial adjunct ("On Thursday, …", "However, …").

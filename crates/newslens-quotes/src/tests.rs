@@ -549,3 +549,14 @@ fn an_addressee_before_a_quoted_infinitive_is_skipped_up_to_to() {
         "{r:?}"
     );
 }
+
+#[test]
+fn where_the_words_were_said_is_not_part_of_the_content() {
+    let a = run("The union called for a new wage deal in a statement on Thursday.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "called for" && q.3 == ["a new wage deal"]),
+        "{r:?}"
+    );
+}
