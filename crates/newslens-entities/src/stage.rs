@@ -177,6 +177,40 @@ fn singular_or_plural(key: &str, known: impl Fn(&str) -> bool) -> bool {
     known(key) || key.strip_suffix('s').is_some_and(known)
 }
 
+/// Web page furniture that scraped articles carry ("You also agree to this site's Privacy
+/// Policy and Terms of Use"): capitalised like names, never entities. On the shared data the
+/// model made "Privacy Policy and Terms of Use" an organisation in 231 articles.
+fn is_site_boilerplate(key: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "privacy policy",
+        "terms of use",
+        "terms of service",
+        "terms and conditions",
+        "cookie policy",
+        "privacy notice",
+        "all rights reserved",
+    ];
+    let lower = key.to_lowercase();
+    let mut rest = lower.as_str();
+    // One phrase, or several joined by "and" / "&" ("Privacy Policy and Terms of Use").
+    loop {
+        let Some(p) = PHRASES.iter().find(|p| rest.starts_with(*p)) else {
+            return false;
+        };
+        rest = rest[p.len()..].trim_start();
+        if rest.is_empty() {
+            return true;
+        }
+        rest = match rest
+            .strip_prefix("and ")
+            .or_else(|| rest.strip_prefix("& "))
+        {
+            Some(r) => r,
+            None => return false,
+        };
+    }
+}
+
 /// Religious groups and their adherents, typed MISC like nationalities (CoNLL's convention);
 /// a plural "s" is stripped before the lookup.
 const RELIGIOUS_GROUPS: &[&str] = &[
@@ -317,6 +351,9 @@ impl<'a> Builder<'a> {
 
     fn add_name(&mut self, a: usize, b: usize, ty: EntityType, score: f32) {
         let key = self.key(a, b);
+        if is_site_boilerplate(&key) {
+            return;
+        }
         let canon = self.gaz.aliases.get(&key).cloned();
         let ty = match &canon {
             Some(c) if self.gaz.countries.contains(c) => EntityType::Location,

@@ -355,3 +355,17 @@ fn a_function_word_opening_the_sentence_is_not_part_of_the_name() {
     }
     assert!(cluster_of(&e, a.text(), "Trump").is_some());
 }
+
+#[test]
+fn site_boilerplate_is_not_an_entity() {
+    let text = "Get the Harbour Daily newsletter free of charge. You may opt out at anytime. You also agree to this site's Privacy Policy and Terms of Use. Mayor Anna Lenz opened the bridge in Brenmoor on Monday. Read our Terms of Service.";
+    let (a, e) = run(text);
+    for m in &e.mentions {
+        let t = m.span.text(a.text());
+        assert!(
+            !t.contains("Policy") && !t.contains("Terms"),
+            "{t:?} is page furniture, not a name"
+        );
+    }
+    assert!(cluster_of(&e, a.text(), "Anna Lenz").is_some());
+}
