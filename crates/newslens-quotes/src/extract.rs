@@ -752,6 +752,31 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     if (comma + 1..c.first).any(|k| matches!(&*v.lw[k], "that" | "and" | "but" | "which")) {
         return None;
     }
+    // "Ahead of the trip, the Russian leader wrote an article": a short opening adjunct is not
+    // what was said.
+    let opening = (ss..comma).filter(|&k| v.is_word(k)).count() <= 5
+        && matches!(
+            &*v.lw[ss],
+            "ahead"
+                | "after"
+                | "before"
+                | "during"
+                | "in"
+                | "on"
+                | "at"
+                | "since"
+                | "following"
+                | "despite"
+                | "amid"
+                | "for"
+                | "with"
+                | "by"
+                | "earlier"
+                | "later"
+        );
+    if opening {
+        return None;
+    }
     Some(comma)
 }
 

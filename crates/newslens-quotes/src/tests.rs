@@ -560,3 +560,10 @@ fn where_the_words_were_said_is_not_part_of_the_content() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_short_opening_adjunct_is_not_what_was_said() {
+    let a = run("Ahead of the summit, the Russian leader wrote to the Vietnamese press.");
+    let r = rows(&a);
+    assert!(r.iter().all(|q| q.3 != ["Ahead of the summit"]), "{r:?}");
+}
