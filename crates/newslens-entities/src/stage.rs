@@ -172,11 +172,6 @@ struct RoleDraft {
     evidence: Span,
 }
 
-/// Whether `key`, or `key` without a plural "s", is one `known` accepts.
-fn singular_or_plural(key: &str, known: impl Fn(&str) -> bool) -> bool {
-    known(key) || key.strip_suffix('s').is_some_and(known)
-}
-
 /// Web page furniture that scraped articles carry ("You also agree to this site's Privacy
 /// Policy and Terms of Use"): capitalised like names, never entities. On the shared data the
 /// model made "Privacy Policy and Terms of Use" an organisation in 231 articles.
@@ -354,7 +349,17 @@ impl<'a> Builder<'a> {
         if is_site_boilerplate(&key) {
             return;
         }
-        let canon = self.gaz.aliases.get(&key).cloned();
+        let is_group = |k: &str| self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k);
+        // A nationality or religious group is named by its singular ("Muslims" → "Muslim"),
+        // so one document's "Russians" and "Russian" are one entity, and so is the corpus's.
+        let group = if is_group(&key) {
+            Some(key.clone())
+        } else {
+            key.strip_suffix('s')
+                .filter(|k| is_group(k))
+                .map(str::to_string)
+        };
+        let canon = self.gaz.aliases.get(&key).cloned().or(group);
         let ty = match &canon {
             Some(c) if self.gaz.countries.contains(c) => EntityType::Location,
             Some(c) if self.gaz.orgs.contains(c) => EntityType::Organisation,
@@ -362,12 +367,7 @@ impl<'a> Builder<'a> {
             // model sometimes takes a plural for the place.
             // So is a religious group ("Muslim", "Sunnis"): the model took "Muslim" for a place
             // in 74 of the 158 shared-data documents naming it.
-            None if singular_or_plural(&key, |k| {
-                self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k)
-            }) =>
-            {
-                EntityType::Misc
-            }
+            Some(c) if is_group(c) => EntityType::Misc,
             _ => ty,
         };
         self.men.push(Men {
@@ -1056,12 +1056,17 @@ impl<'a> Builder<'a> {
             .filter(|i| !drop.contains(i) && self.men[*i].cluster != usize::MAX)
             .collect();
         let mut cluster_new_id = vec![usize::MAX; cls.len()];
+        // The singular a nationality or religious group cluster is named by (see `add_name`).
+        let mut group_names: Vec<Option<String>> = Vec::new();
         let mut out = EntityLayer::default();
         for &mi in &keep {
             let m = &self.men[mi];
             let old = m.cluster;
             if cluster_new_id[old] == usize::MAX {
                 cluster_new_id[old] = out.clusters.len();
+                group_names.push(cls[old].canon.clone().filter(|c| {
+                    self.gaz.demonyms.contains_key(c) || RELIGIOUS_GROUPS.contains(&c.as_str())
+                }));
                 out.clusters.push(Cluster {
                     id: out.clusters.len(),
                     canonical: String::new(),
@@ -1088,7 +1093,7 @@ impl<'a> Builder<'a> {
             });
             out.clusters[cid].mentions.push(id);
         }
-        for c in &mut out.clusters {
+        for (c, group) in out.clusters.iter_mut().zip(group_names) {
             let forms: Vec<(MentionKind, String)> = c
                 .mentions
                 .iter()
@@ -1105,6 +1110,9 @@ impl<'a> Builder<'a> {
                 .map(|(_, t)| without_honorific(t.trim_start_matches("the ")).to_string())
                 .max_by_key(|t| t.chars().count())
                 .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default());
+            if let Some(g) = group {
+                c.canonical = g;
+            }
             for (_, t) in forms {
                 if t != c.canonical && !c.aliases.contains(&t) {
                     c.aliases.push(t);

@@ -369,3 +369,16 @@ fn site_boilerplate_is_not_an_entity() {
     }
     assert!(cluster_of(&e, a.text(), "Anna Lenz").is_some());
 }
+
+#[test]
+fn a_group_and_its_plural_are_one_entity_named_by_the_singular() {
+    let text = "Thousands of Muslims marched in Brenmoor on Monday, and Muslim leaders said the march was peaceful. Diplomats said Russian officials and visiting Russians watched.";
+    let (a, e) = run(text);
+    for (plural, singular) in [("Muslims", "Muslim"), ("Russians", "Russian")] {
+        let p = cluster_of(&e, a.text(), plural).unwrap_or_else(|| panic!("{plural} found"));
+        let s = cluster_of(&e, a.text(), singular).unwrap_or_else(|| panic!("{singular} found"));
+        assert_eq!(p.id, s.id, "{plural} and {singular} are one cluster");
+        assert_eq!(p.canonical, singular);
+        assert_eq!(p.entity_type, EntityType::Misc);
+    }
+}
