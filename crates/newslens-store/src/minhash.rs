@@ -135,10 +135,10 @@ pub fn estimate(a: &[u64], b: &[u64]) -> f32 {
 }
 
 /// Jaccard similarity and containment (intersection over the smaller set) of two sorted,
-/// deduplicated sets (as [`shingles`] returns them).
-pub fn jaccard_containment(a: &[u64], b: &[u64]) -> (f32, f32) {
+/// deduplicated sets (as [`shingles`] returns them), and how many elements they share.
+pub fn jaccard_containment(a: &[u64], b: &[u64]) -> (f32, f32, usize) {
     if a.is_empty() || b.is_empty() {
-        return (0.0, 0.0);
+        return (0.0, 0.0, 0);
     }
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -152,9 +152,10 @@ pub fn jaccard_containment(a: &[u64], b: &[u64]) -> (f32, f32) {
             }
         }
     }
+    let shared = inter;
     let inter = inter as f32;
     let union = (a.len() + b.len()) as f32 - inter;
-    (inter / union, inter / a.len().min(b.len()) as f32)
+    (inter / union, inter / a.len().min(b.len()) as f32, shared)
 }
 
 /// Signature bytes for storage.
@@ -205,6 +206,9 @@ pub mod quote {
     pub const MIN_CONTAINED: usize = 7;
     /// Jaccard of bigram sets needed to join a cluster...
     pub const JACCARD: f32 = 0.5;
+    /// ...sharing at least this many bigrams: "a lot of delegates" and "a lot of emotion"
+    /// share two of three (Jaccard 0.5) and are different quotations.
+    pub const MIN_SHARED: usize = 3;
     /// ...or containment (one quote is mostly inside the other), for truncated quotes.
     pub const CONTAINMENT: f32 = 0.8;
 }

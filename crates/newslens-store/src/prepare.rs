@@ -46,7 +46,8 @@ pub struct QuoteRow {
 impl QuoteRow {
     /// Whether a stored quote with normalised wording `norm` is the same quotation, exact or
     /// lightly mutated (the rule both store backends verify LSH candidates with): the same
-    /// wording, or — both at least [`Q::MIN_TOKENS`] words — bigram Jaccard ≥ [`Q::JACCARD`],
+    /// wording, or — both at least [`Q::MIN_TOKENS`] words — bigram Jaccard ≥ [`Q::JACCARD`]
+    /// with at least [`Q::MIN_SHARED`] bigrams in common,
     /// or containment ≥ [`Q::CONTAINMENT`] when the shorter has at least [`Q::MIN_CONTAINED`]
     /// words (only then is a truncated quote distinctive).
     pub fn matches(&self, norm: &str) -> bool {
@@ -81,8 +82,9 @@ impl Wording {
         if shorter < Q::MIN_TOKENS {
             return false;
         }
-        let (j, c) = minhash::jaccard_containment(&self.shingles, &other.shingles);
-        j >= Q::JACCARD || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
+        let (j, c, shared) = minhash::jaccard_containment(&self.shingles, &other.shingles);
+        (j >= Q::JACCARD && shared >= Q::MIN_SHARED)
+            || (shorter >= Q::MIN_CONTAINED && c >= Q::CONTAINMENT)
     }
 }
 
@@ -474,6 +476,19 @@ mod tests {
         let mut a = Analysis::new(doc);
         newslens_text::segment(&mut a);
         a
+    }
+
+    #[test]
+    fn short_quotes_one_word_apart_are_different_quotations() {
+        let w = |s: &str| Wording::of(s);
+        // Two of three bigrams shared: Jaccard 0.5, yet different things were said.
+        assert!(!w("a lot of delegates").resembles(&w("a lot of emotion")));
+        assert!(!w("a lot of people").resembles(&w("a lot of sacrifices")));
+        // A word added at the end keeps the quotation (three of four bigrams shared).
+        assert!(w("make the port great again").resembles(&w("make the port great again now")));
+        // A longer quotation with one word changed still matches.
+        assert!(w("we will never bow to blackmail from the hegemon")
+            .resembles(&w("we will never bow to blackmail from any hegemon")));
     }
 
     const TEXT: &str = "Bridge opens at last\n\nThe minister said on Tuesday that the bridge \
