@@ -349,6 +349,17 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                     .close
                     .is_some_and(|cl| cue_starts.iter().any(|&n| n > cl && n <= cl + 5));
                 (v.para_of(se) == v.para_of(c.first) && !own).then_some(r2)
+            })
+            .or_else(|| {
+                // “…,” Tester said, referring to the excuse, “you give …”: an aside after
+                // the attribution, then the quotation goes on in lower case.
+                let k = (after..se.min(after + 16))
+                    .take_while(|&k| !v.is_mark(k) && !is_terminal(&v.lw[k]))
+                    .filter(|&k| v.lw[k] == ",")
+                    .last()?;
+                let r2 = region_opening_at(v, k + 1)?;
+                let first = v.regions[r2].open + 1;
+                (first < v.len() && v.is_word(first) && !v.is_cap(first)).then_some(r2)
             });
             if let Some(r2) = next.filter(|&r2| r2 != r) {
                 push_direct(v, r2, &mut a);

@@ -567,3 +567,15 @@ fn a_short_opening_adjunct_is_not_what_was_said() {
     let r = rows(&a);
     assert!(r.iter().all(|q| q.3 != ["Ahead of the summit"]), "{r:?}");
 }
+
+#[test]
+fn a_split_quotation_goes_on_after_an_aside() {
+    let a = run("“Every time you say that,” Ivanov said, pointing at the minister, “you hand the critics a weapon.”");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.0 == QuoteKind::Direct
+            && q.1 == "Ivanov"
+            && q.3 == ["Every time you say that", "you hand the critics a weapon."]),
+        "{r:?}"
+    );
+}
