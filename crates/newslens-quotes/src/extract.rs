@@ -439,6 +439,32 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             if let Some(k) = channel_adjunct(v, x, y) {
                 y = k;
             }
+            // "Giuliani's claims were confirmed", "the reports were false": after a possessive
+            // or a determiner the cue word is a noun, and a verb right after it is that noun's.
+            let noun_cue = c.first > ss
+                && matches!(
+                    &*v.lw[c.first - 1],
+                    "'s" | "the"
+                        | "his"
+                        | "her"
+                        | "their"
+                        | "its"
+                        | "these"
+                        | "those"
+                        | "such"
+                        | "separate"
+                        | "other"
+                        | "similar"
+                        | "new"
+                        | "recent"
+                        | "earlier"
+                        | "many"
+                        | "some"
+                        | "further"
+                );
+            if noun_cue && x < y && is_verb_after_subject(&v.lw[x]) && v.lw[x] != "to" {
+                continue;
+            }
             if y > x {
                 if let Some((x, y)) = content_range(v, x, y - 1) {
                     match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {

@@ -579,3 +579,19 @@ fn a_split_quotation_goes_on_after_an_aside() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_cue_word_read_as_a_noun_before_its_verb_is_not_a_cue() {
+    let a = run(
+        "The mayor said the port was safe.\n\nSeparate claims have suggested the mayor was ill.",
+    );
+    let r = rows(&a);
+    assert!(r.iter().all(|q| q.2 != "claims"), "{r:?}");
+    // The verb after the noun is the cue.
+    assert!(
+        r.iter().any(|q| q.1 == "Separate claims"
+            && q.2 == "have suggested"
+            && q.3 == ["the mayor was ill"]),
+        "{r:?}"
+    );
+}
