@@ -185,23 +185,29 @@ fn is_site_boilerplate(key: &str) -> bool {
         "privacy notice",
         "all rights reserved",
     ];
-    let lower = key.to_lowercase();
-    let mut rest = lower.as_str();
-    // One phrase, or several joined by "and" / "&" ("Privacy Policy and Terms of Use").
+    let mut rest = key;
+    // One phrase, or several joined by "and" / "&" ("Privacy Policy and Terms of Use"),
+    // compared without allocating: this runs for every name mention.
     loop {
-        let Some(p) = PHRASES.iter().find(|p| rest.starts_with(*p)) else {
+        let Some(p) = PHRASES.iter().find(|p| {
+            rest.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        }) else {
             return false;
         };
         rest = rest[p.len()..].trim_start();
         if rest.is_empty() {
             return true;
         }
-        rest = match rest
-            .strip_prefix("and ")
-            .or_else(|| rest.strip_prefix("& "))
+        rest = if rest
+            .get(..4)
+            .is_some_and(|h| h.eq_ignore_ascii_case("and "))
         {
-            Some(r) => r,
-            None => return false,
+            &rest[4..]
+        } else if let Some(r) = rest.strip_prefix("& ") {
+            r
+        } else {
+            return false;
         };
     }
 }
@@ -344,12 +350,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A nationality ("Russian") or a religious group ("Muslim"), in the singular.
+    fn is_group(&self, k: &str) -> bool {
+        self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k)
+    }
+
     fn add_name(&mut self, a: usize, b: usize, ty: EntityType, score: f32) {
         let key = self.key(a, b);
         if is_site_boilerplate(&key) {
             return;
         }
-        let is_group = |k: &str| self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k);
+        let is_group = |k: &str| self.is_group(k);
         // A nationality or religious group is named by its singular ("Muslims" → "Muslim"),
         // so one document's "Russians" and "Russian" are one entity, and so is the corpus's.
         let group = if is_group(&key) {
@@ -1064,9 +1075,7 @@ impl<'a> Builder<'a> {
             let old = m.cluster;
             if cluster_new_id[old] == usize::MAX {
                 cluster_new_id[old] = out.clusters.len();
-                group_names.push(cls[old].canon.clone().filter(|c| {
-                    self.gaz.demonyms.contains_key(c) || RELIGIOUS_GROUPS.contains(&c.as_str())
-                }));
+                group_names.push(cls[old].canon.clone().filter(|c| self.is_group(c)));
                 out.clusters.push(Cluster {
                     id: out.clusters.len(),
                     canonical: String::new(),
@@ -1104,15 +1113,14 @@ impl<'a> Builder<'a> {
                     )
                 })
                 .collect();
-            c.canonical = forms
-                .iter()
-                .filter(|(k, _)| *k == MentionKind::Name)
-                .map(|(_, t)| without_honorific(t.trim_start_matches("the ")).to_string())
-                .max_by_key(|t| t.chars().count())
-                .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default());
-            if let Some(g) = group {
-                c.canonical = g;
-            }
+            c.canonical = group.unwrap_or_else(|| {
+                forms
+                    .iter()
+                    .filter(|(k, _)| *k == MentionKind::Name)
+                    .map(|(_, t)| without_honorific(t.trim_start_matches("the ")).to_string())
+                    .max_by_key(|t| t.chars().count())
+                    .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default())
+            });
             for (_, t) in forms {
                 if t != c.canonical && !c.aliases.contains(&t) {
                     c.aliases.push(t);

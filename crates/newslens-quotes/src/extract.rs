@@ -441,7 +441,9 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             }
             // "Giuliani's claims were confirmed", "the reports were false": after a possessive
             // or a determiner the cue word is a noun, and a verb right after it is that noun's.
-            let noun_cue = c.first > ss
+            let noun_cue = x < y
+                && is_auxiliary(&v.lw[x])
+                && c.first > ss
                 && matches!(
                     &*v.lw[c.first - 1],
                     "'s" | "the"
@@ -462,7 +464,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                         | "some"
                         | "further"
                 );
-            if noun_cue && x < y && is_verb_after_subject(&v.lw[x]) && v.lw[x] != "to" {
+            if noun_cue {
                 continue;
             }
             if y > x {
@@ -761,8 +763,7 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     }
     // A participle is never inverted ("…, calling it a provocation", "…, promising to …"):
     // what follows it is the content.
-    let w = &*v.lw[c.last];
-    if w.len() > 4 && w.ends_with("ing") {
+    if is_participle(&v.lw[c.last]) {
         return None;
     }
     // "…, even suggested he may have been sabotaged.": the words after the cue are a clause
@@ -820,6 +821,11 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
 /// An auxiliary, modal or infinitive marker: after a noun phrase, it makes that phrase the
 /// subject of a clause ("he may have been", "Americans to check").
 fn is_verb_after_subject(w: &str) -> bool {
+    w == "to" || is_auxiliary(w)
+}
+
+/// An auxiliary or modal verb ("may", "was", "has", "did").
+fn is_auxiliary(w: &str) -> bool {
     matches!(
         w,
         "may"
@@ -840,8 +846,12 @@ fn is_verb_after_subject(w: &str) -> bool {
             | "did"
             | "does"
             | "do"
-            | "to"
     )
+}
+
+/// A present participle ("promising", "calling"; not "sing" or "king").
+fn is_participle(w: &str) -> bool {
+    w.len() > 4 && w.ends_with("ing")
 }
 
 /// Subject of the cue: the noun phrase before it, or — after "and" — the previous attribution's
@@ -862,8 +872,7 @@ fn source_left(
     }
     // "The GOP nominee complained …, even suggesting he …": a participle after a comma shares
     // the main clause's subject (or the previous attribution's, when there is one).
-    let participle = v.lw[c.last].len() > 4 && v.lw[c.last].ends_with("ing");
-    if participle && v.lw[j] == "," {
+    if is_participle(&v.lw[c.last]) && v.lw[j] == "," {
         if let Some(s) = prev.last().and_then(|p| p.source) {
             if v.sent_of[s.0] == v.sent_of[c.first] && s.1 < j {
                 return Some(s);
@@ -980,7 +989,7 @@ fn main_subject(v: &View, ss: usize, end: usize) -> Option<(usize, usize)> {
             return false;
         }
         let after_name = v.is_cap(k - 1) || is_subject_pronoun(&v.lw[k - 1]);
-        is_verb_after_subject(w) && w != "to"
+        is_auxiliary(w)
             || IRREGULAR_PAST.contains(&w)
             || w.len() > 3 && w.ends_with("ed")
             || after_name && w.len() > 3 && w.ends_with('s') && !w.ends_with("ss")

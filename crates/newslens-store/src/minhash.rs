@@ -152,10 +152,9 @@ pub fn jaccard_containment(a: &[u64], b: &[u64]) -> (f32, f32, usize) {
             }
         }
     }
-    let shared = inter;
-    let inter = inter as f32;
-    let union = (a.len() + b.len()) as f32 - inter;
-    (inter / union, inter / a.len().min(b.len()) as f32, shared)
+    let n = inter as f32;
+    let union = (a.len() + b.len()) as f32 - n;
+    (n / union, n / a.len().min(b.len()) as f32, inter)
 }
 
 /// Signature bytes for storage.
