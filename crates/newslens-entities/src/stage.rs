@@ -232,6 +232,11 @@ const RELIGIOUS_GROUPS: &[&str] = &[
     "Sunni",
 ];
 
+/// Members of the two US parties, grouped like nationalities: "Republicans" and the adjective
+/// "Republican" are one entity, as are "Democrats", "Democrat" and "Democratic" (CoNLL tags
+/// all of them MISC). The parties themselves ("Republican Party") stay organisations.
+const PARTY_GROUPS: &[&str] = &["Democrat", "Republican"];
+
 /// Function words that begin sentences but never names (see `EntityStage::analyze`).
 const LEADING_FUNCTION_WORDS: &[&str] = &[
     "after", "although", "and", "as", "because", "before", "but", "can", "could", "did", "do",
@@ -352,7 +357,9 @@ impl<'a> Builder<'a> {
 
     /// A nationality ("Russian") or a religious group ("Muslim"), in the singular.
     fn is_group(&self, k: &str) -> bool {
-        self.gaz.demonyms.contains_key(k) || RELIGIOUS_GROUPS.contains(&k)
+        self.gaz.demonyms.contains_key(k)
+            || RELIGIOUS_GROUPS.contains(&k)
+            || PARTY_GROUPS.contains(&k)
     }
 
     fn add_name(&mut self, a: usize, b: usize, ty: EntityType, score: f32) {
@@ -365,12 +372,20 @@ impl<'a> Builder<'a> {
         // so one document's "Russians" and "Russian" are one entity, and so is the corpus's.
         let group = if is_group(&key) {
             Some(key.clone())
+        } else if key == "Democratic" {
+            Some("Democrat".to_string())
         } else {
             key.strip_suffix('s')
                 .filter(|k| is_group(k))
                 .map(str::to_string)
         };
-        let canon = self.gaz.aliases.get(&key).cloned().or(group);
+        // The gazetteer first ("Philippines" is a country, not the plural of "Philippine"),
+        // except for party members: it lists "Democrats" as an alias of "Democratic Party", but
+        // CoNLL and readers count them a group.
+        let canon = match group {
+            Some(g) if PARTY_GROUPS.contains(&g.as_str()) => Some(g),
+            g => self.gaz.aliases.get(&key).cloned().or(g),
+        };
         let ty = match &canon {
             Some(c) if self.gaz.countries.contains(c) => EntityType::Location,
             Some(c) if self.gaz.orgs.contains(c) => EntityType::Organisation,

@@ -382,3 +382,33 @@ fn a_group_and_its_plural_are_one_entity_named_by_the_singular() {
         assert_eq!(p.entity_type, EntityType::Misc);
     }
 }
+
+#[test]
+fn party_members_are_one_group_apart_from_the_party() {
+    let text = "Democrats in the Brenmoor assembly rejected the budget on Monday. Republicans said the Democratic plan would fail, and one Democrat walked out. The Republican Party and the Democratic Party both issued statements, and Republican senators met later. Philippine diplomats flew in from the Philippines.";
+    let (a, e) = run(text);
+    for (forms, singular) in [
+        (&["Democrats", "Democratic", "Democrat"][..], "Democrat"),
+        (&["Republicans", "Republican"][..], "Republican"),
+    ] {
+        let ids: Vec<usize> = forms
+            .iter()
+            .filter_map(|f| cluster_of(&e, a.text(), f))
+            .map(|c| c.id)
+            .collect();
+        assert!(ids.len() >= 2, "{singular}: most forms found ({ids:?})");
+        assert!(ids.iter().all(|&i| i == ids[0]), "{singular}: one cluster");
+        let c = &e.clusters[ids[0]];
+        assert_eq!(c.canonical, singular);
+        assert_eq!(c.entity_type, EntityType::Misc);
+    }
+    let party = cluster_of(&e, a.text(), "Republican Party").expect("the party is found");
+    assert_eq!(party.entity_type, EntityType::Organisation);
+    assert_ne!(
+        Some(party.id),
+        cluster_of(&e, a.text(), "Republicans").map(|c| c.id)
+    );
+    // A country whose name ends in "s" is not the plural of its demonym.
+    let country = cluster_of(&e, a.text(), "Philippines").expect("the country is found");
+    assert_eq!(country.entity_type, EntityType::Location);
+}
