@@ -439,6 +439,13 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             if let Some(k) = channel_adjunct(v, x, y) {
                 y = k;
             }
+            // "While Kim and the leadership have offered to resolve differences …, the US has
+            // refused …": a cue in an opening subordinate clause reports up to that clause's end.
+            if matches!(&*v.lw[ss], "while" | "although" | "though" | "whereas") {
+                if let Some(k) = (x + 1..y).find(|&k| v.lw[k] == ",") {
+                    y = k;
+                }
+            }
             // "Giuliani's claims were confirmed", "the reports were false": after a possessive
             // or a determiner the cue word is a noun, and a verb right after it is that noun's.
             let noun_cue = x < y

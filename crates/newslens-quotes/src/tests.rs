@@ -595,3 +595,14 @@ fn a_cue_word_read_as_a_noun_before_its_verb_is_not_a_cue() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_cue_in_an_opening_while_clause_reports_up_to_the_clause_end() {
+    let a = run("While Mayor Lenz has repeatedly offered to share the harbour fees, the council has shelved every draft and “keeps moving the goalposts,” Ivanov wrote.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "has repeatedly offered" && q.3 == ["to share the harbour fees"]),
+        "{r:?}"
+    );
+}
