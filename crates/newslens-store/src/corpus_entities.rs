@@ -11,6 +11,11 @@
 //!   Where the corpus shows that one word mostly as an alias of one longer name ("Trump" inside
 //!   the clusters of "Donald Trump"), the one-word clusters join that name's entry.
 //!
+//! * **middle initials come and go**: "Donald J. Trump" (a house style) and "Donald Trump" are
+//!   one man. A name with middle initials joins the bare name when the corpus has the bare name
+//!   and no other initialled form of it ([`initials_map`]): "George W. Bush" and
+//!   "George H.W. Bush" both stand beside "George Bush", so neither joins it.
+//!
 //! The rule for the second point ([`surname_map`]) only merges a word into a name that holds at
 //! least three quarters of the word's alias evidence, in at least two documents, and evidence
 //! worth at least a fifth of the word's own clusters: "Washington" (a city in hundreds of
@@ -28,6 +33,9 @@ pub(crate) trait EntityRows {
     /// One-word aliases (lower-cased) of clusters whose name has several words:
     /// `(alias, norm of the name, documents)`.
     fn word_aliases(&self) -> Result<Vec<(String, String, i64)>>;
+    /// Distinct cluster names (norms) with a middle initial ("donald j. trump"), possibly
+    /// with others: [`without_initials`] picks them.
+    fn initialled_names(&self) -> Result<Vec<String>>;
     /// Documents with a cluster named one of `norms`.
     fn documents_of(&self, norms: &[String]) -> Result<i64>;
     /// A name's documents counted per type and summed (what [`EntityRows::name_groups`] gives
@@ -73,6 +81,65 @@ pub(crate) fn surname_map(
     map
 }
 
+/// The bare name of a name with middle initials: "donald j. trump" → "donald trump",
+/// "george h.w. bush" → "george bush"; `None` for any other name. An initial is one letter and
+/// a dot; a first or last name is a word of two letters or more without dots.
+pub(crate) fn without_initials(norm: &str) -> Option<String> {
+    let words: Vec<&str> = norm.split(' ').collect();
+    let [first, middle @ .., last] = &words[..] else {
+        return None;
+    };
+    let plain = |w: &str| w.chars().count() > 1 && !w.contains('.');
+    let initials =
+        |w: &str| w.split_terminator('.').all(|c| c.chars().count() == 1) && w.ends_with('.');
+    (plain(first) && plain(last) && !middle.is_empty() && middle.len() <= 2)
+        .then_some(())
+        .filter(|()| middle.iter().all(|w| initials(w)))
+        .map(|()| format!("{first} {last}"))
+}
+
+/// Maps each name with middle initials to its bare name (see the module doc) when `exists`
+/// says the corpus has the bare name and `initialled` holds no other initialled form of it.
+pub(crate) fn initials_map<'a>(
+    initialled: impl IntoIterator<Item = &'a str>,
+    mut exists: impl FnMut(&str) -> Result<bool>,
+) -> Result<HashMap<String, String>> {
+    let mut forms: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for n in initialled {
+        if let Some(bare) = without_initials(n) {
+            let f = forms.entry(bare).or_default();
+            if !f.contains(&n) {
+                f.push(n);
+            }
+        }
+    }
+    let mut map = HashMap::new();
+    for (bare, f) in forms {
+        if let [one] = f[..] {
+            if exists(&bare)? {
+                map.insert(one.to_string(), bare);
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// `aliases` with their names mapped through `initials`, evidence for one (word, name) summed.
+fn aliases_through(
+    aliases: Vec<(String, String, i64)>,
+    initials: &HashMap<String, String>,
+) -> Vec<(String, String, i64)> {
+    if initials.is_empty() {
+        return aliases;
+    }
+    let mut sum: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (w, t, n) in aliases {
+        let t = initials.get(&t).cloned().unwrap_or(t);
+        *sum.entry((w, t)).or_default() += n;
+    }
+    sum.into_iter().map(|((w, t), n)| (w, t, n)).collect()
+}
+
 /// One entry of the listing while it is built.
 #[derive(Debug, Default)]
 struct Entry {
@@ -113,10 +180,14 @@ pub(crate) fn corpus_entities(
     for (norm, _, docs, _) in &groups {
         *own_docs.entry(norm.clone()).or_default() += docs;
     }
-    let surnames = surname_map(&rows.word_aliases()?, &own_docs);
+    let initials = initials_map(own_docs.keys().map(String::as_str), |bare| {
+        Ok(own_docs.contains_key(bare))
+    })?;
+    let surnames = surname_map(&aliases_through(rows.word_aliases()?, &initials), &own_docs);
     let key_of = |norm: &str| {
-        surnames
+        initials
             .get(norm)
+            .or_else(|| surnames.get(norm))
             .cloned()
             .unwrap_or_else(|| norm.to_string())
     };
@@ -222,7 +293,12 @@ pub(crate) struct Members {
 /// alias instead ([`Members::by_alias`]).
 pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Members> {
     let norm = name.trim().to_lowercase();
-    let aliases = rows.word_aliases()?;
+    // All of them, as the listing maps them: a surname's evidence sums over both forms.
+    let initialled = rows.initialled_names()?;
+    let initials = initials_map(initialled.iter().map(String::as_str), |b| {
+        Ok(rows.own_documents(b)? > 0)
+    })?;
+    let aliases = aliases_through(rows.word_aliases()?, &initials);
     let map_for = |words: Vec<String>| -> Result<HashMap<String, String>> {
         let mut own = HashMap::new();
         for w in words {
@@ -237,7 +313,7 @@ pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Members> {
             .collect())
     };
     let key = if norm.contains(' ') {
-        norm.clone()
+        initials.get(&norm).cloned().unwrap_or_else(|| norm.clone())
     } else {
         map_for(vec![norm.clone()])?
             .remove(&norm)
@@ -251,6 +327,12 @@ pub(crate) fn members_of(rows: &dyn EntityRows, name: &str) -> Result<Members> {
     words.sort();
     words.dedup();
     let mut members = vec![key.clone()];
+    members.extend(
+        initials
+            .iter()
+            .filter(|(_, b)| **b == key)
+            .map(|(v, _)| v.clone()),
+    );
     for (w, t) in map_for(words)? {
         if t == key && w != key {
             members.push(w);
@@ -286,10 +368,13 @@ pub(crate) fn corpus_entity_count(rows: &dyn EntityRows) -> Result<u64> {
     for (norm, _, docs, _) in rows.name_groups()? {
         *own_docs.entry(norm).or_default() += docs;
     }
-    let surnames = surname_map(&rows.word_aliases()?, &own_docs);
+    let initials = initials_map(own_docs.keys().map(String::as_str), |bare| {
+        Ok(own_docs.contains_key(bare))
+    })?;
+    let surnames = surname_map(&aliases_through(rows.word_aliases()?, &initials), &own_docs);
     let merged = own_docs
         .keys()
-        .filter(|n| surnames.contains_key(*n))
+        .filter(|n| surnames.contains_key(*n) || initials.contains_key(*n))
         .count();
     Ok((own_docs.len() - merged) as u64)
 }
@@ -334,6 +419,57 @@ mod tests {
         // One document of evidence is not enough either.
         let map = surname_map(&aliases(&[("clinton", "hillary clinton", 1)]), &own);
         assert!(map.is_empty());
+    }
+
+    #[test]
+    fn middle_initials_are_read_off_a_name() {
+        assert_eq!(
+            without_initials("donald j. trump").as_deref(),
+            Some("donald trump")
+        );
+        assert_eq!(
+            without_initials("george h.w. bush").as_deref(),
+            Some("george bush")
+        );
+        assert_eq!(
+            without_initials("george h. w. bush").as_deref(),
+            Some("george bush")
+        );
+        for n in [
+            "donald trump",
+            "j. trump",
+            "donald j.",
+            "u.s. army",
+            "st. louis",
+            "a b. c",
+        ] {
+            assert_eq!(without_initials(n), None, "{n}");
+        }
+        assert_eq!(without_initials("washington d.c."), None);
+        assert_eq!(without_initials("donald jj. trump"), None);
+    }
+
+    #[test]
+    fn an_initialled_name_joins_its_bare_name_when_it_is_the_only_one() {
+        let norms = [
+            "donald j. trump",
+            "donald trump",
+            "george w. bush",
+            "george h.w. bush",
+            "george bush",
+            "james b. comey",
+        ];
+        let map = initials_map(norms, |b| Ok(norms.contains(&b))).unwrap();
+        assert_eq!(
+            map.get("donald j. trump").map(String::as_str),
+            Some("donald trump")
+        );
+        // Two initialled forms of "george bush": two men, neither joins it.
+        assert!(!map.contains_key("george w. bush"));
+        assert!(!map.contains_key("george h.w. bush"));
+        // No bare "james comey" in the corpus: the name stays as written.
+        assert!(!map.contains_key("james b. comey"));
+        assert_eq!(map.len(), 1);
     }
 
     #[test]

@@ -1444,6 +1444,14 @@ impl crate::corpus_entities::EntityRows for SqliteEntityRows<'_> {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    fn initialled_names(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .0
+            .prepare_cached("SELECT DISTINCT norm FROM entity_clusters WHERE norm LIKE '% _.%'")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     fn documents_of(&self, norms: &[String]) -> Result<i64> {
         let sql = format!(
             "SELECT COUNT(DISTINCT doc) FROM entity_clusters WHERE norm IN ({})",

@@ -1380,6 +1380,17 @@ impl crate::corpus_entities::EntityRows for PgEntityRows<'_, '_> {
             .collect())
     }
 
+    fn initialled_names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .query(
+                "SELECT DISTINCT norm FROM entity_clusters WHERE norm LIKE '% _.%'",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
     fn documents_of(&self, norms: &[String]) -> Result<i64> {
         self.count(
             "SELECT COUNT(DISTINCT doc) FROM entity_clusters WHERE norm = ANY($1)",

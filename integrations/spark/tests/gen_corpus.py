@@ -67,8 +67,14 @@ def article(rng, i):
     a1, a2 = rng.sample(ADJ, 2)
     surname = leader.split()[-1]
     osurname = other[1].split()[-1]
+    # One article in four names the leader in a house style with a middle initial ("Dmitry
+    # V. Volkov"): the stores' entity listings must count both forms as one person alike.
+    named = leader
+    if i % 4 == 1:
+        first, last = leader.split(" ", 1)
+        named = f"{first} {last[0]}. {last}"
     paras = [
-        f"{demonym} {title_} {leader} arrived in {city} on {day} to discuss {topic}, "
+        f"{demonym} {title_} {named} arrived in {city} on {day} to discuss {topic}, "
         f"his first visit since {year}.",
         f"\u201c{q1},\u201d {surname} {rng.choice(CUES)} after meeting {other[0]} {other[1]} "
         f"of {other[2]}.",
