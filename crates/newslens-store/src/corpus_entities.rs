@@ -124,6 +124,21 @@ pub(crate) fn initials_map<'a>(
     Ok(map)
 }
 
+/// A `LIKE` pattern (escape character `\\`) that a quote's speaker name (lower-cased) matches
+/// besides containing `needle`: for a first and last name, the name with middle initials
+/// ("donald trump" → "donald j. trump"), as the listing merges them; else `needle` again.
+pub(crate) fn speaker_like(needle: &str) -> String {
+    let esc = |w: &str| {
+        w.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    match needle.split(' ').collect::<Vec<_>>()[..] {
+        [first, last] if !needle.contains('.') => format!("%{} _.% {}%", esc(first), esc(last)),
+        _ => format!("%{}%", esc(needle)),
+    }
+}
+
 /// `aliases` with their names mapped through `initials`, evidence for one (word, name) summed.
 fn aliases_through(
     aliases: Vec<(String, String, i64)>,
@@ -470,6 +485,14 @@ mod tests {
         // No bare "james comey" in the corpus: the name stays as written.
         assert!(!map.contains_key("james b. comey"));
         assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn a_speaker_pattern_allows_middle_initials() {
+        assert_eq!(speaker_like("donald trump"), "%donald _.% trump%");
+        assert_eq!(speaker_like("trump"), "%trump%");
+        assert_eq!(speaker_like("donald j. trump"), "%donald j. trump%");
+        assert_eq!(speaker_like("50%_x y"), "%50\\%\\_x _.% y%");
     }
 
     #[test]

@@ -1776,10 +1776,18 @@ impl Store for EmbeddedStore {
             Some(s) => conn
                 .prepare(
                     "SELECT cluster FROM quotes WHERE cluster IN
-                       (SELECT cluster FROM quotes WHERE instr(speaker_norm, ?1) > 0)
+                       (SELECT cluster FROM quotes WHERE instr(speaker_norm, ?1) > 0
+                          OR speaker_norm LIKE ?3 ESCAPE '\\')
                      GROUP BY cluster ORDER BY COUNT(*) DESC, cluster LIMIT ?2",
                 )?
-                .query_map(params![s.to_lowercase(), limit as i64], |r| r.get(0))?
+                .query_map(
+                    params![
+                        s.trim().to_lowercase(),
+                        limit as i64,
+                        crate::corpus_entities::speaker_like(&s.trim().to_lowercase())
+                    ],
+                    |r| r.get(0),
+                )?
                 .collect::<std::result::Result<_, _>>()?,
             None => conn
                 .prepare(

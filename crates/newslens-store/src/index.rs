@@ -260,6 +260,7 @@ impl SearchIndex {
     }
 
     fn name_query(&self, field: Field, name: &str) -> Result<Box<dyn Query>> {
+        let speaker = field == self.f.speaker;
         let terms: Vec<Term> = self
             .terms_of(name)?
             .into_iter()
@@ -268,6 +269,14 @@ impl SearchIndex {
         Ok(match terms.len() {
             0 => return Err(StoreError::Query(format!("empty name `{name}`"))),
             1 => Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::Basic)),
+            // A speaker's first and last name also finds the name with a middle initial
+            // ("Donald J. Trump"), as the entity listing merges the two. (A document's entity
+            // field holds many names one after another: no slop there.)
+            2 if speaker => {
+                let mut p = PhraseQuery::new(terms);
+                p.set_slop(1);
+                Box::new(p)
+            }
             _ => Box::new(PhraseQuery::new(terms)),
         })
     }

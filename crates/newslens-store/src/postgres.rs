@@ -1021,11 +1021,14 @@ impl Store for PgStore {
             let sql = format!(
                 "SELECT q.doc, {score} AS score, q.id FROM quotes q JOIN documents d ON d.id = q.doc
                  WHERE {quote_match} AND {filters}
-                   AND ($9::TEXT IS NULL OR strpos(q.speaker_norm, $9) > 0)
+                   AND ($9::TEXT IS NULL OR strpos(q.speaker_norm, $9) > 0
+                        OR q.speaker_norm LIKE $10 ESCAPE '\\')
                  ORDER BY score DESC, q.id LIMIT $8"
             );
+            let like = speaker.as_deref().map(crate::corpus_entities::speaker_like);
             let mut p: Vec<&(dyn postgres::types::ToSql + Sync)> = params.to_vec();
             p.push(&speaker);
+            p.push(&like);
             let wanted = kind != Some(HitKind::Article)
                 && (speaker.is_some() || !text.is_empty() || kind == Some(HitKind::Quote));
             if wanted {
@@ -1206,12 +1209,14 @@ impl Store for PgStore {
     fn quote_clusters(&self, speaker: Option<&str>, limit: usize) -> Result<Vec<QuoteCluster>> {
         let mut c = self.client();
         let speaker = speaker.map(|s| s.trim().to_lowercase());
+        let like = speaker.as_deref().map(crate::corpus_entities::speaker_like);
         let ids: Vec<i64> = c
             .query(
                 "SELECT cluster FROM quotes WHERE $1::TEXT IS NULL OR cluster IN
-                   (SELECT cluster FROM quotes WHERE strpos(speaker_norm, $1) > 0)
+                   (SELECT cluster FROM quotes WHERE strpos(speaker_norm, $1) > 0
+                      OR speaker_norm LIKE $3 ESCAPE '\\')
                  GROUP BY cluster ORDER BY COUNT(*) DESC, cluster LIMIT $2",
-                &[&speaker, &(limit as i64)],
+                &[&speaker, &(limit as i64), &like],
             )
             .map_err(pg)?
             .iter()

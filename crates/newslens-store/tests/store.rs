@@ -991,3 +991,89 @@ fn a_name_with_a_middle_initial_joins_the_bare_name() {
         [4]
     );
 }
+
+/// `a` with one direct quote, `quote` (found in its text), credited to its first cluster.
+fn with_quote(
+    mut a: newslens_core::Analysis,
+    speaker: &str,
+    quote: &str,
+) -> newslens_core::Analysis {
+    use newslens_core::layers::quotes::{Quote, QuoteKind, QuoteLayer};
+    let s = a.text().find(quote).expect("the quote is in the text");
+    a.quotes = Some(QuoteLayer {
+        quotes: vec![Quote {
+            id: 0,
+            kind: QuoteKind::Direct,
+            content: vec![newslens_core::Span::new(s, s + quote.len())],
+            cue: None,
+            cue_lemma: Some("say".into()),
+            source: None,
+            speaker: Some(0),
+            speaker_name: Some(speaker.into()),
+            score: 1.0,
+        }],
+        ..Default::default()
+    });
+    a.stages.push("quotes".into());
+    a.validate().unwrap();
+    a
+}
+
+#[test]
+fn a_speaker_is_found_under_a_middle_initial() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path().join("db"), OpenMode::Write).unwrap();
+    let q1 = "The harbour will reopen before the winter storms arrive";
+    let q2 = "Nobody in this council voted for the new tolls on fishing boats";
+    store
+        .put(vec![
+            with_quote(
+                with_clusters(
+                    "a",
+                    &format!("Arkady P. Voronin spoke in Tver. “{q1},” he said."),
+                    &[("Arkady P. Voronin", "PER", &[])],
+                ),
+                "Arkady P. Voronin",
+                q1,
+            ),
+            with_quote(
+                with_clusters(
+                    "b",
+                    &format!("Arkady Voronin spoke in Pskov. “{q2},” he said."),
+                    &[("Arkady Voronin", "PER", &[])],
+                ),
+                "Arkady Voronin",
+                q2,
+            ),
+        ])
+        .unwrap();
+    let spoken = |speaker: &str| {
+        let mut q: Vec<i64> = store
+            .quote_clusters(Some(speaker), 10)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        q.sort();
+        q
+    };
+    assert_eq!(
+        spoken("Arkady Voronin").len(),
+        2,
+        "{:?}",
+        spoken("Arkady Voronin")
+    );
+    assert_eq!(spoken("Arkady P. Voronin").len(), 1);
+    assert_eq!(spoken("Voronin").len(), 2);
+    assert!(spoken("Arkady Kessler").is_empty());
+    let hits = store
+        .search(&SearchQuery {
+            text: String::new(),
+            speaker: Some("Arkady Voronin".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(hits.iter().all(|h| h.kind == HitKind::Quote));
+}
