@@ -126,7 +126,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .filter(|x| x.0 < s.1 && s.0 < x.1)
                     .map(|x| &art.text[x.0..x.1])
                     .collect();
-                println!("FN {:?}\n   pred {:?}", &art.text[s.0..s.1], near);
+                let (a, b) = (s.0.saturating_sub(100), (s.1 + 100).min(art.text.len()));
+                let (a, b) = (
+                    (0..=a)
+                        .rev()
+                        .find(|&i| art.text.is_char_boundary(i))
+                        .unwrap_or(0),
+                    (b..=art.text.len())
+                        .find(|&i| art.text.is_char_boundary(i))
+                        .unwrap_or(b),
+                );
+                println!(
+                    "FN {:?}\n   pred {:?}\n   ctx {:?}",
+                    &art.text[s.0..s.1],
+                    near,
+                    &art.text[a..b]
+                );
             }
             *fnc.entry(t).or_default() += 1;
         }

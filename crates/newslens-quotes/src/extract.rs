@@ -1063,12 +1063,47 @@ const ADJUNCT: &[&str] = &[
 /// Skips an adjunct before a "that"-clause; returns where the content starts.
 fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
     if x >= se || !ADJUNCT.contains(&&*v.lw[x]) {
-        return x;
+        return skip_day(v, x, se);
     }
     (x..(x + 12).min(se))
         .take_while(|&k| !v.is_mark(k) && !is_terminal(&v.lw[k]))
         .find(|&k| v.lw[k] == "that")
-        .unwrap_or(x)
+        .unwrap_or_else(|| skip_day(v, x, se))
+}
+
+/// "said on Thursday it stood by …", "said Monday the talks …": the day is when it was said,
+/// not part of what was.
+fn skip_day(v: &View, x: usize, se: usize) -> usize {
+    const DAYS: &[&str] = &[
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "yesterday",
+        "today",
+    ];
+    let day = if x + 1 < se && v.lw[x] == "on" && DAYS.contains(&&*v.lw[x + 1]) {
+        x + 2
+    } else if x < se && DAYS.contains(&&*v.lw[x]) {
+        x + 1
+    } else {
+        return x;
+    };
+    // "Friday's decision" is what was spoken of; "Friday afternoon" is still the day.
+    let day = match v.lw.get(day).map(|w| &**w) {
+        Some("'s" | "’s") => return x,
+        Some("morning" | "afternoon" | "evening" | "night") => day + 1,
+        _ => day,
+    };
+    // Something must follow that can be said: a word (not a clause break).
+    if day < se && v.is_word(day) && !is_terminal(&v.lw[day]) {
+        day
+    } else {
+        x
+    }
 }
 
 /// After "told"/"asked"…: skip the addressee ("told reporters (that) …").

@@ -606,3 +606,19 @@ fn a_cue_in_an_opening_while_clause_reports_up_to_the_clause_end() {
         "{r:?}"
     );
 }
+
+#[test]
+fn the_day_after_a_cue_is_not_what_was_said() {
+    let a = run("The port authority said on Thursday it would reopen the quay. Officials praised Friday's drill as a success.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "said" && q.3 == ["it would reopen the quay"]),
+        "{r:?}"
+    );
+    // A possessive day is what was spoken of.
+    assert!(
+        r.iter().all(|q| q.3.iter().all(|c| !c.starts_with("'s"))),
+        "{r:?}"
+    );
+}
