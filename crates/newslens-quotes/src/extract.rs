@@ -403,33 +403,39 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             }
             // Stop before the next cue in the sentence: at the comma, "and" or closing quote mark
             // that ends this content ("… and “…,” Putin wrote" / "…, adding that …").
+            // A later cue with no such break before it is inside the content ("says Machado
+            // promised to … and said she …"): the one after it may still end the content.
             let mut y = se;
-            let next_cue = cue_starts
+            let closing = |k: usize| {
+                v.is_mark(k)
+                    && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k))
+                    && v.lw[k - 1] == ","
+            };
+            let boundary = cue_starts
                 .iter()
                 .skip(idx + 1)
-                .find(|&&n| n > x && n < se && v.region_of[n].is_none());
-            if let Some(&n) = next_cue {
-                let closing = |k: usize| {
-                    v.is_mark(k)
-                        && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k))
-                        && v.lw[k - 1] == ","
-                };
-                if let Some(k) = (x + 1..n).rev().find(|&k| {
-                    matches!(&*v.lw[k], "," | ";")
-                        || (v.lw[k] == "and" && n - k <= 3)
-                        || (closing(k) && n - k >= 2)
-                }) {
-                    y = if v.is_mark(k) { k + 1 } else { k };
-                }
+                .filter(|&&n| n > x && n < se && v.region_of[n].is_none())
+                .find_map(|&n| {
+                    (x + 1..n).rev().find(|&k| {
+                        matches!(&*v.lw[k], "," | ";")
+                            || (v.lw[k] == "and" && n - k <= 3)
+                            || (closing(k) && n - k >= 2)
+                    })
+                });
+            if let Some(k) = boundary {
+                y = if v.is_mark(k) { k + 1 } else { k };
             }
             // A trailing relative or contrastive clause is not part of what was said
             // ("…pardon Hillary Clinton, who has not been charged").
+            // The comma may close a quotation first: "promising “jobs, jobs, jobs,” but he …".
             if let Some(k) = (x + 1..y.saturating_sub(1)).find(|&k| {
+                let w = if closing(k + 1) { k + 2 } else { k + 1 };
                 v.lw[k] == ","
-                    && matches!(&*v.lw[k + 1], "who" | "which" | "but" | "while")
-                    && !(k + 1..y).any(|j| v.lw[j] == "," || v.is_mark(j))
+                    && w < y
+                    && matches!(&*v.lw[w], "who" | "which" | "but" | "while")
+                    && !(w..y).any(|j| v.lw[j] == "," || v.is_mark(j))
             }) {
-                y = k;
+                y = if closing(k + 1) { k + 2 } else { k };
             }
             if let Some(k) = (x..y)
                 .find(|&k| v.lw[k] == "," && v.lw.get(k + 1).is_some_and(|w| w == "according"))

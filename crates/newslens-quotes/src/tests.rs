@@ -622,3 +622,27 @@ fn the_day_after_a_cue_is_not_what_was_said() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_cue_inside_the_content_does_not_hide_the_next_attribution() {
+    let a = run(
+        "Lenz says Ivanov promised to keep the quay open and said he would stand by the fishermen.",
+    );
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "says" && q.3 == ["Ivanov promised to keep the quay open"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_contrastive_clause_after_a_closing_quotation_is_left_out() {
+    let a = run("The mayor is promising lower fees and “jobs, jobs, jobs,” but he has also doubled the parking fees across the old town.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "is promising" && q.3 == ["lower fees and “jobs, jobs, jobs,”"]),
+        "{r:?}"
+    );
+}
