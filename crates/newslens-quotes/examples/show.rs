@@ -35,6 +35,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("threshold {}", stage.model().threshold);
     }
+    if std::env::var("SHOW_REGIONS").is_ok() {
+        let v = newslens_quotes::view::View::new(&a);
+        for r in &v.regions {
+            println!(
+                "region open {} close {:?} last {} {:?}",
+                r.open,
+                r.close,
+                r.last,
+                a.slice(r.outer)
+            );
+        }
+        for (i, w) in v.lw.iter().enumerate() {
+            print!("{i}:{w} ");
+        }
+        println!();
+    }
     let l = a.quotes.as_ref().ok_or("no layer")?;
     for q in &l.quotes {
         println!(

@@ -205,6 +205,22 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
 }
 
 /// `NAME, APPOSITION, said`: the source covers the name, the apposition and the trailing comma.
+/// `“…,” Michael McFaul, a senior fellow at the Hoover Institution and a former ambassador,
+/// said`: right after a quotation, a name and its apposition up to the comma before the cue are
+/// the source, however long the apposition ([`apposition_left`] caps it for open text).
+fn named_apposition(v: &View, a: usize, comma: usize) -> Option<(usize, usize)> {
+    if v.lw[comma] != "," || !v.is_cap(a) || comma - a > 40 {
+        return None;
+    }
+    // The name: capitalised words (initials and "'s"-less) up to its comma.
+    let name_end = (a..comma).find(|&k| v.lw[k] == ",")?;
+    let name_ok = name_end > a
+        && name_end - a <= 5
+        && (a..name_end).all(|k| v.is_word(k) && (v.is_cap(k) || v.lw[k] == "."));
+    let inner_ok = (name_end + 1..comma).all(|k| !v.is_mark(k) && !is_terminal(&v.lw[k]));
+    (name_ok && inner_ok && comma - name_end >= 2).then_some((a, comma))
+}
+
 fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> {
     let prev_comma = (ss..comma)
         .rev()
@@ -305,7 +321,8 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             let close = reg.close.unwrap_or(reg.last);
             // Source between the quote and the cue, else after the cue (inversion).
             a.source = if close + 1 < c.first {
-                left_np(v, close + 1, c.first - 1, src)
+                named_apposition(v, close + 1, c.first - 1)
+                    .or_else(|| left_np(v, close + 1, c.first - 1, src))
             } else {
                 None
             }
@@ -331,8 +348,24 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             // A quote split by the attribution: “…,” Putin wrote, “…” — or continued right
             // after it: “…,” she said, clapping. “…”
             let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
+            // A quotation with its own attribution in its paragraph ("“…,” Lenz said") is
+            // that speaker's, not a continuation.
+            let own = |r2: usize| {
+                v.regions[r2].close.is_some_and(|cl| {
+                    cue_starts.iter().any(|&n| {
+                        n > cl
+                            && n <= cl + 12
+                            && v.para_of(n) == v.para_of(cl)
+                            && (cl + 1..n).all(|k| !is_terminal(&v.lw[k]) && !v.is_mark(k))
+                    })
+                })
+            };
+            let para = v.para_of(c.first);
             let next = if after < v.len() && matches!(&*v.lw[after], "," | ":" | ".") {
+                // Right after the attribution, a quotation in the next paragraph continues
+                // unless it has its own (the newspaper convention).
                 region_opening_at(v, after + 1)
+                    .filter(|&r2| v.para_of(v.regions[r2].open) == para || !own(r2))
             } else {
                 None
             }
@@ -343,12 +376,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 } else {
                     return None;
                 };
-                let reg = &v.regions[r2];
-                // Not when the next quote has its own attribution ("“…,” he said").
-                let own = reg
-                    .close
-                    .is_some_and(|cl| cue_starts.iter().any(|&n| n > cl && n <= cl + 5));
-                (v.para_of(se) == v.para_of(c.first) && !own).then_some(r2)
+                (v.para_of(se) == para && !own(r2)).then_some(r2)
             })
             .or_else(|| {
                 // “…,” Tester said, referring to the excuse, “you give …”: an aside after
@@ -409,7 +437,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             let closing = |k: usize| {
                 v.is_mark(k)
                     && v.region_of[k].is_some_and(|r| v.regions[r].close == Some(k))
-                    && v.lw[k - 1] == ","
+                    && inside_mark(v, k).is_some_and(|j| v.lw[j] == ",")
             };
             let boundary = cue_starts
                 .iter()
@@ -705,6 +733,16 @@ fn push_direct(v: &View, r: usize, a: &mut Attr) {
 
 /// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
 /// (and commas) between.
+/// The last token inside the closing mark at `close` (a `''` mark is two tokens).
+fn inside_mark(v: &View, close: usize) -> Option<usize> {
+    let k = close.checked_sub(1)?;
+    if v.lw[k] == "\"" && v.toks[k].span.end == v.toks[close].span.start {
+        k.checked_sub(1)
+    } else {
+        Some(k)
+    }
+}
+
 fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Option<usize> {
     let lo = c.first.saturating_sub(25).max(ss.saturating_sub(3));
     let r = region_closing_in(v, lo, c.first)?;
@@ -714,7 +752,8 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     }
     // A full stop inside the closing mark ends the sentence: what follows ("“…promises.” The
     // strike continued.") is not its attribution, which would take a comma, "?" or "!".
-    if close > 0 && v.lw[close - 1] == "." {
+    let inside = inside_mark(v, close);
+    if inside.is_some_and(|k| v.lw[k] == ".") {
         return None;
     }
     // "“…,” he said, adding …": the quote belongs to the nearer cue.
@@ -728,7 +767,7 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     }
     // "…was “a con” and encouraged Americans to …": a coordinated verb, with the subject
     // before the quotation; an attribution sits right after the quote, not after "and".
-    if v.lw[close - 1] != ","
+    if inside.is_none_or(|k| v.lw[k] != ",")
         && (close + 1..c.first).any(|k| matches!(&*v.lw[k], "and" | "but" | "or"))
     {
         return None;

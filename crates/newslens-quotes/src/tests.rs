@@ -646,3 +646,43 @@ fn a_contrastive_clause_after_a_closing_quotation_is_left_out() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_long_apposition_after_a_quotation_is_part_of_the_source() {
+    let a = run("“The tolls will ruin the fishing fleet,” Anna Lenz, a senior adviser at the Harbour Institute and a former mayor of the old port town, said of the plan.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.0 == QuoteKind::Direct
+            && q.1
+                == "Anna Lenz, a senior adviser at the Harbour Institute and a former mayor of the old port town,"
+            && q.3 == ["The tolls will ruin the fishing fleet"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn two_apostrophes_close_a_quotation_like_a_double_mark() {
+    let a = run("''The tolls will ruin the fishing fleet,'' Anna Lenz, a senior adviser at the Harbour Institute and a former mayor, said of the plan.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.0 == QuoteKind::Direct
+            && q.1.starts_with("Anna Lenz")
+            && q.3 == ["The tolls will ruin the fishing fleet"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_quotation_with_its_own_attribution_in_the_next_paragraph_is_not_a_continuation() {
+    let a = run("“The quay is unsafe,” Ivan Petrov, the harbour master, said.\n\n“The port will reopen,” Anna Lenz, the mayor, said.");
+    let r = rows(&a);
+    let petrov: Vec<_> = r
+        .iter()
+        .filter(|q| q.1.starts_with("Ivan Petrov"))
+        .collect();
+    assert!(!petrov.is_empty(), "{r:?}");
+    assert!(
+        petrov.iter().all(|q| q.3 == ["The quay is unsafe"]),
+        "{r:?}"
+    );
+}

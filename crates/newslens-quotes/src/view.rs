@@ -341,9 +341,27 @@ impl<'a> View<'a> {
         self.sent_range[s].1.saturating_sub(1).max(t)
     }
 
+    /// Tokens `a` and `a + 1` are the two halves of one `''` (or ``` `` ```) mark.
+    fn mark_pair(&self, a: usize) -> bool {
+        a + 1 < self.toks.len()
+            && self.lw[a] == "\""
+            && self.lw[a + 1] == "\""
+            && self.tok(a) != "\""
+            && self.toks[a].span.end == self.toks[a + 1].span.start
+    }
+
     fn push_region(&mut self, open: usize, close: Option<usize>, last: usize) {
+        // Inside a `''` mark's two halves, not between them.
+        let last = match close {
+            Some(c) if c >= 2 && last + 1 == c && self.mark_pair(c - 1) => c - 2,
+            _ => last,
+        };
         let last = last.max(open);
-        let inner_start = self.toks[open].span.end;
+        let inner_start = if self.mark_pair(open) {
+            self.toks[open + 1].span.end
+        } else {
+            self.toks[open].span.end
+        };
         let inner_end = if last > open {
             self.toks[last].span.end
         } else {
