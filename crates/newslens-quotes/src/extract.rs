@@ -805,12 +805,14 @@ fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
 /// `CONTENT, SOURCE CUE.` / `CONTENT, CUE SOURCE.`: the comma closing the content, when the cue
 /// stands at the end of its sentence.
 fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize> {
-    // Tokens after the cue until the sentence end must be few (source, "in a statement", date).
+    // "Acts of protest, Mr. Obama said, are acts of patriotism": an attribution set off by
+    // commas inside its content, which goes on after it.
+    let parenthetical = c.last + 2 < se && v.lw[c.last + 1] == ",";
+    // Else the tokens after the cue until the sentence end must be few (source, "in a
+    // statement", date).
     let tail = se.saturating_sub(c.last + 1);
-    if tail > 12 {
-        return None;
-    }
-    if (c.last + 1..se).any(|k| v.lw[k] == "that" || v.is_mark(k)) {
+    if !parenthetical && (tail > 12 || (c.last + 1..se).any(|k| v.lw[k] == "that" || v.is_mark(k)))
+    {
         return None;
     }
     // A participle is never inverted ("…, calling it a provocation", "…, promising to …"):
@@ -864,7 +866,7 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
                 | "earlier"
                 | "later"
         );
-    if opening {
+    if opening && !parenthetical {
         return None;
     }
     Some(comma)

@@ -686,3 +686,19 @@ fn a_quotation_with_its_own_attribution_in_the_next_paragraph_is_not_a_continuat
         "{r:?}"
     );
 }
+
+#[test]
+fn an_attribution_set_off_by_commas_reports_both_sides() {
+    let a = run("Acts of protest, Mayor Lenz said, are acts of loyalty to the town, whether it was blocking the quay in the winter of 1998 or marching on the council last spring.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "Mayor Lenz"
+            && q.2 == "said"
+            && q.3
+                == [
+                    "Acts of protest",
+                    "are acts of loyalty to the town, whether it was blocking the quay in the winter of 1998 or marching on the council last spring"
+                ]),
+        "{r:?}"
+    );
+}
