@@ -831,7 +831,40 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     let comma = (lo..c.first)
         .rev()
         .find(|&k| v.lw[k] == "," || is_terminal(&v.lw[k]))?;
-    if v.lw[comma] != "," || comma <= ss + 1 {
+    // One word before the comma is said only around a parenthetical attribution, and not
+    // when it links to the previous sentence ("However, he said, …") or opens a clause
+    // ("If, as I have suggested, …").
+    let one_word_said = parenthetical
+        && !matches!(
+            &*v.lw[ss],
+            "however"
+                | "meanwhile"
+                | "still"
+                | "yet"
+                | "instead"
+                | "now"
+                | "but"
+                | "and"
+                | "so"
+                | "then"
+                | "also"
+                | "indeed"
+                | "nevertheless"
+                | "moreover"
+                | "today"
+                | "later"
+                | "if"
+                | "when"
+                | "while"
+                | "although"
+                | "though"
+                | "because"
+                | "as"
+                | "since"
+                | "unless"
+                | "whether"
+        );
+    if v.lw[comma] != "," || comma <= ss || (comma == ss + 1 && !one_word_said) {
         return None;
     }
     // "Megan Hester, senior associate at …, said parents …": the comma closes an apposition of

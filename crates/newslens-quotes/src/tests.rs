@@ -702,3 +702,18 @@ fn an_attribution_set_off_by_commas_reports_both_sides() {
         "{r:?}"
     );
 }
+
+#[test]
+fn one_word_before_a_parenthetical_attribution_is_said_unless_it_links() {
+    let a = run("Fishermen, he said, can sell their catch at the quay again.\n\nHowever, he said, the tolls will stay.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.3 == ["Fishermen", "can sell their catch at the quay again"]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().all(|q| q.3.iter().all(|c| c != "However")),
+        "{r:?}"
+    );
+}
