@@ -225,11 +225,21 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
     let prev_comma = (ss..comma)
         .rev()
         .find(|&k| v.lw[k] == "," || v.is_mark(k))?;
-    if v.is_mark(prev_comma) || comma - prev_comma > 14 || comma - prev_comma < 2 {
+    if v.is_mark(prev_comma) || comma - prev_comma > 30 || comma - prev_comma < 2 {
         return None;
     }
     // The name before the first comma must reach the clause start and look like a name.
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
+    // A long apposition only after a name opening the sentence ("Angelique Brunner, a
+    // Washington-based developer and spokeswoman for the EB-5 Investment Coalition, said").
+    // Not a relative clause ("Christie, who has campaigned …, said": the source is Christie).
+    if comma - prev_comma > 14
+        && (name.0 != ss
+            || !v.is_cap(name.0)
+            || matches!(&*v.lw[prev_comma + 1], "who" | "which" | "whose" | "that"))
+    {
+        return None;
+    }
     let clause_start = name.0 == ss
         || v.is_mark(name.0 - 1)
         || matches!(&*v.lw[name.0 - 1], "," | "and" | "but" | ":" | ";");

@@ -717,3 +717,19 @@ fn one_word_before_a_parenthetical_attribution_is_said_unless_it_links() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_long_apposition_of_a_name_opening_the_sentence_is_part_of_the_source() {
+    let a = run("Richard Vasko, director of the Institute for Harbour Policy and Coastal Law at the Brenmoor University law school, said the suing towns were exaggerating the reach of the port authority.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1
+            == "Richard Vasko, director of the Institute for Harbour Policy and Coastal Law at the Brenmoor University law school,"
+            && q.3 == ["the suing towns were exaggerating the reach of the port authority"]),
+        "{r:?}"
+    );
+    // A relative clause is not an apposition.
+    let a = run("Vasko, who has campaigned for the harbour tolls since he left the council in February of last year, said the towns were wrong.");
+    let r = rows(&a);
+    assert!(r.iter().all(|q| !q.1.contains("who has")), "{r:?}");
+}
