@@ -733,3 +733,17 @@ fn a_long_apposition_of_a_name_opening_the_sentence_is_part_of_the_source() {
     let r = rows(&a);
     assert!(r.iter().all(|q| !q.1.contains("who has")), "{r:?}");
 }
+
+#[test]
+fn an_ly_adverb_before_the_cue_is_not_part_of_the_source() {
+    let a = run("Mayor Lenz bluntly said the tolls would stay.\n\nThe fisherman's family said the quay was unsafe.\n\nAnna Kelly said the ferry was late.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Mayor Lenz" && q.3 == ["the tolls would stay"]),
+        "{r:?}"
+    );
+    assert!(r.iter().any(|q| q.1 == "The fisherman's family"), "{r:?}");
+    // A name ending in "-ly" is still the name.
+    assert!(r.iter().any(|q| q.1 == "Anna Kelly"), "{r:?}");
+}
