@@ -66,6 +66,30 @@ fn is_adverb(v: &View, k: usize) -> bool {
             ))
 }
 
+/// How many tokens ending at `j` are a time adjunct ("in 2001", "this month", "last week",
+/// "on Monday"); 0 when none.
+fn time_adjunct_before(v: &View, ss: usize, j: isize) -> usize {
+    if j < ss as isize + 2 {
+        return 0;
+    }
+    let (j, w) = (j as usize, &*v.lw[j as usize]);
+    let before = &*v.lw[j - 1];
+    let year = w.len() == 4 && w.starts_with(['1', '2']) && w.bytes().all(|b| b.is_ascii_digit());
+    let day = matches!(
+        w,
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+    );
+    let period = matches!(w, "week" | "weekend" | "month" | "year");
+    if (year && before == "in")
+        || (day && before == "on")
+        || (period && matches!(before, "this" | "last"))
+    {
+        2
+    } else {
+        0
+    }
+}
+
 /// Adverbs and auxiliaries that may stand between a subject and its verb ("-ly" adverbs are
 /// recognised by [`is_adverb`]).
 const ADVERBS: &[&str] = &[
@@ -153,8 +177,17 @@ fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
 fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
     let mut j = j as isize;
     // Skip adverbs and auxiliaries between subject and verb.
-    while j >= ss as isize && is_adverb(v, j as usize) {
-        j -= 1;
+    // And a time adjunct ("an arbitration panel in 2001 found", "Wells Fargo just this month
+    // announced").
+    loop {
+        while j >= ss as isize && is_adverb(v, j as usize) {
+            j -= 1;
+        }
+        let t = time_adjunct_before(v, ss, j);
+        if t == 0 {
+            break;
+        }
+        j -= t as isize;
     }
     if j < ss as isize {
         return None;
