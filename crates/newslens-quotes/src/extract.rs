@@ -66,6 +66,16 @@ fn is_adverb(v: &View, k: usize) -> bool {
             ))
 }
 
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// How many tokens ending at `j` are a time adjunct ("in 2001", "this month", "last week",
 /// "on Monday"); 0 when none.
 fn time_adjunct_before(v: &View, ss: usize, j: isize) -> usize {
@@ -75,10 +85,7 @@ fn time_adjunct_before(v: &View, ss: usize, j: isize) -> usize {
     let (j, w) = (j as usize, &*v.lw[j as usize]);
     let before = &*v.lw[j - 1];
     let year = w.len() == 4 && w.starts_with(['1', '2']) && w.bytes().all(|b| b.is_ascii_digit());
-    let day = matches!(
-        w,
-        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
-    );
+    let day = WEEKDAYS.contains(&w);
     let period = matches!(w, "week" | "weekend" | "month" | "year");
     if (year && before == "in")
         || (day && before == "on")
@@ -1192,20 +1199,10 @@ fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
 /// "said on Thursday it stood by …", "said Monday the talks …": the day is when it was said,
 /// not part of what was.
 fn skip_day(v: &View, x: usize, se: usize) -> usize {
-    const DAYS: &[&str] = &[
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "yesterday",
-        "today",
-    ];
-    let day = if x + 1 < se && v.lw[x] == "on" && DAYS.contains(&&*v.lw[x + 1]) {
+    let is_day = |w: &str| WEEKDAYS.contains(&w) || w == "yesterday" || w == "today";
+    let day = if x + 1 < se && v.lw[x] == "on" && WEEKDAYS.contains(&&*v.lw[x + 1]) {
         x + 2
-    } else if x < se && DAYS.contains(&&*v.lw[x]) {
+    } else if x < se && is_day(&v.lw[x]) {
         x + 1
     } else {
         return x;
