@@ -239,7 +239,6 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-/// `NAME, APPOSITION, said`: the source covers the name, the apposition and the trailing comma.
 /// `“…,” Michael McFaul, a senior fellow at the Hoover Institution and a former ambassador,
 /// said`: right after a quotation, a name and its apposition up to the comma before the cue are
 /// the source, however long the apposition ([`apposition_left`] caps it for open text).
@@ -247,7 +246,7 @@ fn named_apposition(v: &View, a: usize, comma: usize) -> Option<(usize, usize)> 
     if v.lw[comma] != "," || !v.is_cap(a) || comma - a > 40 {
         return None;
     }
-    // The name: capitalised words (initials and "'s"-less) up to its comma.
+    // The name: up to five capitalised words or initials, then its comma.
     let name_end = (a..comma).find(|&k| v.lw[k] == ",")?;
     let name_ok = name_end > a
         && name_end - a <= 5
@@ -256,6 +255,7 @@ fn named_apposition(v: &View, a: usize, comma: usize) -> Option<(usize, usize)> 
     (name_ok && inner_ok && comma - name_end >= 2).then_some((a, comma))
 }
 
+/// `NAME, APPOSITION, said`: the source covers the name, the apposition and the trailing comma.
 fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> {
     let prev_comma = (ss..comma)
         .rev()
