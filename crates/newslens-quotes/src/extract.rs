@@ -776,8 +776,6 @@ fn push_direct(v: &View, r: usize, a: &mut Attr) {
     a.content.push(inner);
 }
 
-/// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
-/// (and commas) between.
 /// The last token inside the closing mark at `close` (a `''` mark is two tokens).
 fn inside_mark(v: &View, close: usize) -> Option<usize> {
     let k = close.checked_sub(1)?;
@@ -788,6 +786,8 @@ fn inside_mark(v: &View, close: usize) -> Option<usize> {
     }
 }
 
+/// A quote closing within a few tokens before the cue, in the same paragraph, with only a source
+/// (and commas) between.
 fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Option<usize> {
     let lo = c.first.saturating_sub(25).max(ss.saturating_sub(3));
     let r = region_closing_in(v, lo, c.first)?;
