@@ -124,7 +124,7 @@ pub(crate) fn initials_map<'a>(
     Ok(map)
 }
 
-/// A `LIKE` pattern (escape character `\\`) that a quote's speaker name (lower-cased) matches
+/// A `LIKE` pattern (escape character `\`) that a quote's speaker name (lower-cased) matches
 /// besides containing `needle`: for a first and last name, the name with middle initials
 /// ("donald trump" → "donald j. trump"), as the listing merges them; else `needle` again.
 pub(crate) fn speaker_like(needle: &str) -> String {
