@@ -826,7 +826,7 @@ fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
     let mut k = c.last + 1;
     // A short time or place adjunct before the colon or comma (`said on Tuesday: “…”`), which
     // otherwise became the start of an indirect quote ("on Tuesday: “…”").
-    if k < v.len() && ADJUNCT.contains(&&*v.lw[k]) {
+    if k < v.len() && opens_adjunct(&v.lw[k]) {
         let mut j = k;
         while j < v.len() && j < k + 5 && v.is_word(j) && v.lw[j] != "that" {
             j += 1;
@@ -1136,8 +1136,14 @@ fn main_subject(v: &View, ss: usize, end: usize) -> Option<(usize, usize)> {
     looks_like_subject.then_some((x, y))
 }
 
+/// Whether `w` opens an adjunct between a cue and what follows it: one of [`ADJUNCT`] or a
+/// weekday ("said Friday that").
+fn opens_adjunct(w: &str) -> bool {
+    ADJUNCT.contains(&w) || WEEKDAYS.contains(&w)
+}
+
 /// Words that open an adjunct between a cue and its "that"-clause ("said on Friday that",
-/// "said in a statement that", "said via email that").
+/// "said in a statement that", "said via email that"); weekdays are in [`WEEKDAYS`].
 const ADJUNCT: &[&str] = &[
     "on",
     "in",
@@ -1154,13 +1160,6 @@ const ADJUNCT: &[&str] = &[
     "yesterday",
     "today",
     "tonight",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
     "recently",
     "previously",
     "repeatedly",
@@ -1187,7 +1186,7 @@ const ADJUNCT: &[&str] = &[
 
 /// Skips an adjunct before a "that"-clause; returns where the content starts.
 fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
-    if x >= se || !ADJUNCT.contains(&&*v.lw[x]) {
+    if x >= se || !opens_adjunct(&v.lw[x]) {
         return skip_day(v, x, se);
     }
     (x..(x + 12).min(se))
