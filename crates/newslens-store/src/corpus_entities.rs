@@ -155,6 +155,38 @@ fn aliases_through(
     sum.into_iter().map(|((w, t), n)| (w, t, n)).collect()
 }
 
+/// How the listing maps a name (norm) onto its entry: a name with middle initials to its bare
+/// name ([`initials_map`]), a one-word name to the longer name it stands for ([`surname_map`]).
+struct NameMaps {
+    initials: HashMap<String, String>,
+    surnames: HashMap<String, String>,
+}
+
+impl NameMaps {
+    /// The maps over every name of the corpus; `own_docs` is each name's document count.
+    fn new(rows: &dyn EntityRows, own_docs: &HashMap<String, i64>) -> Result<Self> {
+        let initials = initials_map(own_docs.keys().map(String::as_str), |bare| {
+            Ok(own_docs.contains_key(bare))
+        })?;
+        let surnames = surname_map(&aliases_through(rows.word_aliases()?, &initials), own_docs);
+        Ok(Self { initials, surnames })
+    }
+
+    /// Whether `norm` joins another name's entry.
+    fn merges(&self, norm: &str) -> bool {
+        self.initials.contains_key(norm) || self.surnames.contains_key(norm)
+    }
+
+    /// The key of the entry `norm` belongs to.
+    fn key_of(&self, norm: &str) -> String {
+        self.initials
+            .get(norm)
+            .or_else(|| self.surnames.get(norm))
+            .cloned()
+            .unwrap_or_else(|| norm.to_string())
+    }
+}
+
 /// One entry of the listing while it is built.
 #[derive(Debug, Default)]
 struct Entry {
@@ -195,20 +227,10 @@ pub(crate) fn corpus_entities(
     for (norm, _, docs, _) in &groups {
         *own_docs.entry(norm.clone()).or_default() += docs;
     }
-    let initials = initials_map(own_docs.keys().map(String::as_str), |bare| {
-        Ok(own_docs.contains_key(bare))
-    })?;
-    let surnames = surname_map(&aliases_through(rows.word_aliases()?, &initials), &own_docs);
-    let key_of = |norm: &str| {
-        initials
-            .get(norm)
-            .or_else(|| surnames.get(norm))
-            .cloned()
-            .unwrap_or_else(|| norm.to_string())
-    };
+    let maps = NameMaps::new(rows, &own_docs)?;
     let mut entries: HashMap<String, Entry> = HashMap::new();
     for (norm, ty, docs, mentions) in groups {
-        let e = entries.entry(key_of(&norm)).or_default();
+        let e = entries.entry(maps.key_of(&norm)).or_default();
         if !e.norms.contains(&norm) {
             e.norms.push(norm);
         }
@@ -252,7 +274,7 @@ pub(crate) fn corpus_entities(
         let e = &entries[&key];
         let mut co: HashMap<String, i64> = HashMap::new();
         for (norm, n) in rows.co_names(&e.norms, 50)? {
-            let k = key_of(&norm);
+            let k = maps.key_of(&norm);
             if k != key {
                 *co.entry(k).or_default() += n;
             }
@@ -383,14 +405,8 @@ pub(crate) fn corpus_entity_count(rows: &dyn EntityRows) -> Result<u64> {
     for (norm, _, docs, _) in rows.name_groups()? {
         *own_docs.entry(norm).or_default() += docs;
     }
-    let initials = initials_map(own_docs.keys().map(String::as_str), |bare| {
-        Ok(own_docs.contains_key(bare))
-    })?;
-    let surnames = surname_map(&aliases_through(rows.word_aliases()?, &initials), &own_docs);
-    let merged = own_docs
-        .keys()
-        .filter(|n| surnames.contains_key(*n) || initials.contains_key(*n))
-        .count();
+    let maps = NameMaps::new(rows, &own_docs)?;
+    let merged = own_docs.keys().filter(|n| maps.merges(n)).count();
     Ok((own_docs.len() - merged) as u64)
 }
 

@@ -1772,7 +1772,8 @@ impl Store for EmbeddedStore {
 
     fn quote_clusters(&self, speaker: Option<&str>, limit: usize) -> Result<Vec<QuoteCluster>> {
         let conn = self.rconn();
-        let ids: Vec<i64> = match speaker {
+        let speaker = speaker.map(|s| s.trim().to_lowercase());
+        let ids: Vec<i64> = match &speaker {
             Some(s) => conn
                 .prepare(
                     "SELECT cluster FROM quotes WHERE cluster IN
@@ -1781,11 +1782,7 @@ impl Store for EmbeddedStore {
                      GROUP BY cluster ORDER BY COUNT(*) DESC, cluster LIMIT ?2",
                 )?
                 .query_map(
-                    params![
-                        s.trim().to_lowercase(),
-                        limit as i64,
-                        crate::corpus_entities::speaker_like(&s.trim().to_lowercase())
-                    ],
+                    params![s, limit as i64, crate::corpus_entities::speaker_like(s)],
                     |r| r.get(0),
                 )?
                 .collect::<std::result::Result<_, _>>()?,
