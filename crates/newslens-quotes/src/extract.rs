@@ -501,14 +501,20 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             // A trailing relative or contrastive clause is not part of what was said
             // ("…pardon Hillary Clinton, who has not been charged").
             // The comma may close a quotation first: "promising “jobs, jobs, jobs,” but he …".
-            if let Some(k) = (x + 1..y.saturating_sub(1)).find(|&k| {
-                let w = if closing(k + 1) { k + 2 } else { k + 1 };
-                v.lw[k] == ","
+            // Returns where the content ends: at the comma, or after the closing mark.
+            if let Some(end) = (x + 1..y.saturating_sub(1)).find_map(|k| {
+                let (w, end) = if closing(k + 1) {
+                    (k + 2, k + 2)
+                } else {
+                    (k + 1, k)
+                };
+                (v.lw[k] == ","
                     && w < y
                     && matches!(&*v.lw[w], "who" | "which" | "but" | "while")
-                    && !(w..y).any(|j| v.lw[j] == "," || v.is_mark(j))
+                    && !(w..y).any(|j| v.lw[j] == "," || v.is_mark(j)))
+                .then_some(end)
             }) {
-                y = if closing(k + 1) { k + 2 } else { k };
+                y = end;
             }
             if let Some(k) = (x..y)
                 .find(|&k| v.lw[k] == "," && v.lw.get(k + 1).is_some_and(|w| w == "according"))
