@@ -11,7 +11,7 @@ use crate::Span;
 pub enum DocumentFormat {
     /// `date YYYY-MM-DD <title>` first line, optional `By ...` byline, paragraphs.
     Seed,
-    /// Plain text; the first non-empty line is the title.
+    /// Plain text; the first non-empty line is the title unless it reads as a lead paragraph.
     #[default]
     Text,
     /// SemEval article file: title, blank line, body.

@@ -33,6 +33,46 @@ fn next_line(text: &str, from: usize) -> Option<Span> {
     None
 }
 
+/// A wire dateline opening a paragraph: a place, a date with its year, an optional agency in
+/// brackets and a dash ("ROME, February 6, 2018 (LifeSiteNews) –", "KYIV, Dec. 2, 2026 —").
+static WIRE_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\A[A-Z][\p{L}.' ]{1,40}, ((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.? (\d{1,2}),? (\d{4})[ \t]*(?:\([^()\n]{1,40}\))?[ \t]*(?:--|—|–|-)[ \t]",
+    )
+    .expect("valid regex")
+});
+
+/// The date of a wire dateline opening `line`, if it gives the year.
+fn wire_date(line: &str) -> Option<NaiveDate> {
+    let caps = WIRE_DATE.captures(line)?;
+    let month = &caps[1][..3];
+    let date = format!("{month} {} {}", &caps[2], &caps[3]);
+    NaiveDate::parse_from_str(&date, "%b %d %Y").ok()
+}
+
+/// Whether the first line of a plain-text article is its headline. A very long line is a
+/// paragraph, and so is a long sentence ending in a full stop or a line opening with a wire
+/// dateline ("Minsk, December 2 (BelTA) -- Belarus will …"): headlines are short and seldom
+/// end in a full stop.
+fn is_headline(line: &str) -> bool {
+    if line.chars().count() > 300 || WIRE_DATE.is_match(line) {
+        return false;
+    }
+    let words = line.split_whitespace().count();
+    let body = line.trim_end_matches(['"', '\'', '”', '’', ')']);
+    let sentence = words >= 25 && body.ends_with(['.', '!']);
+    let dateline = words >= 8
+        && line
+            .split_whitespace()
+            .take(10)
+            .any(|w| matches!(w, "--" | "—" | "–" | "-"))
+        && line
+            .split_whitespace()
+            .take(10)
+            .any(|w| w.starts_with('(') || (w.len() > 2 && w.chars().all(|c| c.is_uppercase())));
+    !sentence && !dateline
+}
+
 /// Reads a seed, SemEval or plain-text article. The text is kept byte for byte, so spans index
 /// the original file (as the SemEval gold offsets do).
 pub(crate) fn read_text(text: String, format: DocumentFormat, name: &str, stem: &str) -> Document {
@@ -56,10 +96,23 @@ pub(crate) fn read_text(text: String, format: DocumentFormat, name: &str, stem: 
             header_end = title.end;
         }
     } else if let Some(first) = next_line(&text, 0) {
-        // A very long first line is a paragraph, not a headline.
-        if first.text(&text).chars().count() <= 300 {
+        // A SemEval file's first line is its title, whatever it looks like.
+        let line = first.text(&text);
+        let title = if format == DocumentFormat::Semeval {
+            line.chars().count() <= 300
+        } else {
+            is_headline(line)
+        };
+        if title {
             doc.title_span = Some(first);
             header_end = first.end;
+        }
+    }
+    // "ROME, February 6, 2018 (LifeSiteNews) –": a wire dateline with a year dates the article
+    // when no header did.
+    if doc.dateline.is_none() {
+        if let Some(first) = next_line(&text, header_end) {
+            doc.dateline = wire_date(first.text(&text));
         }
     }
     if let Some(line) = next_line(&text, header_end) {
@@ -97,6 +150,52 @@ mod tests {
             d.title_span.unwrap().text(&d.text),
             "Minister in Hanoi: Talks on Trade"
         );
+    }
+
+    #[test]
+    fn a_lead_paragraph_is_not_a_headline() {
+        let lead = "Minsk, December 2 (BelTA) -- Belarus will not bow to the blackmail of \
+                    Brussels, the president said.\n\nMore text.";
+        let d = read_text(lead.into(), DocumentFormat::Text, "a.txt", "a");
+        assert_eq!(d.title, None);
+        let long = "The president said on Wednesday that the country would answer the new \
+                    sanctions firmly and without hesitation, and that the farmers of Europe \
+                    would pay for them first.\n\nMore text.";
+        let d = read_text(long.into(), DocumentFormat::Text, "a.txt", "a");
+        assert_eq!(d.title, None);
+        let d = read_text(
+            "Putin in North Korea: Support against Treacherous West\n\nBody.".into(),
+            DocumentFormat::Text,
+            "a.txt",
+            "a",
+        );
+        assert!(d.title.is_some());
+    }
+
+    #[test]
+    fn a_wire_dateline_with_a_year_dates_the_article() {
+        let d = read_text(
+            "Talks resume\n\nROME, February 6, 2018 (LifeSiteNews) – The talks resumed.".into(),
+            DocumentFormat::Text,
+            "a.txt",
+            "a",
+        );
+        assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2018, 2, 6));
+        let d = read_text(
+            "KYIV, Dec. 2, 2026 — Officials met.".into(),
+            DocumentFormat::Text,
+            "a.txt",
+            "a",
+        );
+        assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2026, 12, 2));
+        // Without a year there is nothing to date it by.
+        let d = read_text(
+            "Minsk, December 2 (BelTA) -- Officials met.".into(),
+            DocumentFormat::Text,
+            "a.txt",
+            "a",
+        );
+        assert_eq!(d.dateline, None);
     }
 
     #[test]
