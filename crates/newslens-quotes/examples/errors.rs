@@ -52,6 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 } else {
                     "not a candidate"
                 };
+                if std::env::var("CUEDIAG").is_ok_and(|w| w == "2") && k == "not a candidate" {
+                    println!("NC {:?}", art.text[g.0..g.1].to_lowercase());
+                }
                 *fnc.entry(k.into()).or_default() += 1;
             }
             continue;

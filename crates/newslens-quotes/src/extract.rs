@@ -169,8 +169,8 @@ fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
     while b > a && !v.is_mark(b) && (is_terminal(&v.lw[b]) || is_clause_punct(&v.lw[b])) {
         b -= 1;
     }
-    // Leading punctuation.
-    let mut a = a;
+    // Leading punctuation, and a wire dateline opening the paragraph.
+    let mut a = dateline_end(v, a).unwrap_or(a);
     while a < b && (v.lw[a] == "," || v.lw[a] == ":" || v.lw[a] == "\u{2014}") {
         a += 1;
     }
@@ -178,6 +178,57 @@ fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
         return None;
     }
     Some((a, b))
+}
+
+/// A wire dateline opening a paragraph at token `a` ("WASHINGTON —", "Minsk, December 2
+/// (BelTA) --", "ROME, February 6, 2018 (LifeSiteNews) –"): returns the first token after its
+/// dash. It tells where and when the story was filed; nobody said it.
+fn dateline_end(v: &View, a: usize) -> Option<usize> {
+    if a > 0 && v.para_of(a - 1) == v.para_of(a) || !v.is_cap(a) {
+        return None;
+    }
+    let mut in_brackets = false;
+    // A name before a dash ("John Bolton – …") is not a dateline: it needs a place in capitals,
+    // a date or an agency in brackets.
+    let mut marked = false;
+    for k in a..(a + 12).min(v.len()) {
+        let w = &*v.lw[k];
+        if is_dash(w) && !in_brackets {
+            let next = k + 1;
+            return (marked
+                && k > a
+                && next < v.len()
+                && v.para_of(next) == v.para_of(a)
+                && v.is_word(next))
+            .then_some(next);
+        }
+        let t = v.tok(k);
+        marked |= w == "("
+            || w.bytes().all(|b| b.is_ascii_digit())
+            || (t.len() > 1 && t.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()));
+        let ok = match w {
+            "(" => {
+                in_brackets = true;
+                true
+            }
+            ")" => {
+                in_brackets = false;
+                true
+            }
+            "," | "." | "/" => true,
+            _ => {
+                v.is_word(k)
+                    && (in_brackets
+                        || v.is_cap(k)
+                        || w.bytes().all(|b| b.is_ascii_digit())
+                        || w == "of")
+            }
+        };
+        if !ok {
+            return None;
+        }
+    }
+    None
 }
 
 /// Walks left from token `j` (inclusive) over a noun phrase; returns its token range.
@@ -386,7 +437,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 }
             } else if region_starts_clause(v, r) {
                 push_direct(v, r, &mut a);
-            } else if let Some((x, y)) = content_range(v, ss, close) {
+            } else if let Some((x, y)) = content_range(v, ss, run_on.unwrap_or(close)) {
                 a.content.push(v.span(x, y));
                 a.eval_content.push(v.span(x, y));
             }
@@ -467,6 +518,15 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 }
             }
         } else {
+            // "the measures announced last Friday would …": what was announced is the noun
+            // phrase (PolNeAR's convention), by the agent if one is named.
+            if let Some((np, agent)) = reduced_relative(v, c, ss, se) {
+                a.source = agent;
+                a.content.push(v.span(np.0, np.1));
+                a.eval_content.push(v.span(np.0, np.1));
+                out.push(a);
+                continue;
+            }
             a.source = source_left(v, ss, c, &out, src);
             let mut x = c.last + 1;
             if TELL.contains(&&*v.lw[c.last]) {
@@ -809,6 +869,17 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     }
     // "“…,” he said, adding …": the quote belongs to the nearer cue.
     if cue_starts.iter().any(|&n| n > close && n < c.first) {
+        return None;
+    }
+    // "Peskov told reporters that Moscow “stands shoulder to shoulder” with Minsk, adding
+    // that …": a quotation inside an earlier cue's reported content is that cue's partial
+    // quote, unless it ends right before this cue.
+    let open = v.regions[r].open;
+    if close + 2 < c.first
+        && cue_starts
+            .iter()
+            .any(|&n| n >= ss && n < open && v.region_of[n].is_none())
+    {
         return None;
     }
     for k in close + 1..c.first {
@@ -1189,6 +1260,70 @@ const ADJUNCT: &[&str] = &[
     "from",
     "of",
 ];
+
+/// An inclusive token range.
+type Range = (usize, usize);
+
+/// "the measures announced last Friday would hurt …", "The sanctions announced by the ministry
+/// on Friday will …": a past participle after its noun, then only an agent or a time, then an
+/// auxiliary, modifies the noun. Returns the noun phrase and the agent.
+fn reduced_relative(
+    v: &View,
+    c: &Candidate,
+    ss: usize,
+    se: usize,
+) -> Option<(Range, Option<Range>)> {
+    if c.first != c.last || c.first <= ss || !v.lw[c.first].ends_with("ed") {
+        return None;
+    }
+    // A common noun right before ("Sullivan responded by …" has a name, "When pressed" none).
+    let noun = c.first - 1;
+    if !v.is_word(noun) || v.is_cap(noun) || NP_STOP.contains(&&*v.lw[noun]) {
+        return None;
+    }
+    let np = np_left(v, ss, noun).filter(|np| np.1 == noun)?;
+    let mut k = c.last + 1;
+    let mut agent = None;
+    // An agent: "by" and a few words (no clause of their own) up to a time or the auxiliary.
+    if k < se && v.lw[k] == "by" {
+        let a = k + 1;
+        k = a;
+        let lim = (a + 6).min(se);
+        while k < lim
+            && v.is_word(k)
+            && !is_auxiliary(&v.lw[k])
+            && !opens_time(&v.lw[k])
+            && !NP_STOP.contains(&&*v.lw[k])
+        {
+            k += 1;
+        }
+        if k == a || is_participle(&v.lw[a]) || is_subject_pronoun(&v.lw[k - 1]) {
+            return None;
+        }
+        agent = Some((a, k - 1));
+    }
+    // A time: "last Friday", "on Friday", "this week", "in March", "Friday", "yesterday".
+    if k < se && opens_time(&v.lw[k]) {
+        let day = skip_day(v, k, se);
+        k = if day > k {
+            day
+        } else if k + 1 < se && v.is_word(k + 1) {
+            k + 2
+        } else {
+            k
+        };
+    }
+    (k > c.last + 1 && k < se && is_auxiliary(&v.lw[k])).then_some((np, agent))
+}
+
+/// A word that opens a time adjunct after a participle ("last Friday", "in March").
+fn opens_time(w: &str) -> bool {
+    WEEKDAYS.contains(&w)
+        || matches!(
+            w,
+            "last" | "this" | "on" | "in" | "earlier" | "yesterday" | "today" | "next"
+        )
+}
 
 /// Skips an adjunct before a "that"-clause; returns where the content starts.
 fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {

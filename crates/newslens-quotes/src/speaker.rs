@@ -20,6 +20,26 @@ pub struct Resolver<'a> {
 
 const PRONOUNS_PER: &[&str] = &["he", "she", "him", "her", "his"];
 
+/// Heads naming one office holder ("the Belarusian leader"), as opposed to a state's
+/// institutions or its officials in general.
+const OFFICE_HOLDERS: &[&str] = &[
+    "leader",
+    "president",
+    "premier",
+    "chancellor",
+    "king",
+    "queen",
+    "monarch",
+    "emperor",
+    "dictator",
+    "ruler",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "ambassador",
+    "envoy",
+];
+
 impl<'a> Resolver<'a> {
     /// A resolver over the entities layer, if any.
     pub fn new(text: &'a str, ents: Option<&'a EntityLayer>) -> Self {
@@ -69,10 +89,16 @@ impl<'a> Resolver<'a> {
         if let Some(m) = inside.iter().find(|m| m.kind == MentionKind::Pronoun) {
             return Some(m.cluster);
         }
+        // A nationality or place speaks for its state ("Democrats said", "the U.S. government",
+        // "a Romanian official"), but not for one unnamed office holder ("the Belarusian
+        // leader" is a person the entities stage could not name, not Belarus).
+        let head = source.text(self.text).trim_end_matches([',', ' ']);
+        let head = head.rsplit(' ').next().unwrap_or("").to_lowercase();
+        let office_holder = OFFICE_HOLDERS.contains(&head.as_str());
         inside
             .iter()
             .find(|m| m.entity_type != EntityType::Misc && m.entity_type != EntityType::Location)
-            .or_else(|| inside.first())
+            .or_else(|| inside.first().filter(|_| !office_holder))
             .map(|m| m.cluster)
     }
 

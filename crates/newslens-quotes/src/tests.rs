@@ -754,3 +754,99 @@ fn a_time_adjunct_before_the_cue_is_not_part_of_the_source() {
     assert!(r.iter().any(|q| q.1 == "A harbour panel"), "{r:?}");
     assert!(r.iter().any(|q| q.1 == "The ferry company"), "{r:?}");
 }
+
+#[test]
+fn a_quotation_inside_an_earlier_reported_content_is_not_the_next_cues_content() {
+    let a = run("The spokesman told reporters that the port \"stands open to every ship\" in the bay, adding that the tolls would fall next month.");
+    let r = rows(&a);
+    let adding: Vec<_> = r.iter().filter(|q| q.2 == "adding").collect();
+    assert_eq!(adding.len(), 1, "{r:?}");
+    assert_eq!(adding[0].1, "The spokesman", "{r:?}");
+    assert_eq!(
+        adding[0].3,
+        ["that the tolls would fall next month"],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_participle_modifying_a_noun_reports_that_noun() {
+    let a = run("The mayor said the tolls announced last Friday would hurt the fishermen.\n\nThe fares announced by the ferry company on Monday will rise in May, officials said.");
+    let r = rows(&a);
+    // "announced" modifies "the tolls": what was announced is the noun phrase (PolNeAR's
+    // convention), not "last Friday would hurt …".
+    let announced: Vec<_> = r.iter().filter(|q| q.2 == "announced").collect();
+    assert_eq!(announced.len(), 2, "{r:?}");
+    assert_eq!(announced[0].1, "", "{r:?}");
+    assert_eq!(announced[0].3, ["the tolls"], "{r:?}");
+    assert_eq!(announced[1].1, "the ferry company", "{r:?}");
+    assert_eq!(announced[1].3, ["The fares"], "{r:?}");
+    assert!(
+        r.iter().any(|q| q.1 == "The mayor"
+            && q.3 == ["the tolls announced last Friday would hurt the fishermen"]),
+        "{r:?}"
+    );
+    // A name before the participle is its subject.
+    let a = run("Sullivan responded by explaining it was impossible to send the files.");
+    assert!(
+        rows(&a).iter().all(|q| q.3 != ["Sullivan"]),
+        "{:?}",
+        rows(&a)
+    );
+}
+
+#[test]
+fn words_between_a_partial_quotation_and_its_source_stay_in_the_content() {
+    let a = run("The harbour will not bow to the \"shameless pressure\" of the ferry lobby, Mayor Anna Lenz declared on Wednesday.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "Mayor Anna Lenz"
+            && q.3
+                == ["The harbour will not bow to the \"shameless pressure\" of the ferry lobby"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_wire_dateline_is_not_part_of_a_content() {
+    for text in [
+        "Brenmoor, March 3 (HNA) -- The harbour will stay closed, Mayor Anna Lenz said.",
+        "BRENMOOR — The harbour will stay closed, Mayor Anna Lenz said.",
+    ] {
+        let a = run(text);
+        let r = rows(&a);
+        assert!(
+            r.iter().any(|q| q.3 == ["The harbour will stay closed"]),
+            "{text}: {r:?}"
+        );
+    }
+    // A name before a dash is no dateline.
+    let a = run("Anna Lenz — the harbour's mayor since May — will stay in office, officials said.");
+    let r = rows(&a);
+    assert!(r.iter().any(|q| q.3[0].starts_with("Anna Lenz")), "{r:?}");
+}
+
+#[test]
+fn a_nationality_modifying_an_unnamed_speaker_is_not_the_speaker() {
+    let text = "The Belarusian leader said the tolls were unfair.\n\nDemocrats said the tolls were fair.\n\nThe Belarusian government said the tolls were legal.";
+    let mut a = analysis(text);
+    use EntityType::*;
+    use MentionKind::*;
+    a.entities = Some(entities(
+        text,
+        &[
+            ("Belarusian", Misc, Name, 0),
+            ("Democrats", Misc, Name, 1),
+            ("Belarusian", Misc, Name, 0),
+        ],
+        &[("Belarusian", Misc), ("Democrat", Misc)],
+    ));
+    QuoteStage::new().annotate(&mut a).unwrap();
+    let q = &layer(&a).quotes;
+    assert_eq!(q.len(), 3, "{q:?}");
+    // An unnamed office holder stays unnamed ...
+    assert_eq!(q[0].speaker, None, "{q:?}");
+    assert_eq!(q[1].speaker, Some(1), "{q:?}");
+    // ... while a state's institutions speak for it.
+    assert_eq!(q[2].speaker, Some(0), "{q:?}");
+}
