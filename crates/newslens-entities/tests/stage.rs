@@ -412,3 +412,14 @@ fn party_members_are_one_group_apart_from_the_party() {
     let country = cluster_of(&e, a.text(), "Philippines").expect("the country is found");
     assert_eq!(country.entity_type, EntityType::Location);
 }
+
+#[test]
+fn descriptive_words_before_a_title_belong_to_it() {
+    let text = "Arvanian presidential spokesman Ivo Marek spoke after EU foreign policy chief Anna Lind left Rome.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Ivo Marek").expect("person found");
+    assert_eq!(c.roles[0].title, "presidential spokesman");
+    let c = cluster_of(&e, a.text(), "Anna Lind").expect("person found");
+    assert_eq!(c.roles[0].title, "foreign policy chief");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("European Union"));
+}
