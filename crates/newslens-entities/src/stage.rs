@@ -432,10 +432,22 @@ impl<'a> Builder<'a> {
             .filter(|&i| !in_title(i) && !initial(i) && is_cap(&toks[i].word))
             .map(|i| toks[i].word.as_str())
             .collect();
-        self.men.retain(|m| {
-            !(m.a..m.b).all(in_title)
-                || m.canon.is_some()
-                || (m.a..m.b).any(|i| body.contains(toks[i].word.as_str()))
+        let confirmed = |i: usize| body.contains(toks[i].word.as_str());
+        self.men.retain_mut(|m| {
+            if !(m.a..m.b).all(in_title) || m.canon.is_some() {
+                return true;
+            }
+            // "Pyongyang Slams", "Seoul Vows Firm Response": only the words the body confirms
+            // are the name, when they are one run at either end of the guess.
+            let Some(first) = (m.a..m.b).find(|&i| confirmed(i)) else {
+                return false;
+            };
+            let last = (m.a..m.b).rev().find(|&i| confirmed(i)).unwrap_or(first);
+            if (first..=last).all(confirmed) && (first == m.a || last + 1 == m.b) {
+                m.a = first;
+                m.b = last + 1;
+            }
+            true
         });
     }
 
@@ -659,6 +671,10 @@ impl<'a> Builder<'a> {
             let mut k = a;
             while k > sent.start && self.is_title_word(&self.lower(k - 1)) && !self.covered(k - 1) {
                 k -= 1;
+            }
+            // "the sister of leader Kim Jong-un": a title does not open with "of".
+            while k < a && matches!(self.lower(k).as_str(), "of" | "and") {
+                k += 1;
             }
             if k < a && self.is_title_head(&self.lower(a - 1)) {
                 // Drop leading words that are neither titles nor modifiers of one (e.g. "The").
@@ -1128,10 +1144,15 @@ impl<'a> Builder<'a> {
                     )
                 })
                 .collect();
+            // A capital standing for its state ("Beijing aka China") does not name the state.
+            let is_capital = |t: &str| self.gaz.capitals.contains_key(t);
+            let state_named = forms
+                .iter()
+                .any(|(k, t)| *k == MentionKind::Name && !is_capital(t));
             c.canonical = group.unwrap_or_else(|| {
                 forms
                     .iter()
-                    .filter(|(k, _)| *k == MentionKind::Name)
+                    .filter(|(k, t)| *k == MentionKind::Name && !(state_named && is_capital(t)))
                     .map(|(_, t)| without_honorific(t.trim_start_matches("the ")).to_string())
                     .max_by_key(|t| t.chars().count())
                     .unwrap_or_else(|| forms.first().map(|f| f.1.clone()).unwrap_or_default())

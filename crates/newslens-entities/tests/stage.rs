@@ -423,3 +423,41 @@ fn descriptive_words_before_a_title_belong_to_it() {
     assert_eq!(c.roles[0].title, "foreign policy chief");
     assert_eq!(c.roles[0].affiliation.as_deref(), Some("European Union"));
 }
+
+#[test]
+fn a_headline_guess_keeps_only_the_words_the_body_confirms() {
+    let text = "Arvania Slams Reckless Drills as Borduria Vows Firm Response\n\nOfficials in Arvania said the drills must end. The army of Borduria said they would go on.";
+    let mut a = Analysis::new(newslens_core::Document {
+        title_span: Some(newslens_core::Span::new(0, 60)),
+        ..Document::from_text("t", text)
+    });
+    newslens_text::segment(&mut a);
+    EntityStage::new().unwrap().annotate(&mut a).unwrap();
+    let e = a.entities.clone().unwrap();
+    let names: Vec<&str> = e
+        .mentions
+        .iter()
+        .filter(|m| m.span.end <= 60)
+        .map(|m| m.span.text(a.text()))
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(' ')), "{names:?}");
+    assert!(names.contains(&"Arvania"), "{names:?}");
+    assert!(names.contains(&"Borduria"), "{names:?}");
+}
+
+#[test]
+fn a_title_does_not_open_with_of() {
+    let text = "Kim Yo-jong, the sister of leader Kim Jong-un, spoke on Monday.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Kim Jong-un").expect("person found");
+    assert_eq!(c.roles[0].title, "leader");
+}
+
+#[test]
+fn a_capital_standing_for_its_state_does_not_name_it() {
+    let text = "Beijing said it would respond. China has long opposed the drills, and Beijing sent a note.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "China").expect("country found");
+    assert_eq!(c.canonical, "China");
+    assert!(c.aliases.iter().any(|x| x == "Beijing"), "{c:?}");
+}
