@@ -556,7 +556,13 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                     })
                 });
             if let Some(k) = boundary {
-                y = if v.is_mark(k) { k + 1 } else { k };
+                // A comma inside a closing mark keeps the mark ("… as a “rehearsal for
+                // invasion,” warning …"), so the content's quotation stays closed.
+                y = if v.is_mark(k) || (v.lw[k] == "," && k + 1 < se && closing(k + 1)) {
+                    k + 2 - usize::from(v.is_mark(k))
+                } else {
+                    k
+                };
             }
             // A trailing relative or contrastive clause is not part of what was said
             // ("…pardon Hillary Clinton, who has not been charged").
@@ -873,9 +879,10 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     }
     // "Peskov told reporters that Moscow “stands shoulder to shoulder” with Minsk, adding
     // that …": a quotation inside an earlier cue's reported content is that cue's partial
-    // quote, unless it ends right before this cue.
+    // quote, unless it ends right before this cue and the cue is no participle ("… as a
+    // “rehearsal for invasion,” warning that …" reports what follows it).
     let open = v.regions[r].open;
-    if close + 2 < c.first
+    if (close + 2 < c.first || is_participle(&v.lw[c.last]))
         && cue_starts
             .iter()
             .any(|&n| n >= ss && n < open && v.region_of[n].is_none())
@@ -1081,7 +1088,14 @@ fn source_left(
     }
     // "The GOP nominee complained …, even suggesting he …": a participle after a comma shares
     // the main clause's subject (or the previous attribution's, when there is one).
-    if is_participle(&v.lw[c.last]) && v.lw[j] == "," {
+    // The comma may sit inside a closing mark: "… as a “rehearsal for invasion,” warning …".
+    let comma = if v.is_mark(j) && j > ss && v.lw[j - 1] == "," {
+        j - 1
+    } else {
+        j
+    };
+    if is_participle(&v.lw[c.last]) && v.lw[comma] == "," {
+        let j = comma;
         if let Some(s) = prev.last().and_then(|p| p.source) {
             if v.sent_of[s.0] == v.sent_of[c.first] && s.1 < j {
                 return Some(s);
@@ -1330,7 +1344,10 @@ fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
     if x >= se || !opens_adjunct(&v.lw[x]) {
         return skip_day(v, x, se);
     }
-    (x..(x + 12).min(se))
+    // "said in a statement carried by the Korean Central News Agency (KCNA) that …": a
+    // channel's adjunct may run longer.
+    let channel = (x..(x + 4).min(se)).any(|k| CHANNELS.contains(&&*v.lw[k]));
+    (x..(x + if channel { 20 } else { 12 }).min(se))
         .take_while(|&k| !v.is_mark(k) && !is_terminal(&v.lw[k]))
         .find(|&k| v.lw[k] == "that")
         .unwrap_or_else(|| skip_day(v, x, se))

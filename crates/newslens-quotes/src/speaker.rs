@@ -16,6 +16,8 @@ pub struct Resolver<'a> {
     text: &'a str,
     ents: Option<&'a EntityLayer>,
     last_speaker: Option<(usize, usize)>, // (cluster, byte position)
+    /// Resolved sources so far: lower-case words, cluster, byte position.
+    sources: Vec<(String, usize, usize)>,
 }
 
 const PRONOUNS_PER: &[&str] = &["he", "she", "him", "her", "his"];
@@ -47,6 +49,7 @@ impl<'a> Resolver<'a> {
             text,
             ents,
             last_speaker: None,
+            sources: Vec::new(),
         }
     }
 
@@ -60,11 +63,31 @@ impl<'a> Resolver<'a> {
         } else {
             self.mention_in(source, ents)
                 .or_else(|| self.title_only(&lower, ents))
+                .or_else(|| self.earlier_source(&lower, source.start))
         };
         if let Some(c) = c {
             self.last_speaker = Some((c, source.start));
+            self.sources.push((lower, c, source.start));
         }
         c
+    }
+
+    /// "the spokesman" after "A spokesman for the Defence Ministry said …": a definite noun
+    /// phrase names the speaker of a recent source with the same head.
+    fn earlier_source(&self, lower: &str, at: usize) -> Option<usize> {
+        let head = lower.strip_prefix("the ")?;
+        if head.contains(' ') || head.len() < 3 {
+            return None;
+        }
+        self.sources
+            .iter()
+            .rev()
+            .take_while(|s| at.saturating_sub(s.2) < 2000)
+            .find(|s| {
+                let mut w = s.0.split_whitespace();
+                matches!(w.next(), Some("a" | "an" | "the")) && w.next() == Some(head)
+            })
+            .map(|s| s.1)
     }
 
     /// Notes a speaker without a source span (a continuing quote).

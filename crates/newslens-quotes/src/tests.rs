@@ -850,3 +850,49 @@ fn a_nationality_modifying_an_unnamed_speaker_is_not_the_speaker() {
     // ... while a state's institutions speak for it.
     assert_eq!(q[2].speaker, Some(0), "{q:?}");
 }
+
+#[test]
+fn a_participle_after_a_quotation_closing_a_content_reports_what_follows() {
+    let a = run("The council on Wednesday denounced the tolls as a \"reckless tax on the poor,\" warning that the fishermen would pay \"a dear price.\"");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "The council"
+            && q.2 == "denounced"
+            && q.3 == ["the tolls as a \"reckless tax on the poor,\""]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|q| q.1 == "The council"
+            && q.2 == "warning"
+            && q.3 == ["that the fishermen would pay \"a dear price.\""]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn the_same_head_names_the_speaker_of_an_earlier_source() {
+    let text = "A spokesman for the Harbour Authority said the tolls would stay.\n\n“The fishermen must pay,” the spokesman said.";
+    let mut a = analysis(text);
+    use EntityType::*;
+    use MentionKind::*;
+    a.entities = Some(entities(
+        text,
+        &[("Harbour Authority", Organisation, Name, 0)],
+        &[("Harbour Authority", Organisation)],
+    ));
+    QuoteStage::new().annotate(&mut a).unwrap();
+    let q = &layer(&a).quotes;
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert_eq!(q[0].speaker, Some(0), "{q:?}");
+    assert_eq!(q[1].speaker, Some(0), "{q:?}");
+}
+
+#[test]
+fn a_channel_adjunct_before_that_may_run_long() {
+    let a = run("A spokesman said in a statement carried by the Harbour News Agency of Brenmoor (HNA) that the tolls would stay.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.3 == ["that the tolls would stay"]),
+        "{r:?}"
+    );
+}
