@@ -110,6 +110,17 @@ impl Cues {
                 folded[i] = Some(fold(before[i].1));
             }
         };
+        // "would end on Friday": the future of a reported past, when "would" governs the
+        // clause the expression closes (a possessive "would … Wednesday's ruling" does not).
+        let n = before.len();
+        if n >= 2
+            && before[n - 1].1.eq_ignore_ascii_case("on")
+            && before[n.saturating_sub(5)..n - 1]
+                .iter()
+                .any(|(_, w)| w.eq_ignore_ascii_case("would"))
+        {
+            return Tense::Future;
+        }
         // Before the expression: nearest first, but look at pairs in reading order.
         for i in (0..before.len()).rev().take(14) {
             fold_at(&mut folded, i);

@@ -458,3 +458,22 @@ fn seed_header_date_is_not_a_timex() {
     assert_eq!(t[0].value.as_deref(), Some("2025-03-03"));
     a.validate().unwrap();
 }
+
+#[test]
+fn would_before_on_a_weekday_looks_forward_from_a_reported_past() {
+    assert_eq!(
+        value_of(
+            "He added that the exercises would end on Friday as planned.",
+            "Friday"
+        ),
+        "2024-10-18"
+    );
+    // "would" far from a possessive weekday does not govern it.
+    assert_eq!(
+        value_of(
+            "They said they would look for ways around Monday's ruling.",
+            "Monday"
+        ),
+        "2024-10-14"
+    );
+}
