@@ -638,6 +638,11 @@ fn subject(view: &DocView, s: usize, g: usize, out: &[Coded], first_new: usize) 
             if !subject_position(view, s, m.start) {
                 continue;
             }
+            // "China, the North's main ally, urged …": a name inside an apposition set off by
+            // commas is not the subject; the name before the apposition is.
+            if let Some(head) = apposition_head(view, s, m.start, g) {
+                return vec![arg(view, head)];
+            }
             let mut list = vec![mi];
             extend_list_left(view, s, mi, &mut list);
             list.reverse();
@@ -648,6 +653,24 @@ fn subject(view: &DocView, s: usize, g: usize, out: &[Coded], first_new: usize) 
         }
     }
     Vec::new()
+}
+
+/// The mention right before an apposition that holds the token `start` and closes with a
+/// comma right before the verb group at `g` ("China, the North's main ally, urged").
+fn apposition_head(view: &DocView, s: usize, start: usize, g: usize) -> Option<usize> {
+    if g < 2 || view.w(g - 1) != "," {
+        return None;
+    }
+    let mut k = start;
+    while k > s && matches!(view.w(k - 1), "the" | "a" | "an") {
+        k -= 1;
+    }
+    if k < s + 2 || view.w(k - 1) != "," || (k..g - 1).any(|j| view.w(j) == ",") {
+        return None;
+    }
+    let head = view.men_at[k - 2]?;
+    let m = &view.mentions[head];
+    (m.end == k - 1 && subject_position(view, s, m.start)).then_some(head)
 }
 
 /// Is a mention starting at token `start` in subject position (not the object of a preposition or

@@ -187,13 +187,21 @@ pub(crate) fn judge_quotes(a: &Analysis, view: &DocView, hits: &[Hit]) -> Vec<Qu
                     .then_some(c.id)
             }))
             .collect();
-        // Candidate targets: other entities in the sentences, except where a speaker is named.
+        // Candidate targets: other entities in the sentences, except where a speaker is named
+        // and between the cue and what was said ("said in a statement carried by KCNA that",
+        // "told a briefing in Beijing that": the channel and the venue are not spoken of).
+        let content_lo = contents.iter().map(|c| c.start).min().unwrap_or(lo);
+        let adjunct = first
+            .cue
+            .filter(|c| c.end <= content_lo)
+            .map(|c| Span::new(c.end, content_lo));
         let cands: Vec<usize> = (0..view.mentions.len())
             .filter(|&mi| {
                 let m = &view.mentions[mi];
                 m.start >= ts
                     && m.end <= te
                     && !own.contains(&m.cluster)
+                    && !adjunct.is_some_and(|z| z.contains(&m.span))
                     && !q
                         .quotes
                         .iter()

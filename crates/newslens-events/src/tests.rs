@@ -433,3 +433,41 @@ fn petrarch_regression() {
     assert!(score.dyad_correct >= 20, "{score:?}");
     assert!(score.noevent_correct >= 7, "{score:?}");
 }
+
+#[test]
+fn a_name_inside_an_apposition_of_the_subject_is_not_an_actor() {
+    let text = "Cestia, Borduria's main ally, urged Arvania to exercise restraint.";
+    let mut a = hand_built(
+        text,
+        &[
+            ("Arvania", LOC, "Arvania"),
+            ("Borduria", LOC, "Borduria"),
+            ("Cestia", LOC, "Cestia"),
+        ],
+    );
+    let l = run(&mut a);
+    let t = triples(&a, &l);
+    assert!(
+        t.iter().any(|x| x.0 == "Cestia" && x.1.starts_with("02")),
+        "{t:?}"
+    );
+    assert!(t.iter().all(|x| x.0 != "Borduria"), "{t:?}");
+}
+
+#[test]
+fn the_channel_between_a_cue_and_its_content_is_not_spoken_of() {
+    let text = "The Arvanian army said in a statement carried by Borduria Radio that the drills were a brutal, dangerous and reckless provocation by Cestia.";
+    let mut a = hand_built(
+        text,
+        &[
+            ("Arvanian army", EntityType::Organisation, "Arvanian army"),
+            ("Borduria Radio", EntityType::Organisation, "Borduria Radio"),
+            ("Cestia", LOC, "Cestia"),
+        ],
+    );
+    newslens_quotes::QuoteStage::new().annotate(&mut a).unwrap();
+    let l = run(&mut a);
+    let targets: Vec<String> = l.stances.iter().map(|s| name(&a, Some(s.target))).collect();
+    assert!(targets.iter().any(|t| t == "Cestia"), "{targets:?}");
+    assert!(targets.iter().all(|t| t != "Borduria Radio"), "{targets:?}");
+}
