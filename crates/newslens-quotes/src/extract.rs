@@ -518,6 +518,17 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 }
             }
         } else {
+            // "The plan was announced by the ministry", "The talks are expected to resume":
+            // in the passive the subject is what was said and the agent, if any, the source.
+            if let Some((subject, agent, complement)) = passive(v, c, ss, se) {
+                a.source = agent;
+                for (x, y) in std::iter::once(subject).chain(complement) {
+                    a.content.push(v.span(x, y));
+                    a.eval_content.push(v.span(x, y));
+                }
+                out.push(a);
+                continue;
+            }
             // "the measures announced last Friday would …": what was announced is the noun
             // phrase (PolNeAR's convention), by the agent if one is named.
             if let Some((np, agent)) = reduced_relative(v, c, ss, se) {
@@ -1012,6 +1023,7 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
         && matches!(
             &*v.lw[ss],
             "ahead"
+                | "according"
                 | "after"
                 | "before"
                 | "during"
@@ -1328,6 +1340,105 @@ fn reduced_relative(
         };
     }
     (k > c.last + 1 && k < se && is_auxiliary(&v.lw[k])).then_some((np, agent))
+}
+
+/// A passive cue ("was announced", "are expected"): the subject before it, the agent after
+/// "by" (not a time: "by the end of the year") and a "to"-complement ("to resume in May").
+/// A "that"-clause or a quotation after the cue, or a subject "it", leaves the active rules
+/// in charge ("It was announced that …").
+fn passive(
+    v: &View,
+    c: &Candidate,
+    ss: usize,
+    se: usize,
+) -> Option<(Range, Option<Range>, Option<Range>)> {
+    let is_be = |k: usize| {
+        matches!(
+            &*v.lw[k],
+            "is" | "are" | "was" | "were" | "be" | "been" | "being"
+        )
+    };
+    // The auxiliary is part of the cue ("was announced") or stands before it, maybe with
+    // adverbs between ("was widely criticized").
+    let mut first = c.first;
+    if !(c.first..c.last).any(is_be) {
+        let mut k = c.first;
+        while k > ss && is_adverb(v, k - 1) {
+            k -= 1;
+        }
+        if k > ss && is_be(k - 1) {
+            first = k - 1;
+        } else {
+            return None;
+        }
+    }
+    let part = &*v.lw[c.last];
+    if first <= ss
+        || !(part.ends_with("ed")
+            || matches!(
+                part,
+                "told" | "said" | "known" | "seen" | "shown" | "thought" | "held"
+            ))
+    {
+        return None;
+    }
+    let next = c.last + 1;
+    if next < se && (v.lw[next] == "that" || v.is_mark(next) || v.lw[next] == ":") {
+        return None;
+    }
+    let subject = np_left(v, ss, first - 1).filter(|np| np.1 + 1 == first)?;
+    if matches!(&*v.lw[subject.0], "it" | "this" | "that" | "there") {
+        return None;
+    }
+    let mut k = next;
+    let mut agent = None;
+    if k + 1 < se && v.lw[k] == "by" {
+        let a = k + 1;
+        let mut e = a;
+        while e < se
+            && e < a + 12
+            && v.is_word(e)
+            && !matches!(
+                &*v.lw[e],
+                "to" | "as" | "that" | "on" | "in" | "at" | "after" | "before" | "during" | "for"
+            )
+        {
+            e += 1;
+        }
+        let time = (a..e).any(|j| {
+            matches!(
+                &*v.lw[j],
+                "end"
+                    | "beginning"
+                    | "start"
+                    | "middle"
+                    | "close"
+                    | "time"
+                    | "then"
+                    | "now"
+                    | "next"
+                    | "week"
+                    | "month"
+                    | "year"
+                    | "weekend"
+                    | "tomorrow"
+                    | "tonight"
+            ) || WEEKDAYS.contains(&&*v.lw[j])
+        });
+        if e > a && !time {
+            agent = Some((a, e - 1));
+        }
+        k = e;
+    }
+    let complement = (k < se && v.lw[k] == "to")
+        .then(|| {
+            let end = (k..se)
+                .find(|&j| matches!(&*v.lw[j], "," | ";") || v.is_mark(j))
+                .unwrap_or(se);
+            content_range(v, k, end - 1)
+        })
+        .flatten();
+    Some((subject, agent, complement))
 }
 
 /// A word that opens a time adjunct after a participle ("last Friday", "in March").

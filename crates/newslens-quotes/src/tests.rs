@@ -896,3 +896,30 @@ fn a_channel_adjunct_before_that_may_run_long() {
         "{r:?}"
     );
 }
+
+#[test]
+fn in_the_passive_the_subject_is_said_and_the_agent_says_it() {
+    let a = run("The toll plan was announced by the harbour board on Friday.\n\nThe talks are expected to resume in May.\n\nThe first ferries are expected by the end of the year.\n\nIt was announced that the port would close.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "the harbour board" && q.3 == ["The toll plan"]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter()
+            .any(|q| q.1.is_empty() && q.3 == ["The talks", "to resume in May"]),
+        "{r:?}"
+    );
+    // A time after "by" is no agent.
+    assert!(
+        r.iter()
+            .any(|q| q.1.is_empty() && q.3 == ["The first ferries"]),
+        "{r:?}"
+    );
+    // "It was announced that …" keeps the active reading: the clause is what was announced.
+    assert!(
+        r.iter().any(|q| q.3 == ["that the port would close"]),
+        "{r:?}"
+    );
+}
