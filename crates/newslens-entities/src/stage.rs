@@ -730,6 +730,12 @@ impl<'a> Builder<'a> {
                             if self.men[m].ty != EntityType::Person {
                                 aff = Some(self.affiliation_name(m));
                                 end = self.men[m].b;
+                                // "a researcher at the Korea Institute … in Seoul,"
+                                if end + 1 < sent.end && self.lower(end) == "in" {
+                                    if let Some(p) = self.mention_starting_at(end + 1) {
+                                        end = self.men[p].b;
+                                    }
+                                }
                             }
                         }
                     }
@@ -1106,7 +1112,14 @@ impl<'a> Builder<'a> {
             let old = m.cluster;
             if cluster_new_id[old] == usize::MAX {
                 cluster_new_id[old] = out.clusters.len();
-                group_names.push(cls[old].canon.clone().filter(|c| self.is_group(c)));
+                // A country goes by its gazetteer name whatever the article calls it ("US",
+                // "DPRK"), so one state is one name across a corpus.
+                group_names.push(
+                    cls[old]
+                        .canon
+                        .clone()
+                        .filter(|c| self.is_group(c) || self.gaz.countries.contains(c)),
+                );
                 out.clusters.push(Cluster {
                     id: out.clusters.len(),
                     canonical: String::new(),

@@ -461,3 +461,29 @@ fn a_capital_standing_for_its_state_does_not_name_it() {
     assert_eq!(c.canonical, "China");
     assert!(c.aliases.iter().any(|x| x == "Beijing"), "{c:?}");
 }
+
+#[test]
+fn a_country_goes_by_its_gazetteer_name() {
+    let text =
+        "The US imposed new tariffs. Washington said the DPRK must talk, and the DPRK refused.";
+    let (a, e) = run(text);
+    let us = cluster_of(&e, a.text(), "US").expect("country found");
+    assert_eq!(us.canonical, "United States");
+    let nk = cluster_of(&e, a.text(), "DPRK").expect("country found");
+    assert_eq!(nk.canonical, "North Korea");
+}
+
+#[test]
+fn counterparts_and_researchers_have_roles() {
+    let text = "Lavrov met his Turkish counterpart Hakan Fidan on Monday. \"It will pass,\" said Park Ji-won, a researcher at the Korea Institute for National Unification in Seoul.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Hakan Fidan").expect("person found");
+    assert_eq!(c.roles[0].title, "counterpart");
+    assert_eq!(c.roles[0].affiliation.as_deref(), Some("Turkey"));
+    let c = cluster_of(&e, a.text(), "Park Ji-won").expect("person found");
+    assert_eq!(c.roles[0].title, "researcher");
+    assert_eq!(
+        c.roles[0].affiliation.as_deref(),
+        Some("Korea Institute for National Unification")
+    );
+}
