@@ -592,10 +592,12 @@ fn arg(view: &DocView, mi: usize) -> Arg {
 /// position, extended over a coordinated list ("A, B and C are to ..."); a conjoined verb phrase
 /// ("thanked X ... and pledged") inherits the actors of the previous event in the sentence.
 fn subject(view: &DocView, s: usize, g: usize, out: &[Coded], first_new: usize) -> Vec<Arg> {
-    // A relative clause ("the group that has seized …"): the antecedent, if it is a name.
+    // A relative clause ("the group that has seized …", "Lavrov, who met …"): the
+    // antecedent, if it is a name.
     if g > s && matches!(view.w(g - 1), "that" | "which" | "who") {
+        let comma = usize::from(g >= s + 2 && view.w(g - 2) == ",");
         return match g
-            .checked_sub(2)
+            .checked_sub(2 + comma)
             .filter(|&k| k >= s)
             .and_then(|k| view.men_at[k])
         {
@@ -806,9 +808,27 @@ fn object(view: &DocView, from: usize, e: usize) -> Vec<Arg> {
     while i < lim {
         let w = view.w(i);
         if let Some(mi) = view.men_at[i] {
-            let m = &view.mentions[mi];
+            let mut m = &view.mentions[mi];
             // A demonym modifying a noun ("Palestinian prisoners") is the target only if
-            // nothing better follows closely.
+            // nothing better follows closely: "his Turkish counterpart Hakan Fidan" targets
+            // the person named after the title.
+            let mut mi = mi;
+            if m.etype == EntityType::Misc {
+                let mut k = m.end;
+                while k < lim && k < m.end + 3 && view.toks[k].word && !view.toks[k].cap {
+                    k += 1;
+                }
+                if let Some(p) = view
+                    .men_at
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .filter(|&p| k > m.end && view.mentions[p].etype == EntityType::Person)
+                {
+                    mi = p;
+                    m = &view.mentions[p];
+                }
+            }
             let mut out = vec![arg(view, mi)];
             let mut j = m.end;
             while j + 1 < e && matches!(view.w(j), "and" | "or") {

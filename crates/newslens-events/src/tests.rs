@@ -471,3 +471,23 @@ fn the_channel_between_a_cue_and_its_content_is_not_spoken_of() {
     assert!(targets.iter().any(|t| t == "Cestia"), "{targets:?}");
     assert!(targets.iter().all(|t| t != "Borduria Radio"), "{targets:?}");
 }
+
+#[test]
+fn a_relative_clause_after_a_comma_and_a_title_before_a_name() {
+    let text = "Ivo Marek, who met his Cestian counterpart Ana Lind in Arvania on Monday, left.";
+    let mut a = hand_built(
+        text,
+        &[
+            ("Ivo Marek", PER, "Ivo Marek"),
+            ("Cestian", EntityType::Misc, "Cestian"),
+            ("Ana Lind", PER, "Ana Lind"),
+            ("Arvania", LOC, "Arvania"),
+        ],
+    );
+    let l = run(&mut a);
+    let t = triples(&a, &l);
+    assert!(
+        has(&t, "Ivo Marek", "040", "Ana Lind", Modality::Happened),
+        "{t:?}"
+    );
+}

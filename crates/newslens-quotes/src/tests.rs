@@ -923,3 +923,21 @@ fn in_the_passive_the_subject_is_said_and_the_agent_says_it() {
         "{r:?}"
     );
 }
+
+#[test]
+fn an_opening_according_to_clause_is_not_a_content() {
+    let a = run(
+        "According to the harbour board, the first ferries are expected by the end of the year.",
+    );
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .all(|q| q.3.iter().all(|c| !c.starts_with("According"))),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|q| q.2 == "According to"
+            && q.3 == ["the first ferries are expected by the end of the year"]),
+        "{r:?}"
+    );
+}
