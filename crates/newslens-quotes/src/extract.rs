@@ -314,6 +314,19 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
     if v.is_mark(prev_comma) || comma - prev_comma > 30 || comma - prev_comma < 2 {
         return None;
     }
+    // "Michael Mulgrew, president of the teachers' union, which represents …, said": a
+    // "which" clause after an apposition qualifies the apposition's noun, and the source is
+    // the name and its apposition; a "who" clause describes the person and stays in it
+    // ("Willie Minor, an actor in Dallas, who runs a small theater company, said").
+    if matches!(&*v.lw[prev_comma + 1], "who" | "which" | "whose") {
+        if let Some(inner) = apposition_left(v, ss, prev_comma) {
+            return Some(if v.lw[prev_comma + 1] == "which" {
+                inner
+            } else {
+                (inner.0, comma)
+            });
+        }
+    }
     // The name before the first comma must reach the clause start and look like a name.
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
     // A long apposition only after a name opening the sentence ("Angelique Brunner, a

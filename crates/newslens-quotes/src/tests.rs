@@ -941,3 +941,21 @@ fn an_opening_according_to_clause_is_not_a_content() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_relative_clause_after_an_apposition_of_the_source() {
+    let a = run("Anna Lenz, president of the Ferry Workers Union, which organized the strike, said the tolls were unfair.\n\nIvo Marek, a fisherman in Brenmoor, who runs a small boat company, said the quay was unsafe.");
+    let r = rows(&a);
+    // "which" qualifies the union: not part of the source.
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Anna Lenz, president of the Ferry Workers Union,"),
+        "{r:?}"
+    );
+    // "who" describes the speaker: part of it.
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Ivo Marek, a fisherman in Brenmoor, who runs a small boat company,"),
+        "{r:?}"
+    );
+}
