@@ -913,8 +913,15 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     {
         return None;
     }
+    // A full stop inside brackets ends no sentence: "Rep. Gwen Moore (D-Wis.) said".
+    let mut depth = 0usize;
     for k in close + 1..c.first {
-        if is_terminal(&v.lw[k]) || v.is_mark(k) {
+        match &*v.lw[k] {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if (is_terminal(&v.lw[k]) && depth == 0) || v.is_mark(k) {
             return None;
         }
     }
@@ -1515,6 +1522,11 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
                 && (v.is_word(k + 1) && !v.is_cap(k + 1) || v.is_mark(k + 1)))
         })
     {
+        // "urged Republicans to join …": before an infinitive the addressee is part of what
+        // was said (PolNeAR), unless a quotation follows ("tells his supporters to “go …”").
+        if k > x && v.lw[k] == "to" && !v.is_mark(k + 1) {
+            return x;
+        }
         // "warned Manila not to …": the negation belongs to what was said.
         return if k > x && v.lw[k] == "to" && v.lw[k - 1] == "not" {
             k - 1

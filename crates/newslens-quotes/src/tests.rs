@@ -959,3 +959,38 @@ fn a_relative_clause_after_an_apposition_of_the_source() {
         "{r:?}"
     );
 }
+
+#[test]
+fn before_an_infinitive_the_addressee_is_part_of_the_content() {
+    let a = run("The mayor urged fishermen to join the strike.\n\nLenz told reporters that the port would close.\n\nThe envoy warned Borduria not to “play with fire.”");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "urged" && q.3 == ["fishermen to join the strike"]),
+        "{r:?}"
+    );
+    // Before "that" the addressee is not what was said ...
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "told" && q.3 == ["that the port would close"]),
+        "{r:?}"
+    );
+    // ... nor before a quotation.
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "warned" && q.3.iter().all(|c| !c.contains("Borduria"))),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_full_stop_inside_brackets_between_a_quotation_and_its_cue() {
+    let a = run("“The tolls are a tax on the poor,” Rep. Anna Lenz (D-Wis.) said.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.0 == QuoteKind::Direct
+            && q.1 == "Rep. Anna Lenz (D-Wis.)"
+            && q.3 == ["The tolls are a tax on the poor"]),
+        "{r:?}"
+    );
+}
