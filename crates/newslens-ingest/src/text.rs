@@ -109,11 +109,18 @@ pub(crate) fn read_text(text: String, format: DocumentFormat, name: &str, stem: 
         }
     }
     // "ROME, February 6, 2018 (LifeSiteNews) –": a wire dateline with a year dates the article
-    // when no header did.
-    if doc.dateline.is_none() {
-        if let Some(first) = next_line(&text, header_end) {
-            doc.dateline = wire_date(first.text(&text));
+    // when no header did. It opens the first paragraph, maybe after a line of site furniture
+    // ("News › Church"), so the first three lines are tried.
+    let mut from = header_end;
+    for _ in 0..3 {
+        if doc.dateline.is_some() {
+            break;
         }
+        let Some(line) = next_line(&text, from) else {
+            break;
+        };
+        doc.dateline = wire_date(line.text(&text));
+        from = line.end;
     }
     if let Some(line) = next_line(&text, header_end) {
         let l = line.text(&text);
@@ -188,6 +195,15 @@ mod tests {
             "a",
         );
         assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2026, 12, 2));
+        // After a line of site furniture.
+        let d = read_text(
+            "Talks resume\n\nNews, Church\nROME, February 6, 2018 (LifeSiteNews) – They met."
+                .into(),
+            DocumentFormat::Semeval,
+            "a.txt",
+            "a",
+        );
+        assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2018, 2, 6));
         // Without a year there is nothing to date it by.
         let d = read_text(
             "Minsk, December 2 (BelTA) -- Officials met.".into(),
