@@ -592,6 +592,14 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             // ("…pardon Hillary Clinton, who has not been charged").
             // The comma may close a quotation first: "promising “jobs, jobs, jobs,” but he …".
             // Returns where the content ends: at the comma, or after the closing mark.
+            // After an object ("likened RT to the BBC, which receives …, in an interview"),
+            // the clause is cut even when more commas follow; a reported clause may go on.
+            let object_cue = x < y
+                && !matches!(&*v.lw[x], "that" | "\"")
+                && !matches!(
+                    &*v.lw[c.last],
+                    "said" | "says" | "say" | "told" | "tells" | "added" | "adds"
+                );
             if let Some(end) = (x + 1..y.saturating_sub(1)).find_map(|k| {
                 let (w, end) = if closing(k + 1) {
                     (k + 2, k + 2)
@@ -601,10 +609,23 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 (v.lw[k] == ","
                     && w < y
                     && matches!(&*v.lw[w], "who" | "which" | "but" | "while")
-                    && !(w..y).any(|j| v.lw[j] == "," || v.is_mark(j)))
+                    && !(w..y).any(|j| (v.lw[j] == "," && !object_cue) || v.is_mark(j)))
                 .then_some(end)
             }) {
                 y = end;
+            }
+            // "declined that assignment and has since left the network", "praised his work but
+            // also had to …": after an object, a second predicate is not what was said.
+            if object_cue {
+                if let Some(k) = (x + 2..y.saturating_sub(1)).find(|&k| {
+                    matches!(&*v.lw[k], "and" | "but")
+                        && matches!(
+                            &*v.lw[k + 1],
+                            "has" | "have" | "had" | "also" | "then" | "later" | "is" | "was"
+                        )
+                }) {
+                    y = k;
+                }
             }
             if let Some(k) = (x..y)
                 .find(|&k| v.lw[k] == "," && v.lw.get(k + 1).is_some_and(|w| w == "according"))
@@ -1511,8 +1532,19 @@ fn skip_day(v: &View, x: usize, se: usize) -> usize {
 
 /// After "told"/"asked"…: skip the addressee ("told reporters (that) …").
 fn skip_object(v: &View, x: usize, se: usize) -> usize {
+    // A quoted title may stand in the addressee ("told MSNBC's “Morning Joe” that"): the scan
+    // goes over a quotation closed before "that".
+    let title_mark = |k: usize| {
+        v.region_of[k].is_some_and(|r| {
+            let reg = &v.regions[r];
+            (reg.open == k || reg.close == Some(k))
+                && reg
+                    .close
+                    .is_some_and(|cl| cl < x + 12 && v.lw.get(cl + 1).is_some_and(|w| w == "that"))
+        })
+    };
     if let Some(k) = (x..(x + 12).min(se))
-        .take_while(|&k| !is_terminal(&v.lw[k]) && !v.is_mark(k))
+        .take_while(|&k| !is_terminal(&v.lw[k]) && (!v.is_mark(k) || title_mark(k)))
         .find(|&k| {
             matches!(
                 &*v.lw[k],

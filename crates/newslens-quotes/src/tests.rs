@@ -994,3 +994,23 @@ fn a_full_stop_inside_brackets_between_a_quotation_and_its_cue() {
         "{r:?}"
     );
 }
+
+#[test]
+fn after_an_object_a_relative_clause_or_a_second_predicate_is_not_said() {
+    let a = run("Mayor Lenz likened the toll to a ransom, which the port has collected since May, in an interview on Friday.\n\nThe fisherman declined the offer and has since left the harbour.\n\nLenz told Harbour TV's “Morning Tide” that the tolls would stay.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "likened" && q.3 == ["the toll to a ransom"]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|q| q.2 == "declined" && q.3 == ["the offer"]),
+        "{r:?}"
+    );
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "told" && q.3 == ["that the tolls would stay"]),
+        "{r:?}"
+    );
+}
