@@ -524,6 +524,11 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             }
             // "But to prevent problems, he said, local officials should be vigilant."
             let after = a.source.map_or(c.last, |s| s.1.max(c.last)) + 1;
+            let after = if after == c.last + 1 {
+                aside_comma(v, c, se).unwrap_or(after)
+            } else {
+                after
+            };
             if after + 1 < se && v.lw[after] == "," && !v.is_mark(after + 1) {
                 if let Some((x, y)) = content_range(v, after + 1, se - 1) {
                     a.content.push(v.span(x, y));
@@ -983,12 +988,35 @@ fn quote_after(v: &View, c: &Candidate) -> Option<usize> {
     Some(r)
 }
 
+/// The comma closing a parenthetical attribution right after its cue, maybe after a short
+/// addressee or time ("he said,", "he told me on Friday,"), with words after it.
+fn aside_comma(v: &View, c: &Candidate, se: usize) -> Option<usize> {
+    let k = (c.last + 1..(c.last + 5).min(se)).find(|&k| {
+        !matches!(
+            &*v.lw[k],
+            "me" | "us"
+                | "him"
+                | "her"
+                | "them"
+                | "reporters"
+                | "on"
+                | "last"
+                | "this"
+                | "week"
+                | "yesterday"
+                | "today"
+        ) && !WEEKDAYS.contains(&&*v.lw[k])
+    })?;
+    (v.lw[k] == "," && k + 2 < se).then_some(k)
+}
+
 /// `CONTENT, SOURCE CUE.` / `CONTENT, CUE SOURCE.`: the comma closing the content, when the cue
 /// stands at the end of its sentence.
 fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize> {
     // "Acts of protest, Mr. Obama said, are acts of patriotism": an attribution set off by
     // commas inside its content, which goes on after it.
-    let parenthetical = c.last + 2 < se && v.lw[c.last + 1] == ",";
+    // The cue may take a short aside before its comma ("…, he told me on Friday, is …").
+    let parenthetical = aside_comma(v, c, se).is_some();
     // Else the tokens after the cue until the sentence end must be few (source, "in a
     // statement", date).
     let tail = se.saturating_sub(c.last + 1);

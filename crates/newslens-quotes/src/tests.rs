@@ -1014,3 +1014,14 @@ fn after_an_object_a_relative_clause_or_a_second_predicate_is_not_said() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_parenthetical_attribution_may_take_an_addressee_or_a_day() {
+    let a = run("The difference now, he told me on Friday, is that the port pays its own way.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "told"
+            && q.3 == ["The difference now", "is that the port pays its own way"]),
+        "{r:?}"
+    );
+}
