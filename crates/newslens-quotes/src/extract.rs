@@ -287,6 +287,17 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
     if is_subject_pronoun(&v.lw[end]) || v.lw[end] == "i" {
         return Some((end, end));
     }
+    // "Surety companies that had insured the mines' obligations agreed": a relative clause
+    // inside the subject; the subject starts with the noun it qualifies.
+    let mut k = start;
+    while k > ss && matches!(&*v.lw[k - 1], "had" | "has" | "have") {
+        k -= 1;
+    }
+    if k > ss + 1 && k < start && matches!(&*v.lw[k - 1], "that" | "who") {
+        if let Some(head) = np_left(v, ss, k - 2).filter(|h| h.0 == ss) {
+            return Some((head.0, end));
+        }
+    }
     Some((start, end))
 }
 

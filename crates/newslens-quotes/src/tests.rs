@@ -1020,8 +1020,20 @@ fn a_parenthetical_attribution_may_take_an_addressee_or_a_day() {
     let a = run("The difference now, he told me on Friday, is that the port pays its own way.");
     let r = rows(&a);
     assert!(
-        r.iter().any(|q| q.2 == "told"
-            && q.3 == ["The difference now", "is that the port pays its own way"]),
+        r.iter()
+            .any(|q| q.2 == "told"
+                && q.3 == ["The difference now", "is that the port pays its own way"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_relative_clause_inside_the_subject_stays_in_the_source() {
+    let a = run("Insurers that had covered the port's debts agreed to release the cash.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Insurers that had covered the port's debts" && q.2 == "agreed"),
         "{r:?}"
     );
 }
