@@ -1094,7 +1094,13 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
         return None;
     }
     // Between comma and cue: a subject (no verbs of its own); a second comma means apposition.
-    if (comma + 1..c.first).any(|k| matches!(&*v.lw[k], "that" | "and" | "but" | "which")) {
+    // Nor a clause of its own ("…, was powerfully emotional as she called for …").
+    if (comma + 1..c.first).any(|k| {
+        matches!(
+            &*v.lw[k],
+            "that" | "and" | "but" | "which" | "when" | "because" | "while" | "if"
+        ) || (v.lw[k] == "as" && k > comma + 1)
+    }) {
         return None;
     }
     // "Ahead of the trip, the Russian leader wrote an article": a short opening adjunct is not

@@ -1037,3 +1037,20 @@ fn a_relative_clause_inside_the_subject_stays_in_the_source() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_clause_between_a_comma_and_the_cue_is_not_a_source() {
+    let a = run("Her guest, the fisherman Ivo Marek, was close to tears as he called for the repeal of the harbour tolls.\n\nThe tolls are unlawful, as Lenz said.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "called for"
+            && q.3 == ["the repeal of the harbour tolls"]),
+        "{r:?}"
+    );
+    // "…, as SOURCE said" still reports what comes before it.
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Lenz" && q.3 == ["The tolls are unlawful"]),
+        "{r:?}"
+    );
+}
