@@ -625,6 +625,8 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 (v.lw[k] == ","
                     && w < y
                     && matches!(&*v.lw[w], "who" | "which" | "but" | "while")
+                    // "…, but could not bear to …": a second predicate of what was said.
+                    && !(v.lw[w] == "but" && w + 1 < y && is_auxiliary(&v.lw[w + 1]))
                     && !(w..y).any(|j| (v.lw[j] == "," && !object_cue) || v.is_mark(j)))
                 .then_some(end)
             }) {
@@ -964,8 +966,11 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     }
     // "…was “a con” and encouraged Americans to …": a coordinated verb, with the subject
     // before the quotation; an attribution sits right after the quote, not after "and".
+    // So is a relative clause: "calls to his “Keepin' It Real” radio program who said …"
+    // names a title, and the cue reports what follows it.
     if inside.is_none_or(|k| v.lw[k] != ",")
-        && (close + 1..c.first).any(|k| matches!(&*v.lw[k], "and" | "but" | "or"))
+        && (close + 1..c.first)
+            .any(|k| matches!(&*v.lw[k], "and" | "but" | "or" | "who" | "which" | "that"))
     {
         return None;
     }

@@ -1043,14 +1043,26 @@ fn a_clause_between_a_comma_and_the_cue_is_not_a_source() {
     let a = run("Her guest, the fisherman Ivo Marek, was close to tears as he called for the repeal of the harbour tolls.\n\nThe tolls are unlawful, as Lenz said.");
     let r = rows(&a);
     assert!(
-        r.iter().any(|q| q.2 == "called for"
-            && q.3 == ["the repeal of the harbour tolls"]),
+        r.iter()
+            .any(|q| q.2 == "called for" && q.3 == ["the repeal of the harbour tolls"]),
         "{r:?}"
     );
     // "…, as SOURCE said" still reports what comes before it.
     assert!(
         r.iter()
             .any(|q| q.1 == "Lenz" && q.3 == ["The tolls are unlawful"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_quoted_title_before_a_relative_cue_is_not_the_content() {
+    let a = run("By 9 a.m. Sunday, the mayor began taking calls from listeners to his \"Harbour Hour\" radio program who said they had misgivings about the tolls, but could not bear to insult the mayor.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "who"
+            && q.3
+                == ["they had misgivings about the tolls, but could not bear to insult the mayor"]),
         "{r:?}"
     );
 }
