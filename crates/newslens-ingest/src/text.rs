@@ -159,41 +159,28 @@ mod tests {
         );
     }
 
+    fn plain(text: &str) -> Document {
+        read_text(text.into(), DocumentFormat::Text, "a.txt", "a")
+    }
+
     #[test]
     fn a_lead_paragraph_is_not_a_headline() {
         let lead = "Minsk, December 2 (BelTA) -- Belarus will not bow to the blackmail of \
                     Brussels, the president said.\n\nMore text.";
-        let d = read_text(lead.into(), DocumentFormat::Text, "a.txt", "a");
-        assert_eq!(d.title, None);
+        assert_eq!(plain(lead).title, None);
         let long = "The president said on Wednesday that the country would answer the new \
                     sanctions firmly and without hesitation, and that the farmers of Europe \
                     would pay for them first.\n\nMore text.";
-        let d = read_text(long.into(), DocumentFormat::Text, "a.txt", "a");
-        assert_eq!(d.title, None);
-        let d = read_text(
-            "Putin in North Korea: Support against Treacherous West\n\nBody.".into(),
-            DocumentFormat::Text,
-            "a.txt",
-            "a",
-        );
-        assert!(d.title.is_some());
+        assert_eq!(plain(long).title, None);
+        let headline = "Putin in North Korea: Support against Treacherous West\n\nBody.";
+        assert!(plain(headline).title.is_some());
     }
 
     #[test]
     fn a_wire_dateline_with_a_year_dates_the_article() {
-        let d = read_text(
-            "Talks resume\n\nROME, February 6, 2018 (LifeSiteNews) – The talks resumed.".into(),
-            DocumentFormat::Text,
-            "a.txt",
-            "a",
-        );
+        let d = plain("Talks resume\n\nROME, February 6, 2018 (LifeSiteNews) – The talks resumed.");
         assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2018, 2, 6));
-        let d = read_text(
-            "KYIV, Dec. 2, 2026 — Officials met.".into(),
-            DocumentFormat::Text,
-            "a.txt",
-            "a",
-        );
+        let d = plain("KYIV, Dec. 2, 2026 — Officials met.");
         assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2026, 12, 2));
         // After a line of site furniture.
         let d = read_text(
@@ -205,13 +192,10 @@ mod tests {
         );
         assert_eq!(d.dateline, NaiveDate::from_ymd_opt(2018, 2, 6));
         // Without a year there is nothing to date it by.
-        let d = read_text(
-            "Minsk, December 2 (BelTA) -- Officials met.".into(),
-            DocumentFormat::Text,
-            "a.txt",
-            "a",
+        assert_eq!(
+            plain("Minsk, December 2 (BelTA) -- Officials met.").dateline,
+            None
         );
-        assert_eq!(d.dateline, None);
     }
 
     #[test]
