@@ -184,7 +184,7 @@ fn content_range(v: &View, a: usize, mut b: usize) -> Option<(usize, usize)> {
 /// (BelTA) --", "ROME, February 6, 2018 (LifeSiteNews) –"): returns the first token after its
 /// dash. It tells where and when the story was filed; nobody said it.
 fn dateline_end(v: &View, a: usize) -> Option<usize> {
-    if a > 0 && v.para_of(a - 1) == v.para_of(a) || !v.is_cap(a) {
+    if (a > 0 && v.para_of(a - 1) == v.para_of(a)) || !v.is_cap(a) {
         return None;
     }
     let mut in_brackets = false;
