@@ -1214,7 +1214,9 @@ fn source_left(
                 }
             }
         }
-        return None;
+        // "He has promoted unproven therapies and downplayed the risks": a coordinated verb
+        // shares the clause's subject.
+        return main_subject(v, ss, j);
     }
     left_np(v, ss, c.first - 1, src)
 }

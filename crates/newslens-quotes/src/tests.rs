@@ -1066,3 +1066,15 @@ fn a_quoted_title_before_a_relative_cue_is_not_the_content() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_coordinated_cue_shares_the_clause_subject() {
+    let a = run("He has promoted unproven cures and downplayed the risks of the harbour tolls.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "He"
+            && q.2 == "downplayed"
+            && q.3 == ["the risks of the harbour tolls"]),
+        "{r:?}"
+    );
+}
