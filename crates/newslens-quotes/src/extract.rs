@@ -945,7 +945,7 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     // quote, unless it ends right before this cue and the cue is no participle ("… as a
     // “rehearsal for invasion,” warning that …" reports what follows it).
     let open = v.regions[r].open;
-    if (close + 2 < c.first || is_participle(&v.lw[c.last]))
+    if (close + 2 < c.first || participle_cue(v, c))
         && cue_starts
             .iter()
             .any(|&n| n >= ss && n < open && v.region_of[n].is_none())
@@ -1042,7 +1042,7 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     }
     // A participle is never inverted ("…, calling it a provocation", "…, promising to …"):
     // what follows it is the content.
-    if is_participle(&v.lw[c.last]) {
+    if participle_cue(v, c) {
         return None;
     }
     // "…, even suggested he may have been sabotaged.": the words after the cue are a clause
@@ -1168,6 +1168,11 @@ fn is_auxiliary(w: &str) -> bool {
     )
 }
 
+/// A cue opening or ending with a present participle ("calling for", "promising").
+fn participle_cue(v: &View, c: &Candidate) -> bool {
+    is_participle(&v.lw[c.first]) || is_participle(&v.lw[c.last])
+}
+
 /// A present participle ("promising", "calling"; not "sing" or "king").
 fn is_participle(w: &str) -> bool {
     w.len() > 4 && w.ends_with("ing")
@@ -1197,7 +1202,7 @@ fn source_left(
     } else {
         j
     };
-    if is_participle(&v.lw[c.last]) && v.lw[comma] == "," {
+    if participle_cue(v, c) && v.lw[comma] == "," {
         let j = comma;
         if let Some(s) = prev.last().and_then(|p| p.source) {
             if v.sent_of[s.0] == v.sent_of[c.first] && s.1 < j {

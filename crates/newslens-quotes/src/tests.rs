@@ -1078,3 +1078,15 @@ fn a_coordinated_cue_shares_the_clause_subject() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_multiword_participle_cue_looks_forward() {
+    let a = run("A group of fishermen sent a letter to the harbour board, calling for the mayor's dismissal.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "A group of fishermen"
+            && q.2 == "calling for"
+            && q.3 == ["the mayor's dismissal"]),
+        "{r:?}"
+    );
+}
