@@ -348,7 +348,10 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
             || !v.is_cap(name.0)
             || matches!(&*v.lw[prev_comma + 1], "who" | "which" | "whose" | "that"))
     {
-        return None;
+        // A long relative clause after a name opening the sentence: the name alone.
+        let relative = matches!(&*v.lw[prev_comma + 1], "who" | "which" | "whose");
+        return (relative && name.0 == ss && v.is_cap(name.0) && name.1 + 1 == prev_comma)
+            .then_some(name);
     }
     let clause_start = name.0 == ss
         || v.is_mark(name.0 - 1)

@@ -1090,3 +1090,10 @@ fn a_multiword_participle_cue_looks_forward() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_name_before_a_long_relative_clause_is_the_source() {
+    let a = run("Lenz, who has campaigned against the harbour tolls since she left the port council in February, blasted the board as a disgrace.");
+    let r = rows(&a);
+    assert!(r.iter().any(|q| q.1 == "Lenz" && q.2 == "blasted"), "{r:?}");
+}
