@@ -380,7 +380,13 @@ fn np_right(v: &View, i: usize, se: usize) -> Option<(usize, usize)> {
     }
     // "said Dr. Harold Varmus, the former NIH director.": PolNeAR's inverted sources keep an
     // apposition that runs to the end of the sentence.
-    if end + 2 < se && v.lw[end + 1] == "," && v.is_cap(i) {
+    // An adjunct after the comma is not an apposition ("said O'Neill, on what was his first
+    // full day …", "said Lenz, speaking to reporters").
+    let adjunct = end + 2 < se && {
+        let w = &*v.lw[end + 2];
+        opens_adjunct(w) || is_participle(w) || matches!(w, "as" | "after" | "before" | "while")
+    };
+    if end + 2 < se && v.lw[end + 1] == "," && v.is_cap(i) && !adjunct {
         let mut last = se - 1;
         while last > end && (is_terminal(&v.lw[last]) || v.lw[last] == ",") {
             last -= 1;

@@ -1097,3 +1097,14 @@ fn a_name_before_a_long_relative_clause_is_the_source() {
     let r = rows(&a);
     assert!(r.iter().any(|q| q.1 == "Lenz" && q.2 == "blasted"), "{r:?}");
 }
+
+#[test]
+fn an_adjunct_after_an_inverted_source_is_not_its_apposition() {
+    let a = run("“The cause has not been found,” said Lenz, on what was her first full day as mayor.\n\n“The port is open,” said Anna Lenz, the mayor of Brenmoor.");
+    let r = rows(&a);
+    assert!(r.iter().any(|q| q.1 == "Lenz"), "{r:?}");
+    assert!(
+        r.iter().any(|q| q.1 == "Anna Lenz, the mayor of Brenmoor"),
+        "{r:?}"
+    );
+}
