@@ -961,6 +961,11 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     {
         return None;
     }
+    // "… admires Putin as a “strong leader,” comparing him to …": a participle reports what
+    // follows it; only a quotation opening its clause may come before it.
+    if participle_cue(v, c) && !region_starts_clause(v, r) {
+        return None;
+    }
     // A full stop inside brackets ends no sentence: "Rep. Gwen Moore (D-Wis.) said".
     let mut depth = 0usize;
     for k in close + 1..c.first {

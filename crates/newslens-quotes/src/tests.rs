@@ -1108,3 +1108,14 @@ fn an_adjunct_after_an_inverted_source_is_not_its_apposition() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_participle_after_a_partial_quotation_reports_what_follows() {
+    let a = run("The mayor openly admires the ferry company as a “true partner,” comparing it favourably to the harbour board.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "comparing" && q.3 == ["it favourably to the harbour board"]),
+        "{r:?}"
+    );
+}
