@@ -29,6 +29,14 @@ pub struct Attr {
     pub score: f32,
 }
 
+impl Attr {
+    /// A reported (not directly quoted) content span: the layer and PolNeAR give it alike.
+    fn push_reported(&mut self, span: Span) {
+        self.content.push(span);
+        self.eval_content.push(span);
+    }
+}
+
 /// An adverb (or auxiliary) between a subject and its verb: the list, or a lower-case "-ly"
 /// word that is not one of the nouns and adjectives ending so ("Mr. Trump hardly", "Mr.
 /// Schultz generally", but "the family said").
@@ -465,14 +473,12 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 .map(|s| s.0 - 2);
             if let Some(y) = run_on.filter(|_| region_starts_clause(v, r)) {
                 if let Some((x, y)) = content_range(v, v.regions[r].open, y) {
-                    a.content.push(v.span(x, y));
-                    a.eval_content.push(v.span(x, y));
+                    a.push_reported(v.span(x, y));
                 }
             } else if region_starts_clause(v, r) {
                 push_direct(v, r, &mut a);
             } else if let Some((x, y)) = content_range(v, ss, run_on.unwrap_or(close)) {
-                a.content.push(v.span(x, y));
-                a.eval_content.push(v.span(x, y));
+                a.push_reported(v.span(x, y));
             }
             // A quote split by the attribution: “…,” Putin wrote, “…” — or continued right
             // after it: “…,” she said, clapping. “…”
@@ -538,8 +544,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 }) {
                     push_direct(v, r, &mut a);
                 } else {
-                    a.content.push(v.span(x, y));
-                    a.eval_content.push(v.span(x, y));
+                    a.push_reported(v.span(x, y));
                 }
             }
             // "But to prevent problems, he said, local officials should be vigilant."
@@ -551,8 +556,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             };
             if after + 1 < se && v.lw[after] == "," && !v.is_mark(after + 1) {
                 if let Some((x, y)) = content_range(v, after + 1, se - 1) {
-                    a.content.push(v.span(x, y));
-                    a.eval_content.push(v.span(x, y));
+                    a.push_reported(v.span(x, y));
                 }
             }
         } else {
@@ -561,8 +565,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             if let Some((subject, agent, complement)) = passive(v, c, ss, se) {
                 a.source = agent;
                 for (x, y) in std::iter::once(subject).chain(complement) {
-                    a.content.push(v.span(x, y));
-                    a.eval_content.push(v.span(x, y));
+                    a.push_reported(v.span(x, y));
                 }
                 out.push(a);
                 continue;
@@ -571,8 +574,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             // phrase (PolNeAR's convention), by the agent if one is named.
             if let Some((np, agent)) = reduced_relative(v, c, ss, se) {
                 a.source = agent;
-                a.content.push(v.span(np.0, np.1));
-                a.eval_content.push(v.span(np.0, np.1));
+                a.push_reported(v.span(np.0, np.1));
                 out.push(a);
                 continue;
             }
@@ -702,8 +704,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                     match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {
                         Some(r) => push_direct(v, r, &mut a),
                         None => {
-                            a.content.push(v.span(x, y));
-                            a.eval_content.push(v.span(x, y));
+                            a.push_reported(v.span(x, y));
                         }
                     }
                 }
@@ -821,8 +822,7 @@ fn colon_attributions(v: &View, out: &mut Vec<Attr>) {
         match region_opening_at(v, x).filter(|&r| v.regions[r].close == Some(y)) {
             Some(r) => push_direct(v, r, &mut a),
             None => {
-                a.content.push(v.span(x, y));
-                a.eval_content.push(v.span(x, y));
+                a.push_reported(v.span(x, y));
             }
         }
         out.push(a);
@@ -1685,8 +1685,7 @@ fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
         // Content after the source's comma.
         if s1 < se && v.lw[s1] == "," {
             if let Some((x, y)) = content_range(v, s1 + 1, se - 1) {
-                a.content.push(v.span(x, y));
-                a.eval_content.push(v.span(x, y));
+                a.push_reported(v.span(x, y));
             }
         }
     } else if c.first > ss + 1 {
@@ -1696,8 +1695,7 @@ fn according_to(v: &View, c: &Candidate, ss: usize, se: usize, a: &mut Attr) {
             c.first
         };
         if let Some((x, y)) = content_range(v, ss, end.saturating_sub(1)) {
-            a.content.push(v.span(x, y));
-            a.eval_content.push(v.span(x, y));
+            a.push_reported(v.span(x, y));
         }
     }
 }
