@@ -147,6 +147,7 @@ pub(crate) fn judge_quotes(a: &Analysis, view: &DocView, hits: &[Hit]) -> Vec<Qu
         ) else {
             continue;
         };
+        let content_lo = lo;
         let lo = first.cue.map_or(lo, |c| lo.min(c.start));
         let hi = first.cue.map_or(hi, |c| hi.max(c.end));
         // Token range of the sentences the quote touches.
@@ -190,7 +191,6 @@ pub(crate) fn judge_quotes(a: &Analysis, view: &DocView, hits: &[Hit]) -> Vec<Qu
         // Candidate targets: other entities in the sentences, except where a speaker is named
         // and between the cue and what was said ("said in a statement carried by KCNA that",
         // "told a briefing in Beijing that": the channel and the venue are not spoken of).
-        let content_lo = contents.iter().map(|c| c.start).min().unwrap_or(lo);
         let adjunct = first
             .cue
             .filter(|c| c.end <= content_lo)
