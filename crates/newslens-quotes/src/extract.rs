@@ -346,6 +346,37 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
             });
         }
     }
+    // "His former business partner at Lenox, Lawrence B. Cummings, said": a description
+    // opening the sentence, then the name.
+    let name_between = comma - prev_comma <= 6
+        && (prev_comma + 1..comma).all(|k| v.is_word(k) && (v.is_cap(k) || v.lw[k] == "."));
+    let description = prev_comma > ss
+        && prev_comma - ss <= 10
+        && (ss..prev_comma).all(|k| {
+            v.is_word(k)
+                && !matches!(
+                    &*v.lw[k],
+                    "that"
+                        | "and"
+                        | "but"
+                        | "or"
+                        | "said"
+                        | "says"
+                        | "is"
+                        | "was"
+                        | "has"
+                        | "had"
+                        | "will"
+                        | "would"
+                        | "when"
+                        | "if"
+                        | "as"
+                        | "while"
+                )
+        });
+    if name_between && description && !v.is_cap(ss + usize::from(prev_comma > ss + 1)) {
+        return Some((ss, comma));
+    }
     // The name before the first comma must reach the clause start and look like a name.
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
     // A long apposition only after a name opening the sentence ("Angelique Brunner, a
@@ -589,6 +620,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
             // that ends this content ("… and “…,” Putin wrote" / "…, adding that …").
             // A later cue with no such break before it is inside the content ("says Machado
             // promised to … and said she …"): the one after it may still end the content.
+            // An "and" inside a quotation ("“unmistakably and wrongfully” suggests") is no break.
             let mut y = se;
             let closing = |k: usize| {
                 v.is_mark(k)
@@ -602,7 +634,7 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 .find_map(|&n| {
                     (x + 1..n).rev().find(|&k| {
                         matches!(&*v.lw[k], "," | ";")
-                            || (v.lw[k] == "and" && n - k <= 3)
+                            || (v.lw[k] == "and" && n - k <= 3 && v.region_of[k].is_none())
                             || (closing(k) && n - k >= 2)
                     })
                 });
@@ -966,6 +998,15 @@ fn quote_before(v: &View, c: &Candidate, ss: usize, cue_starts: &[usize]) -> Opt
     if participle_cue(v, c) && !region_starts_clause(v, r) {
         return None;
     }
+    // "the advertisement “unmistakably and wrongfully” suggests that …": a quotation inside
+    // its clause, with no comma after it, is a phrase of the subject, not what was said.
+    if close + 1 == c.first
+        && inside.is_none_or(|k| v.lw[k] != ",")
+        && !region_starts_clause(v, r)
+        && !matches!(&*v.lw[open - 1], "," | ";")
+    {
+        return None;
+    }
     // A full stop inside brackets ends no sentence: "Rep. Gwen Moore (D-Wis.) said".
     let mut depth = 0usize;
     for k in close + 1..c.first {
@@ -1110,6 +1151,15 @@ fn content_before(v: &View, c: &Candidate, ss: usize, se: usize) -> Option<usize
     // the subject, and what follows the cue is the content.
     let tail_words = (c.last + 1..se).filter(|&k| v.is_word(k)).count();
     if comma + 1 == c.first && tail_words >= 3 && apposition_left(v, ss, comma).is_some() {
+        return None;
+    }
+    // "His partner at Lenox, Lawrence B. Cummings, called him a master …": an inverted
+    // source is never an object pronoun, so the comma closes an apposition of the subject.
+    if comma + 1 == c.first
+        && v.lw
+            .get(c.last + 1)
+            .is_some_and(|w| matches!(&**w, "him" | "her" | "them" | "me" | "us"))
+    {
         return None;
     }
     // Between comma and cue: a subject (no verbs of its own); a second comma means apposition.
@@ -1564,7 +1614,7 @@ fn opens_time(w: &str) -> bool {
 
 /// Skips an adjunct before a "that"-clause; returns where the content starts.
 fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
-    if x >= se || !opens_adjunct(&v.lw[x]) {
+    if x >= se || !opens_adjunct(&v.lw[x]) || infinitive_at(v, x) {
         return skip_day(v, x, se);
     }
     // "said in a statement carried by the Korean Central News Agency (KCNA) that …": a
@@ -1574,6 +1624,48 @@ fn skip_adjunct(v: &View, x: usize, se: usize) -> usize {
         .take_while(|&k| !v.is_mark(k) && !is_terminal(&v.lw[k]))
         .find(|&k| v.lw[k] == "that")
         .unwrap_or_else(|| skip_day(v, x, se))
+}
+
+/// "agreed to clean up the mines that …", unlike "said to reporters that …": "to" before a
+/// verb opens what was said, not an adjunct before a "that"-clause.
+fn infinitive_at(v: &View, x: usize) -> bool {
+    let Some(w) = v.lw.get(x + 1).filter(|_| v.lw[x] == "to") else {
+        return false;
+    };
+    v.is_word(x + 1)
+        && !v.is_cap(x + 1)
+        && !matches!(
+            &**w,
+            "the"
+                | "a"
+                | "an"
+                | "his"
+                | "her"
+                | "their"
+                | "its"
+                | "our"
+                | "my"
+                | "your"
+                | "this"
+                | "that"
+                | "these"
+                | "those"
+                | "me"
+                | "him"
+                | "them"
+                | "us"
+                | "you"
+                | "some"
+                | "all"
+                | "both"
+                | "each"
+                | "other"
+                | "others"
+                | "one"
+                | "reporters"
+        )
+        && (!w.ends_with('s') || w.ends_with("ss") || w.ends_with("us"))
+        && !w.ends_with("ers")
 }
 
 /// "said on Thursday it stood by …", "said Monday the talks …": the day is when it was said,
@@ -1603,15 +1695,18 @@ fn skip_day(v: &View, x: usize, se: usize) -> usize {
 
 /// After "told"/"asked"…: skip the addressee ("told reporters (that) …").
 fn skip_object(v: &View, x: usize, se: usize) -> usize {
-    // A quoted title may stand in the addressee ("told MSNBC's “Morning Joe” that"): the scan
-    // goes over a quotation closed before "that".
+    // A quoted title may stand in the addressee ("told MSNBC's “Morning Joe” (on Friday)
+    // that"): the scan goes over a quotation closed before "that".
     let title_mark = |k: usize| {
         v.region_of[k].is_some_and(|r| {
             let reg = &v.regions[r];
             (reg.open == k || reg.close == Some(k))
-                && reg
-                    .close
-                    .is_some_and(|cl| cl < x + 12 && v.lw.get(cl + 1).is_some_and(|w| w == "that"))
+                && reg.close.is_some_and(|cl| {
+                    cl < x + 12
+                        && v.lw
+                            .get(skip_day(v, cl + 1, se))
+                            .is_some_and(|w| w == "that")
+                })
         })
     };
     if let Some(k) = (x..(x + 12).min(se))

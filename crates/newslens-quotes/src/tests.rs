@@ -1119,3 +1119,52 @@ fn a_participle_after_a_partial_quotation_reports_what_follows() {
         "{r:?}"
     );
 }
+
+#[test]
+fn an_addressee_with_a_quoted_title_may_take_a_day_before_that() {
+    let a = run("Lenz tells Harbour Radio's “Morning Tide” on Friday that the ferry strike is over.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "tells" && q.3 == ["that the ferry strike is over"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_quotation_inside_its_clause_is_no_content_of_the_next_cue() {
+    let a = run("Harbour lawyer Anna Lenz said in the letter that the poster “unmistakably and wrongfully” suggests that the port police support the mayor.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "said"
+            && q.3 == ["that the poster “unmistakably and wrongfully” suggests that the port police support the mayor"]),
+        "{r:?}"
+    );
+    assert!(
+        !r.iter().any(|q| q.2 == "suggests" && q.3.iter().any(|c| c.contains("lawyer"))),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn an_infinitive_after_the_cue_opens_the_content() {
+    let a = run("The ferry company agreed to clean up the flooded docks and repair the piers that had been damaged.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "agreed"
+            && q.3 == ["to clean up the flooded docks and repair the piers that had been damaged"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_description_then_a_name_before_the_cue_is_the_source() {
+    let a = run("His former partner at the shipyard, Anna B. Lenz, called him a master of impossible deals.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.1 == "His former partner at the shipyard, Anna B. Lenz,"
+            && q.2 == "called"
+            && q.3 == ["him a master of impossible deals"]),
+        "{r:?}"
+    );
+}
