@@ -28,6 +28,7 @@ const ORGS: &str = include_str!("../../../resources/entities/orgs.tsv");
 const TITLES: &str = include_str!("../../../resources/entities/titles.txt");
 const TITLE_MODIFIERS: &str = include_str!("../../../resources/entities/title_modifiers.txt");
 const NOMINAL_HEADS: &str = include_str!("../../../resources/entities/nominal_heads.txt");
+const CITIES: &str = include_str!("../../../resources/entities/cities.txt");
 
 /// The longest phrase (in tokens) matched.
 pub const MAX_PHRASE: usize = 8;
@@ -36,12 +37,21 @@ pub const MAX_PHRASE: usize = 8;
 /// so that a model always sees the phrase list it was trained with.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PhraseTable {
+    /// Written in key order, so a table loaded from a model and saved again gives the same
+    /// bytes (retraining with `--phrases-from` reproduces the model file exactly).
+    #[serde(serialize_with = "sorted_map")]
     phrases: FxHashMap<u64, u8>,
     /// One bit per [`FILTER_BITS`]-bit slice of the keys of `phrases` (built on first use):
     /// a window whose bit is clear is no phrase, known from one word of an 8 KB table that
     /// stays in cache. Most windows tried are no phrase, and each used to cost a hash-map probe.
     #[serde(skip)]
     filter: OnceLock<Vec<u64>>,
+}
+
+fn sorted_map<S: serde::Serializer>(m: &FxHashMap<u64, u8>, s: S) -> Result<S::Ok, S::Error> {
+    let mut v: Vec<(&u64, &u8)> = m.iter().collect();
+    v.sort_unstable();
+    s.collect_map(v)
 }
 
 /// Bits of a key that index [`PhraseTable::filter`].
@@ -152,6 +162,8 @@ pub struct Gazetteer {
     pub capitals: FxHashMap<String, String>,
     /// Canonical names of countries.
     pub countries: FxHashSet<String>,
+    /// Cities and regions that are no capitals ("Odesa", "Shanghai", "Gaza"): always places.
+    pub cities: FxHashSet<String>,
     /// Canonical names of organisations.
     pub orgs: FxHashSet<String>,
     /// Title phrases, lowercase ("foreign minister", "chief").
@@ -213,6 +225,7 @@ impl Gazetteer {
             g.aliases.insert(org.clone(), org.clone());
             g.orgs.insert(org);
         }
+        g.cities = data_lines(CITIES).map(|l| l.trim().to_string()).collect();
         g.titles = data_lines(TITLES)
             .map(|l| l.trim().to_lowercase())
             .collect();

@@ -475,8 +475,16 @@ fn types_of(labels: &[Vec<usize>]) -> Vec<Vec<u8>> {
 pub struct TrainConfig {
     /// CoNLL-2003 training file.
     pub train: PathBuf,
+    /// More labelled files appended to the training documents (the final model adds the
+    /// development file here and trains fixed epochs, since nothing is left to stop on).
+    pub more_train: Vec<PathBuf>,
     /// Development file (best epoch is kept).
     pub dev: Option<PathBuf>,
+    /// Epochs of the second pass (`epochs` when `None`); without a dev file both are fixed.
+    pub epochs2: Option<usize>,
+    /// A model whose gazetteer phrase table is reused, so that edits of the gazetteer files
+    /// (made for the stage's rules) do not silently change the features of a retrained model.
+    pub phrases_from: Option<PathBuf>,
     /// Folder of unlabelled article text (`*.txt` under folders named like `*articles*`,
     /// `text`, `*documents*`), e.g. `../shared/data`; `None` uses only the training words.
     pub unlabelled: Option<PathBuf>,
@@ -495,7 +503,10 @@ impl TrainConfig {
     pub fn new(train: PathBuf) -> Self {
         Self {
             train,
+            more_train: Vec::new(),
             dev: None,
+            epochs2: None,
+            phrases_from: None,
             unlabelled: None,
             epochs: 25,
             bits: 20,
@@ -730,7 +741,10 @@ pub fn train(
     let read = |p: &Path| {
         newslens_eval::conll::read_path(p).map_err(|e| EntitiesError::Data(e.to_string()))
     };
-    let train_docs = read(&cfg.train)?;
+    let mut train_docs = read(&cfg.train)?;
+    for p in &cfg.more_train {
+        train_docs.extend(read(p)?);
+    }
     let dev_docs = match &cfg.dev {
         Some(p) => Some(read(p)?),
         None => None,
@@ -760,7 +774,10 @@ pub fn train(
     let lexicon = Lexicon::build(&unl, cfg.seed);
     drop(unl);
     progress(&format!("lexicon: {} clustered words", lexicon.len()));
-    let phrases = Gazetteer::embedded().phrase_table();
+    let phrases = match &cfg.phrases_from {
+        Some(p) => NerModel::load(p)?.phrases,
+        None => Gazetteer::embedded().phrase_table(),
+    };
     let info = ModelInfo {
         train_sentences: train_docs.iter().map(|d| d.sentences.len()).sum(),
         epochs: 0,
@@ -838,7 +855,7 @@ pub fn train(
     let (second, best2) = train_pass_averaged(
         &data2,
         cfg,
-        cfg.epochs,
+        cfg.epochs2.unwrap_or(cfg.epochs),
         &mut dev_eval2,
         "pass 2",
         &mut report,

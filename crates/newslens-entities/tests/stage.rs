@@ -487,3 +487,25 @@ fn counterparts_and_researchers_have_roles() {
         Some("Korea Institute for National Unification")
     );
 }
+
+#[test]
+fn a_title_the_model_takes_into_a_name_is_the_role() {
+    let text = "The Coast Guard rejected the account. Its spokesman, Commodore Rafael Santos, said ships fired water cannon at a supply boat.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Rafael Santos").expect("person found without the title");
+    assert_eq!(c.entity_type, EntityType::Person);
+    assert_eq!(c.canonical, "Rafael Santos");
+    assert!(
+        c.roles.iter().any(|r| r.title == "Commodore"),
+        "{:?}",
+        c.roles
+    );
+}
+
+#[test]
+fn a_listed_city_is_a_place_whatever_the_model_guessed() {
+    let text = "Ukraine’s deputy farm minister, Olena Marchuk, called the talks “hard but fair.” Kyiv wants guarantees for ships leaving Odesa, she said.";
+    let (a, e) = run(text);
+    let c = cluster_of(&e, a.text(), "Odesa").expect("Odesa found");
+    assert_eq!(c.entity_type, EntityType::Location);
+}

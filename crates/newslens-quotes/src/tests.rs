@@ -1122,7 +1122,8 @@ fn a_participle_after_a_partial_quotation_reports_what_follows() {
 
 #[test]
 fn an_addressee_with_a_quoted_title_may_take_a_day_before_that() {
-    let a = run("Lenz tells Harbour Radio's “Morning Tide” on Friday that the ferry strike is over.");
+    let a =
+        run("Lenz tells Harbour Radio's “Morning Tide” on Friday that the ferry strike is over.");
     let r = rows(&a);
     assert!(
         r.iter()
@@ -1141,7 +1142,8 @@ fn a_quotation_inside_its_clause_is_no_content_of_the_next_cue() {
         "{r:?}"
     );
     assert!(
-        !r.iter().any(|q| q.2 == "suggests" && q.3.iter().any(|c| c.contains("lawyer"))),
+        !r.iter()
+            .any(|q| q.2 == "suggests" && q.3.iter().any(|c| c.contains("lawyer"))),
         "{r:?}"
     );
 }
@@ -1162,9 +1164,11 @@ fn a_description_then_a_name_before_the_cue_is_the_source() {
     let a = run("His former partner at the shipyard, Anna B. Lenz, called him a master of impossible deals.");
     let r = rows(&a);
     assert!(
-        r.iter().any(|q| q.1 == "His former partner at the shipyard, Anna B. Lenz,"
-            && q.2 == "called"
-            && q.3 == ["him a master of impossible deals"]),
+        r.iter().any(
+            |q| q.1 == "His former partner at the shipyard, Anna B. Lenz,"
+                && q.2 == "called"
+                && q.3 == ["him a master of impossible deals"]
+        ),
         "{r:?}"
     );
 }

@@ -10,12 +10,23 @@ use newslens_entities::ner::{self, NerModel, TrainConfig};
 /// `newslens train ner`
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// CoNLL-2003 training file.
-    #[arg(long)]
-    pub conll: PathBuf,
+    /// CoNLL-2003 training file; repeat to train on several (e.g. train and valid for a final
+    /// model with `--epochs` fixed).
+    #[arg(long, required = true)]
+    pub conll: Vec<PathBuf>,
     /// CoNLL-2003 development file (for early stopping / tuning).
     #[arg(long)]
     pub dev: Option<PathBuf>,
+    /// Epochs of the first pass: the most tried with `--dev`, exactly these without.
+    #[arg(long, default_value_t = 25)]
+    pub epochs: usize,
+    /// Epochs of the second pass (default: `--epochs`).
+    #[arg(long)]
+    pub epochs2: Option<usize>,
+    /// Reuse the gazetteer phrase table stored in this model instead of the embedded
+    /// gazetteer's, so a retrained model keeps the features it was tuned with.
+    #[arg(long)]
+    pub phrases_from: Option<PathBuf>,
     /// Where to write the model.
     #[arg(long, default_value = "models/ner-en.bin")]
     pub out: PathBuf,
@@ -39,7 +50,8 @@ pub struct EvalArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Model file (default: the embedded model).
+    /// Model file (default: the embedded model, which was trained on CoNLL-2003 train and
+    /// valid: score valid with a train-only model, see docs/entities.md).
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Score the whole `entities` stage (the model, then gazetteer names, honorifics, roles and
@@ -65,9 +77,17 @@ fn shared_data(conll: &Path) -> Option<PathBuf> {
 
 /// Runs `train ner`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    let mut cfg = TrainConfig::new(args.conll.clone());
+    let (first, more) = args
+        .conll
+        .split_first()
+        .context("give at least one --conll FILE")?;
+    let mut cfg = TrainConfig::new(first.clone());
+    cfg.more_train = more.to_vec();
     cfg.dev = args.dev.clone();
-    cfg.unlabelled = shared_data(&args.conll);
+    cfg.epochs = args.epochs;
+    cfg.epochs2 = args.epochs2;
+    cfg.phrases_from = args.phrases_from.clone();
+    cfg.unlabelled = shared_data(first);
     match &cfg.unlabelled {
         Some(d) => eprintln!("unlabelled text from {}", d.display()),
         None => {
