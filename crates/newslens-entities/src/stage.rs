@@ -678,12 +678,23 @@ impl<'a> Builder<'a> {
     /// Titles before names ("Russian Foreign Minister Sergey Lavrov") and appositions after them
     /// ("Sergey Lavrov, Russia's foreign minister," / "X, the Y of Z").
     fn parse_roles(&mut self) {
-        let persons: Vec<usize> = (0..self.men.len())
-            .filter(|&i| self.men[i].ty == EntityType::Person)
+        // By token range, not index: `affiliation_before` may remove mentions (an affiliation
+        // replacing the names inside it), which shifts the indexes of those after it.
+        let persons: Vec<(usize, usize)> = self
+            .men
+            .iter()
+            .filter(|m| m.ty == EntityType::Person)
+            .map(|m| (m.a, m.b))
             .collect();
         let mut drafts = Vec::new();
-        for &mi in &persons {
-            let (a, b) = (self.men[mi].a, self.men[mi].b);
+        for &(a, b) in &persons {
+            if !self
+                .men
+                .iter()
+                .any(|m| m.a == a && m.b == b && m.ty == EntityType::Person)
+            {
+                continue;
+            }
             let sent = self.dt.sentences[self.dt.toks[a].sentence].clone();
             // Before the name.
             let mut k = a;
@@ -1235,5 +1246,47 @@ impl<'a> Builder<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newslens_core::Document;
+
+    /// Role parsing may replace names inside an affiliation by one organisation; the persons
+    /// after it must still be found (their indexes used to shift past the end and panic).
+    #[test]
+    fn roles_survive_an_affiliation_replacing_a_person_mention() {
+        let text =
+            "Harbour Free Courier editor-in-chief Anna Lenz met Olga Petrova and Ivan Sokol.";
+        let mut a = Analysis::new(Document::from_text("t", text));
+        newslens_text::segment(&mut a);
+        let dt = DocTokens::from_analysis(&a);
+        let stage = EntityStage::new().unwrap();
+        let mut b = Builder::new(&dt, &stage.gaz, &stage.titles, &stage.model);
+        let at = |w: &str| {
+            dt.toks
+                .iter()
+                .position(|t| &text[t.span.start..t.span.end] == w)
+                .unwrap()
+        };
+        // A place and a (wrong) person inside the affiliation run, then three persons: the
+        // run's two mentions become one, so the mention list shrinks.
+        b.add_name(at("Harbour"), at("Harbour") + 1, EntityType::Location, 0.9);
+        b.add_name(at("Free"), at("Free") + 1, EntityType::Person, 0.9);
+        b.add_name(at("Anna"), at("Lenz") + 1, EntityType::Person, 0.9);
+        b.add_name(at("Olga"), at("Petrova") + 1, EntityType::Person, 0.9);
+        b.add_name(at("Ivan"), at("Sokol") + 1, EntityType::Person, 0.9);
+        b.parse_roles();
+        assert_eq!(b.roles.len(), 1, "one role: Anna Lenz's");
+        assert_eq!(
+            b.roles[0].affiliation.as_deref(),
+            Some("Harbour Free Courier")
+        );
+        assert!(!b
+            .men
+            .iter()
+            .any(|m| m.a == at("Harbour") && m.ty == EntityType::Person));
     }
 }

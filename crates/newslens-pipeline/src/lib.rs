@@ -156,7 +156,19 @@ impl Pipeline {
         analysis.stages.push("text".into());
         tick(0, &mut timings);
         for (i, stage) in self.stages.iter().enumerate() {
-            stage.annotate(&mut analysis)?;
+            // A bug in a stage fails its document, not the whole run: an ingest of 100,000
+            // articles reports the one and goes on (the default hook still prints the panic).
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                stage.annotate(&mut analysis)
+            }))
+            .map_err(|payload| {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                StageError::new(stage.name(), format!("internal error (a bug): {what}"))
+            })??;
             analysis.stages.push(stage.name().into());
             tick(i + 1, &mut timings);
         }
@@ -249,5 +261,39 @@ mod tests {
             .unwrap();
         assert_eq!(a.sentences.len(), 2);
         assert_eq!(a.stages[0], "text");
+    }
+
+    struct Buggy;
+    impl Annotator for Buggy {
+        fn name(&self) -> &'static str {
+            "rhetoric"
+        }
+        fn annotate(&self, a: &mut Analysis) -> Result<(), StageError> {
+            let v: Vec<usize> = Vec::new();
+            // An index past the end, as a stage bug would make.
+            let _ = v[a.sentences.len()];
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panicking_stage_fails_its_document_only() {
+        let mut p = Pipeline::new(&PipelineOptions {
+            only: Some(vec!["rhetoric".into()]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(p.replace_stage(Box::new(Buggy)));
+        let err = p
+            .run(Document::from_text("x", "One sentence."))
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("rhetoric") && msg.contains("index out of bounds"),
+            "{msg}"
+        );
+        // The pipeline is still usable for the next document.
+        let err = p.run(Document::from_text("y", "Two. Three.")).unwrap_err();
+        assert!(err.to_string().contains("internal error"), "{err}");
     }
 }
