@@ -1172,3 +1172,37 @@ fn a_description_then_a_name_before_the_cue_is_the_source() {
         "{r:?}"
     );
 }
+
+#[test]
+fn an_inverted_source_may_carry_a_long_apposition() {
+    let a = run("The first ferry could sail this week, said Anna Lenz, a longtime adviser to the harbour board who oversees the company's last-minute plan to reopen the port.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "said"
+            && q.1.starts_with("Anna Lenz, a longtime adviser")
+            && q.3 == ["The first ferry could sail this week"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_long_addressee_before_that_is_skipped() {
+    let a = run("He also told one of his young Harbour Youth League proteges on a regular basis that the port would close.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "also told" && q.3 == ["that the port would close"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_possessive_addressee_runs_to_the_pronoun_that_opens_the_content() {
+    let a = run("Lenz told Harbour Radio's weekly newsmaker series it is clear from the records that the tolls were raised twice.");
+    let r = rows(&a);
+    assert!(
+        r.iter().any(|q| q.2 == "told"
+            && q.3 == ["it is clear from the records that the tolls were raised twice"]),
+        "{r:?}"
+    );
+}
