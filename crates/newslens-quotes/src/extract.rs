@@ -379,6 +379,15 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
     }
     // The name before the first comma must reach the clause start and look like a name.
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
+    // "Trump, speaking to a veterans group in Virginia, said": a participle clause between
+    // the commas says where or how, and the source is the name alone.
+    if is_participle(&v.lw[prev_comma + 1])
+        && name.0 == ss
+        && v.is_cap(name.0)
+        && name.1 + 1 == prev_comma
+    {
+        return Some(name);
+    }
     // A long apposition only after a name opening the sentence ("Angelique Brunner, a
     // Washington-based developer and spokeswoman for the EB-5 Investment Coalition, said").
     // Not a relative clause ("Christie, who has campaigned …, said": the source is Christie).

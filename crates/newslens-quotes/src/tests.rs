@@ -1206,3 +1206,10 @@ fn a_possessive_addressee_runs_to_the_pronoun_that_opens_the_content() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_participle_clause_after_the_name_is_not_part_of_the_source() {
+    let a = run("Lenz, speaking to a group of dock workers in Brenmoor, said she would order a review of the harbour tolls.");
+    let r = rows(&a);
+    assert!(r.iter().any(|q| q.1 == "Lenz" && q.2 == "said"), "{r:?}");
+}
