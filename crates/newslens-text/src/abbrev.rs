@@ -13,6 +13,8 @@ const NON_FINAL: &[&str] = &[
 const MAYBE_FINAL: &[&str] = &[
     "co", "corp", "etc", "inc", "jr", "ltd", "plc", "sr", "bros", "a.m", "p.m", "u.s", "u.k",
     "u.n", "e.u", "u.s.a", "d.c", "llc", "n.y", "l.a",
+    // "Del. Stacey Plaskett" (a delegate) but also "Wilmington, Del." (Delaware).
+    "del", "atty",
 ];
 
 fn lookup(list: &[&str], word: &str) -> bool {

@@ -209,6 +209,18 @@ mod tests {
     }
 
     #[test]
+    fn a_delegate_title_does_not_split_but_the_state_may_end_a_sentence() {
+        assert_eq!(
+            sentences("The vote was close, said Del. Stacey Moore. She lives in Dover, Del. The count went on."),
+            vec![
+                "The vote was close, said Del. Stacey Moore.",
+                "She lives in Dover, Del.",
+                "The count went on."
+            ]
+        );
+    }
+
+    #[test]
     fn us_can_end_a_sentence() {
         assert_eq!(
             sentences(
