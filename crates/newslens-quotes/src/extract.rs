@@ -327,6 +327,9 @@ fn named_apposition(v: &View, a: usize, comma: usize) -> Option<(usize, usize)> 
 
 /// `NAME, APPOSITION, said`: the source covers the name, the apposition and the trailing comma.
 fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> {
+    if let Some(s) = residence_apposition(v, ss, comma) {
+        return Some(s);
+    }
     let prev_comma = (ss..comma)
         .rev()
         .find(|&k| v.lw[k] == "," || v.is_mark(k))?;
@@ -408,6 +411,43 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
         return None;
     }
     Some((name.0, comma))
+}
+
+/// `NAME, 59, of Ashton, Md., said`: a name followed by an age and a place of residence (each
+/// set off by commas, the state abbreviation too) is the source with all of them.
+fn residence_apposition(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> {
+    let mut end = comma;
+    let mut seen_of = false;
+    for _ in 0..4 {
+        let prev = (ss..end).rev().find(|&k| v.lw[k] == "," || v.is_mark(k))?;
+        if v.is_mark(prev) {
+            return None;
+        }
+        let seg = prev + 1..end;
+        let len = seg.len();
+        let age = len == 1 && v.lw[prev + 1].bytes().all(|b| b.is_ascii_digit());
+        let of_place = len >= 2
+            && len <= 5
+            && v.lw[prev + 1] == "of"
+            && (prev + 2..end).all(|k| v.is_cap(k) || v.lw[k] == ".");
+        let state = len <= 2 && (prev + 1..end).all(|k| v.is_cap(k) || v.lw[k] == ".");
+        if !(age || of_place || (state && !seen_of)) {
+            return None;
+        }
+        seen_of |= of_place;
+        // The segment before: the name, reaching the clause start.
+        let before = (ss..prev).rev().find(|&k| v.lw[k] == "," || v.is_mark(k));
+        let name_start = before.map_or(ss, |b| b + 1);
+        let name_ok = prev > name_start
+            && prev - name_start <= 5
+            && (name_start..prev).all(|k| v.is_cap(k) || v.lw[k] == ".")
+            && (name_start == ss || before.is_some_and(|b| v.is_mark(b)));
+        if name_ok && seen_of {
+            return Some((name_start, comma));
+        }
+        end = prev;
+    }
+    None
 }
 
 /// Noun phrase right after the cue ("said Smith, ..."), up to punctuation or a clause word.

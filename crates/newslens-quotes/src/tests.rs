@@ -1213,3 +1213,14 @@ fn a_participle_clause_after_the_name_is_not_part_of_the_source() {
     let r = rows(&a);
     assert!(r.iter().any(|q| q.1 == "Lenz" && q.2 == "said"), "{r:?}");
 }
+
+#[test]
+fn a_name_with_age_and_residence_is_the_whole_source() {
+    let a = run("Anna Lenz, 59, of Brenmoor, Md., said the ferry had not sailed for a week.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Anna Lenz, 59, of Brenmoor, Md.," && q.2 == "said"),
+        "{r:?}"
+    );
+}
