@@ -426,8 +426,7 @@ fn residence_apposition(v: &View, ss: usize, comma: usize) -> Option<(usize, usi
         let seg = prev + 1..end;
         let len = seg.len();
         let age = len == 1 && v.lw[prev + 1].bytes().all(|b| b.is_ascii_digit());
-        let of_place = len >= 2
-            && len <= 5
+        let of_place = (2..=5).contains(&len)
             && v.lw[prev + 1] == "of"
             && (prev + 2..end).all(|k| v.is_cap(k) || v.lw[k] == ".");
         let state = len <= 2 && (prev + 1..end).all(|k| v.is_cap(k) || v.lw[k] == ".");
