@@ -110,7 +110,7 @@ fn time_adjunct_before(v: &View, ss: usize, j: isize) -> usize {
 const ADVERBS: &[&str] = &[
     "also", "later", "then", "once", "often", "never", "just", "again", "still", "even", "already",
     "has", "had", "have", "will", "would", "could", "should", "may", "might", "did", "does", "do",
-    "is", "was", "were", "are", "not", "n't", "only", "ever", "first", "further",
+    "is", "was", "were", "are", "not", "n't", "only", "ever", "first", "further", "perhaps",
 ];
 
 const NP_STOP: &[&str] = &[

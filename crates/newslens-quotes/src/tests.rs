@@ -1224,3 +1224,14 @@ fn a_name_with_age_and_residence_is_the_whole_source() {
         "{r:?}"
     );
 }
+
+#[test]
+fn perhaps_before_a_participle_cue_is_no_source() {
+    let a = run("The mayor's aides were also pleased, perhaps recognizing that imitation is the best form of flattery.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.2 == "recognizing" && q.1 == "The mayor's aides"),
+        "{r:?}"
+    );
+}
