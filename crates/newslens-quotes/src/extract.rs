@@ -40,8 +40,17 @@ impl Attr {
 /// An adverb (or auxiliary) between a subject and its verb: the list, or a lower-case "-ly"
 /// word that is not one of the nouns and adjectives ending so ("Mr. Trump hardly", "Mr.
 /// Schultz generally", but "the family said").
+/// "Theresa May said": a capitalised "May" or "Will" after a capitalised word is part of a
+/// name, not a modal verb.
+fn name_modal(v: &View, k: usize) -> bool {
+    matches!(&*v.lw[k], "may" | "will") && k > 0 && v.is_cap(k) && v.is_cap(k - 1)
+}
+
 fn is_adverb(v: &View, k: usize) -> bool {
     let w = &*v.lw[k];
+    if name_modal(v, k) {
+        return false;
+    }
     ADVERBS.contains(&w)
         || (w.len() > 4
             && w.ends_with("ly")
@@ -268,7 +277,7 @@ fn np_left(v: &View, ss: usize, j: usize) -> Option<(usize, usize)> {
         let inner = np_left(v, ss, open.checked_sub(1)?)?;
         return Some((inner.0, end));
     }
-    if !v.is_word(end) || NP_STOP.contains(&&*v.lw[end]) {
+    if !v.is_word(end) || (NP_STOP.contains(&&*v.lw[end]) && !name_modal(v, end)) {
         return None;
     }
     let mut start = end;
@@ -384,7 +393,13 @@ fn apposition_left(v: &View, ss: usize, comma: usize) -> Option<(usize, usize)> 
     let name = np_left(v, ss, prev_comma.checked_sub(1)?)?;
     // "Trump, speaking to a veterans group in Virginia, said": a participle clause between
     // the commas says where or how, and the source is the name alone.
-    if is_participle(&v.lw[prev_comma + 1])
+    // So is a comparison or an aside ("Clinton, like Obama, has said", "Trump, in
+    // particular, called for").
+    if (is_participle(&v.lw[prev_comma + 1])
+        || matches!(
+            &*v.lw[prev_comma + 1],
+            "like" | "unlike" | "in" | "too" | "however"
+        ))
         && name.0 == ss
         && v.is_cap(name.0)
         && name.1 + 1 == prev_comma

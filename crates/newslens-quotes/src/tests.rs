@@ -1235,3 +1235,25 @@ fn perhaps_before_a_participle_cue_is_no_source() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_comparison_after_the_name_is_not_part_of_the_source() {
+    let a = run("Democratic candidate Anna Lenz, like the mayor, has said the tolls are too high.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Democratic candidate Anna Lenz" && q.3 == ["the tolls are too high"]),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn may_after_a_first_name_is_part_of_the_name() {
+    let a = run("Harbour Minister Anna May said the ferry would sail on Monday.");
+    let r = rows(&a);
+    assert!(
+        r.iter()
+            .any(|q| q.1 == "Harbour Minister Anna May" && q.2 == "said"),
+        "{r:?}"
+    );
+}
