@@ -408,9 +408,9 @@ impl<'a> Builder<'a> {
             // So is a religious group ("Muslim", "Sunnis"): the model took "Muslim" for a place
             // in 74 of the 158 shared-data documents naming it.
             Some(c) if is_group(c) => EntityType::Misc,
-            // A capital or a well-known city is a place, as CoNLL types it even when it stands
-            // for a government ("Moscow said"); the model sometimes takes it for an
-            // organisation ("ships leaving Odesa").
+            // A listed city or region is a place; the model sometimes takes it for an
+            // organisation ("ships leaving Odesa"). Capitals are not listed: "Moscow" may be a
+            // club in sports results, as may the cities left out of the list.
             None if self.gaz.cities.contains(&key) => EntityType::Location,
             _ => ty,
         };

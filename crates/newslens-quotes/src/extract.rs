@@ -37,15 +37,28 @@ impl Attr {
     }
 }
 
-/// An adverb (or auxiliary) between a subject and its verb: the list, or a lower-case "-ly"
-/// word that is not one of the nouns and adjectives ending so ("Mr. Trump hardly", "Mr.
-/// Schultz generally", but "the family said").
 /// "Theresa May said": a capitalised "May" or "Will" after a capitalised word is part of a
 /// name, not a modal verb.
 fn name_modal(v: &View, k: usize) -> bool {
     matches!(&*v.lw[k], "may" | "will") && k > 0 && v.is_cap(k) && v.is_cap(k - 1)
 }
 
+/// A subject pronoun that opens a clause of its own ("told the series it is clear …").
+fn opens_clause(w: &str) -> bool {
+    matches!(w, "it" | "he" | "she" | "they" | "we")
+}
+
+/// A determiner or possessive that opens a noun phrase ("the", "his").
+fn is_determiner(w: &str) -> bool {
+    matches!(
+        w,
+        "the" | "a" | "an" | "his" | "her" | "their" | "its" | "our" | "my"
+    )
+}
+
+/// An adverb (or auxiliary) between a subject and its verb: the list, or a lower-case "-ly"
+/// word that is not one of the nouns and adjectives ending so ("Mr. Trump hardly", "Mr.
+/// Schultz generally", but "the family said").
 fn is_adverb(v: &View, k: usize) -> bool {
     let w = &*v.lw[k];
     if name_modal(v, k) {
@@ -1707,18 +1720,10 @@ fn infinitive_at(v: &View, x: usize) -> bool {
     };
     v.is_word(x + 1)
         && !v.is_cap(x + 1)
+        && !is_determiner(w)
         && !matches!(
             &**w,
-            "the"
-                | "a"
-                | "an"
-                | "his"
-                | "her"
-                | "their"
-                | "its"
-                | "our"
-                | "my"
-                | "your"
+            "your"
                 | "this"
                 | "that"
                 | "these"
@@ -1788,7 +1793,7 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
     // clear … that …"): the scan for "that" stops there.
     if let Some(k) = (x..(x + 16).min(se))
         .take_while(|&k| !is_terminal(&v.lw[k]) && (!v.is_mark(k) || title_mark(k)))
-        .take_while(|&k| k == x || !matches!(&*v.lw[k], "it" | "he" | "she" | "they" | "we"))
+        .take_while(|&k| k == x || !opens_clause(&v.lw[k]))
         .find(|&k| {
             matches!(
                 &*v.lw[k],
@@ -1812,12 +1817,7 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
     }
     // A determiner or possessive plus up to three words, or one capitalised name.
     let mut k = x;
-    if k < se
-        && matches!(
-            &*v.lw[k],
-            "the" | "a" | "an" | "his" | "her" | "their" | "its" | "our" | "my"
-        )
-    {
+    if k < se && is_determiner(&v.lw[k]) {
         k += 1;
     }
     let mut n = 0;
@@ -1834,11 +1834,8 @@ fn skip_object(v: &View, x: usize, se: usize) -> usize {
     // the subject pronoun that opens what was said.
     if n > 0 && k < se && matches!(&*v.lw[k], "'s" | "’s") {
         if let Some(p) = (k + 1..(k + 7).min(se))
-            .take_while(|&j| {
-                v.is_word(j) && !v.is_cap(j)
-                    || matches!(&*v.lw[j], "it" | "he" | "she" | "they" | "we")
-            })
-            .find(|&j| matches!(&*v.lw[j], "it" | "he" | "she" | "they" | "we"))
+            .take_while(|&j| v.is_word(j) && !v.is_cap(j) || opens_clause(&v.lw[j]))
+            .find(|&j| opens_clause(&v.lw[j]))
         {
             return p;
         }
