@@ -104,6 +104,20 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
+/// Batch commands take their memory in small pages. mimalloc asks for transparent huge pages,
+/// and a huge page must be found (compacting memory if need be) and zeroed whole, 2 MiB at a
+/// time, however little of it is used: on these virtual machines that was a sixth of an
+/// ingest's CPU time (kernel time 1.1 s → 0.4 s on 2,000 seed-length articles; total CPU time
+/// ≈ 6 % lower, alternated runs, despite the extra TLB misses). Linux only; elsewhere, and if
+/// the call fails, the default stays.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sets a per-process flag; takes no pointers.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// A batch command whose reader went away (`newslens eval ner … | head -1`) ends quietly, as
 /// Unix tools do, instead of panicking in `println!` on the broken pipe: Rust ignores SIGPIPE,
 /// so the write fails and `println!` panics. The server keeps Rust's setting (its sockets
@@ -166,6 +180,7 @@ fn main() {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
         keep_freed_memory();
+        no_transparent_huge_pages();
         quiet_on_closed_pipe();
     }
     let result = match &cli.command {
