@@ -473,6 +473,41 @@ fn a_quotation_signed_with_a_dash_is_attributed_to_the_name() {
 }
 
 #[test]
+fn a_misprinted_opening_mark_and_a_nested_quotation_keep_the_signed_quote_whole() {
+    // The first vox pop opens with a right mark (a typesetting slip); the second quotes a word
+    // in the same marks as its own.
+    let a = run("Readers in Tula told us what they think of the new tariff.\n\n\
+         ”Prices at the market have doubled since spring and nobody explains why.” ― Irina Sokolova\n\
+         “I would rather pay what he calls “fair” than queue for bread again next winter.” ― Pavel Gromov\n\n\
+         The ministry said the tariff would stay.");
+    let r = rows(&a);
+    let signed: Vec<(&str, &[String])> = r
+        .iter()
+        .filter(|q| q.0 == QuoteKind::Direct)
+        .map(|q| (q.1.as_str(), q.3.as_slice()))
+        .collect();
+    assert_eq!(
+        signed,
+        [
+            (
+                "Irina Sokolova",
+                &["Prices at the market have doubled since spring and nobody explains why.".to_string()][..]
+            ),
+            (
+                "Pavel Gromov",
+                &["I would rather pay what he calls “fair” than queue for bread again next winter.".to_string()][..]
+            )
+        ],
+        "{r:?}"
+    );
+    // A right mark after a space inside a line still closes.
+    let b = run("He said: “We stay here ” and left the room.");
+    let v = view::View::new(&b);
+    assert_eq!(v.regions.len(), 1);
+    assert!(v.regions[0].close.is_some());
+}
+
+#[test]
 fn a_dash_inside_a_sentence_does_not_sign_a_quotation() {
     // The dash opens an aside, not a signature: the words after it run on in the line.
     let a = run(

@@ -197,7 +197,25 @@ impl<'a> View<'a> {
         let s = self.tok(i);
         match s {
             "\u{201C}" | "\u{201E}" | "\u{00AB}" | "``" => Some(Mark::Open),
-            "\u{201D}" | "\u{00BB}" => Some(Mark::Close),
+            "\u{201D}" | "\u{00BB}" => {
+                // A right mark at the start of a line and against a word opens: a misprinted
+                // opening mark (`\n”Mr. Trump embodies …” ― Sonya Herridge`).
+                let start = self.toks[i].span.start;
+                let end = self.toks[i].span.end;
+                let line_start = self.text[..start]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| c == '\n');
+                let word_after = self.text[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+                Some(if line_start && word_after {
+                    Mark::Open
+                } else {
+                    Mark::Close
+                })
+            }
             "\"" | "''" | "\u{201F}" => {
                 // Straight marks: attached to the previous token and not to the next → closing.
                 let start = self.toks[i].span.start;
@@ -272,6 +290,47 @@ impl<'a> View<'a> {
         let mut open: Option<usize> = None;
         // Last paragraph the open quote has reached (it may continue over several).
         let mut open_para = 0usize;
+        // A quotation inside a quotation in the same marks (`“… what he calls “hell” than …”`):
+        // an opening mark, while one is open, followed in its paragraph by two closing marks
+        // and no other opening mark is a nested pair, not a new quotation; it is skipped so that
+        // the outer quotation keeps its words (PolNeAR annotates the outer one).
+        let mut nested = vec![false; marks.len()];
+        // The opening mark of the quotation open at this point, if any.
+        let mut open_mark: Option<usize> = None;
+        for k in 0..marks.len() {
+            let (t, m) = marks[k];
+            if nested[k] {
+                continue;
+            }
+            match m {
+                Mark::Open => {
+                    let para = self.para_of(t);
+                    let inside = open_mark.is_some_and(|o| self.para_of(o) == para);
+                    let next: Vec<&(usize, Mark)> = marks[k + 1..]
+                        .iter()
+                        .take_while(|(u, _)| self.para_of(*u) == para)
+                        .take(2)
+                        .collect();
+                    if inside
+                        && self.tok(t) != "\""
+                        && next.len() == 2
+                        && next.iter().all(|(_, m)| *m == Mark::Close)
+                    {
+                        nested[k] = true;
+                        nested[k + 1] = true;
+                    } else {
+                        open_mark = Some(t);
+                    }
+                }
+                Mark::Close => open_mark = None,
+            }
+        }
+        let marks: Vec<(usize, Mark)> = marks
+            .into_iter()
+            .zip(nested)
+            .filter(|(_, n)| !n)
+            .map(|(m, _)| m)
+            .collect();
         for &(t, m) in &marks {
             match (open, m) {
                 (None, Mark::Open) => {
