@@ -686,6 +686,39 @@ pub fn attributions(v: &View, cues: &[(Candidate, f32)], src: Option<Scorer>) ->
                 continue;
             }
             a.source = source_left(v, ss, c, &out, src);
+            // "after what she called a “rant”", "a strategy, which the bank detailed in its
+            // filings", "what the senators said was gerrymandering": the relative pronoun before
+            // the source is what was said; the words after the cue are part of it only as a
+            // predicate or the name given ("was …", "called X"), not as an adjunct ("in its
+            // filings", "when she resigned").
+            // "about which Eisenhower warned", "in which she admitted that …": after a
+            // preposition "which" is an adjunct, and what was said follows the cue as usual.
+            if let Some(w) = a
+                .source
+                .filter(|s| s.0 > ss && matches!(&*v.lw[s.0 - 1], "what" | "which"))
+                .map(|s| s.0 - 1)
+                .filter(|&w| v.lw[w] == "what" || w == ss || !is_preposition(&v.lw[w - 1]))
+            {
+                a.push_reported(v.span(w, w));
+                let x = c.last + 1;
+                let names = matches!(&*v.lw[c.last], "called" | "calls" | "call" | "dubbed")
+                    || (x < se && v.lw[x] == "as");
+                // "which he called for might include …": after a prepositional verb the
+                // predicate is the relative clause's host's, not what was said.
+                let clausal = !is_preposition(&v.lw[c.last]);
+                if x < se && ((clausal && is_auxiliary(&v.lw[x])) || names) {
+                    let y = (x..se)
+                        .find(|&k| {
+                            matches!(&*v.lw[k], "," | ";" | "." | "?" | "!") && !v.is_mark(k)
+                        })
+                        .unwrap_or(se);
+                    if let Some((x, y)) = content_range(v, x, y.max(x + 1) - 1) {
+                        a.push_reported(v.span(x, y));
+                    }
+                }
+                out.push(a);
+                continue;
+            }
             let mut x = c.last + 1;
             if TELL.contains(&&*v.lw[c.last]) {
                 x = skip_object(v, x, se);
@@ -1294,6 +1327,32 @@ fn is_verb_after_subject(w: &str) -> bool {
 }
 
 /// An auxiliary or modal verb ("may", "was", "has", "did").
+/// Prepositions that can govern a relative "which".
+fn is_preposition(w: &str) -> bool {
+    matches!(
+        w,
+        "in" | "about"
+            | "of"
+            | "on"
+            | "for"
+            | "with"
+            | "to"
+            | "by"
+            | "from"
+            | "under"
+            | "through"
+            | "during"
+            | "after"
+            | "before"
+            | "at"
+            | "against"
+            | "over"
+            | "upon"
+            | "into"
+            | "without"
+    )
+}
+
 fn is_auxiliary(w: &str) -> bool {
     matches!(
         w,

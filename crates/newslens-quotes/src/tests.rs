@@ -508,6 +508,30 @@ fn a_misprinted_opening_mark_and_a_nested_quotation_keep_the_signed_quote_whole(
 }
 
 #[test]
+fn a_relative_pronoun_before_the_source_is_what_was_said() {
+    let a = run(
+        "The harbour deal amounts to what the senators said was economic gerrymandering.\n\n\
+         That was what Lena Varga said when she resigned from the network.",
+    );
+    let r = rows(&a);
+    let got: Vec<(&str, &[String])> = r.iter().map(|q| (q.1.as_str(), q.3.as_slice())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "the senators",
+                &[
+                    "what".to_string(),
+                    "was economic gerrymandering".to_string()
+                ][..]
+            ),
+            ("Lena Varga", &["what".to_string()][..])
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
 fn a_dash_inside_a_sentence_does_not_sign_a_quotation() {
     // The dash opens an aside, not a signature: the words after it run on in the line.
     let a = run(
