@@ -171,7 +171,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .filter(|x| x.0 < s.1 && s.0 < x.1)
                     .map(|x| &art.text[x.0..x.1])
                     .collect();
-                println!("FP {:?}\n   gold {:?}", &art.text[s.0..s.1], near);
+                let (a, b) = (
+                    art.text.floor_char_boundary(s.0.saturating_sub(120)),
+                    art.text.ceil_char_boundary((s.1 + 120).min(art.text.len())),
+                );
+                println!(
+                    "FP {:?}\n   gold {:?}\n   ctx {:?}",
+                    &art.text[s.0..s.1],
+                    near,
+                    &art.text[a..b]
+                );
             }
             *fpc.entry(t).or_default() += 1;
         }
