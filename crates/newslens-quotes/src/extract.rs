@@ -1979,8 +1979,16 @@ pub fn start_candidates<'a>(
 ) -> impl Iterator<Item = usize> + 'a {
     let lo = e.saturating_sub(24).max(ss);
     let mut stop = lo;
+    // A period attached to a word inside the sentence ends an abbreviation, not the sentence
+    // ("Rep. Ann Lowe (D-Md.), head of …, said").
+    let abbreviation_period =
+        |k: usize| v.lw[k] == "." && k > ss && v.toks[k - 1].span.end == v.toks[k].span.start;
     for k in (lo..=e).rev() {
-        if v.is_mark(k) || is_terminal(&v.lw[k]) || v.lw[k] == ";" || v.lw[k] == ":" {
+        if v.is_mark(k)
+            || (is_terminal(&v.lw[k]) && !abbreviation_period(k))
+            || v.lw[k] == ";"
+            || v.lw[k] == ":"
+        {
             stop = k + 1;
             break;
         }

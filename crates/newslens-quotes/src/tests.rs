@@ -532,6 +532,22 @@ fn a_relative_pronoun_before_the_source_is_what_was_said() {
 }
 
 #[test]
+fn a_party_and_state_tag_stays_in_the_source() {
+    let a = run("Rep. Tom Reyes (D-N.Y.) said the bill would pass.\n\n\
+         Rep. Ann Lowe (D-Md.), head of the harbour caucus, said the bill would fail.");
+    let r = rows(&a);
+    let sources: Vec<&str> = r.iter().map(|q| q.1.as_str()).collect();
+    assert_eq!(
+        sources,
+        [
+            "Rep. Tom Reyes (D-N.Y.)",
+            "Rep. Ann Lowe (D-Md.), head of the harbour caucus,"
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
 fn a_dash_inside_a_sentence_does_not_sign_a_quotation() {
     // The dash opens an aside, not a signature: the words after it run on in the line.
     let a = run(

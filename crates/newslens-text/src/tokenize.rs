@@ -168,6 +168,8 @@ fn word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) -> usize {
             }
             c if is_hyphen(c) && next_is_word => {
                 i += c.len_utf8();
+                // A new segment: "D-N.Y." keeps its initials ("Rep. Tom Reyes (D-N.Y.) said").
+                seg_start = i;
             }
             '&' if next.is_some_and(char::is_uppercase)
                 && text[start..i].chars().all(char::is_uppercase) =>
@@ -232,6 +234,19 @@ mod tests {
             vec![
                 "Mr.", "J.", "Smith", "paid", "$", "3.5", "million", "to", "the", "U.S.", "on",
                 "Jan.", "5", ",", "2024", "."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_party_and_state_tag_keeps_its_initials() {
+        assert_eq!(
+            toks(
+                "Rep. Tom Reyes (D-N.Y.) said, and Sen. Ida Moss (R-N.C.) and Rep. Al Cole (D-Md.)"
+            ),
+            vec![
+                "Rep.", "Tom", "Reyes", "(", "D-N.Y.", ")", "said", ",", "and", "Sen.", "Ida",
+                "Moss", "(", "R-N.C.", ")", "and", "Rep.", "Al", "Cole", "(", "D-Md", ".", ")"
             ]
         );
     }
