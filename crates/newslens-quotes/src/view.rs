@@ -306,15 +306,14 @@ impl<'a> View<'a> {
                 Mark::Open => {
                     let para = self.para_of(t);
                     let inside = open_mark.is_some_and(|o| self.para_of(o) == para);
-                    let next: Vec<&(usize, Mark)> = marks[k + 1..]
+                    let mut next = marks[k + 1..]
                         .iter()
                         .take_while(|(u, _)| self.para_of(*u) == para)
-                        .take(2)
-                        .collect();
+                        .map(|&(_, m)| m);
                     if inside
                         && self.tok(t) != "\""
-                        && next.len() == 2
-                        && next.iter().all(|(_, m)| *m == Mark::Close)
+                        && next.next() == Some(Mark::Close)
+                        && next.next() == Some(Mark::Close)
                     {
                         nested[k] = true;
                         nested[k + 1] = true;

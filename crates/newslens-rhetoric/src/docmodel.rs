@@ -5,7 +5,7 @@ use std::borrow::Borrow;
 
 use rustc_hash::FxHashSet as HashSet;
 
-use crate::linear::{fh, fh_finish, fh_part, fh_start, sigmoid, softmax, Linear};
+use crate::linear::{fh, fh_finish, fh_state, sigmoid, softmax, Linear};
 use crate::text::{Kind, Tok};
 
 /// Features of a whole article from its tokens (title tokens marked); returns the scale.
@@ -91,11 +91,6 @@ pub fn para_evidence_features<T: Borrow<Tok>>(para: &[T], out: &mut Vec<u32>) {
             seen.push(fh_state(3, &[&t.lower, &n.lower]), out);
         }
     }
-}
-
-/// The 64-bit state of [`fh`] for `tag` and `parts`, before its final mix.
-fn fh_state(tag: u32, parts: &[&str]) -> u64 {
-    parts.iter().fold(fh_start(tag), |h, p| fh_part(h, p))
 }
 
 /// Features pushed once each. Keyed by [`fh_state`] — the whole 64-bit state, not the 32-bit

@@ -12,11 +12,14 @@ use crate::RhetoricError;
 /// platforms, so trained weights stay valid.
 #[inline]
 pub fn fh(tag: u32, parts: &[&str]) -> u32 {
-    let mut h = fh_start(tag);
-    for p in parts {
-        h = fh_part(h, p);
-    }
-    fh_finish(h)
+    fh_finish(fh_state(tag, parts))
+}
+
+/// The 64-bit state of [`fh`] for `tag` and `parts`, before its final mix (a key with far fewer
+/// collisions than the 32-bit feature, for sets of features already seen).
+#[inline]
+pub fn fh_state(tag: u32, parts: &[&str]) -> u64 {
+    parts.iter().fold(fh_start(tag), |h, p| fh_part(h, p))
 }
 
 /// The state of [`fh`] for `tag` before any part: `fh(tag, [a, b])` is
