@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tantivy::IndexWriter;
 
 use crate::index::{Highlighter, IndexDoc, RawHit, SearchIndex};
+use crate::lsh_memo::{self, LshMemo, LshState};
 use crate::minhash::{self, doc as D, quote as Q};
 use crate::model::*;
 use crate::prepare::{self, Prepared};
@@ -153,6 +154,8 @@ pub struct EmbeddedStore {
     write: Option<Mutex<WriteState>>,
     /// Clustering data of stored quotes (writers only; see [`QuoteMemo`]).
     quote_memo: Mutex<QuoteMemo>,
+    /// Copy of the LSH tables (writers only; see [`lsh_memo`]).
+    lsh_memo: Mutex<LshState>,
     _lock: Option<File>,
 }
 
@@ -434,6 +437,10 @@ impl EmbeddedStore {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Keep the WAL file from staying at its high-water mark after big batches.
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // Checkpoint every 64 MiB of WAL instead of SQLite's 4 MiB: a batch of articles writes
+        // more than 4 MiB, so each commit checkpointed, copying the same B-tree pages (indexes,
+        // LSH tables) into the database once per batch.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         if lock.is_some() {
             schema::migrate(&mut conn)?;
         } else {
@@ -474,6 +481,7 @@ impl EmbeddedStore {
             index,
             write: None,
             quote_memo: Mutex::default(),
+            lsh_memo: Mutex::default(),
             _lock: lock,
         };
         if store._lock.is_some() {
@@ -528,6 +536,7 @@ impl EmbeddedStore {
             index,
             write: None,
             quote_memo: Mutex::default(),
+            lsh_memo: Mutex::default(),
             _lock: None,
         })
     }
@@ -667,16 +676,30 @@ impl EmbeddedStore {
             // Taken out for the batch and put back only after the commit: an error leaves the
             // store with an empty memo, never with quotes that were rolled back.
             let mut memo = std::mem::take(&mut *lock(&self.quote_memo));
+            // Likewise the LSH copy: a failed batch leaves it unloaded (read again next time).
+            let mut lsh = match std::mem::take(&mut *lock(&self.lsh_memo)) {
+                LshState::Unloaded => match LshMemo::load(&tx, lsh_memo::LOAD_ROWS)? {
+                    Some(m) => LshState::Loaded(m),
+                    None => LshState::Off,
+                },
+                state => state,
+            };
             let mut statements = Batch::new(&tx)?;
             let mut quote_ids = Vec::new();
             for p in batch {
                 quote_ids.clear();
-                let out = statements.insert_document(&p, &now, &mut quote_ids, &mut memo)?;
+                let lsh_copy = match &mut lsh {
+                    LshState::Loaded(m) => Some(m),
+                    _ => None,
+                };
+                let out =
+                    statements.insert_document(&p, &now, &mut quote_ids, &mut memo, lsh_copy)?;
                 if out.new {
                     new_docs.push(index_doc(out.id, p, &quote_ids));
                 }
                 outcomes.push(out);
             }
+            statements.write_lsh_rows()?;
             drop(statements);
             for (hash, src) in extra_sources {
                 if let Some(source) = &src.source {
@@ -701,6 +724,10 @@ impl EmbeddedStore {
             }
             tx.commit()?;
             *lock(&self.quote_memo) = memo;
+            *lock(&self.lsh_memo) = match lsh {
+                LshState::Loaded(m) if m.rows() > lsh_memo::KEEP_ROWS => LshState::Off,
+                state => state,
+            };
         }
         // Index only after the commit: the index never holds a row SQLite could roll back.
         if !new_docs.is_empty() {
@@ -720,6 +747,17 @@ impl EmbeddedStore {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Whether this writer may cluster against an in-memory copy of the LSH tables (on by
+    /// default; see the `lsh_memo` module). The clusters are the same either way — turning it
+    /// off exists to test that, and to measure what the copy saves.
+    pub fn set_lsh_copy(&self, enabled: bool) {
+        *lock(&self.lsh_memo) = if enabled {
+            LshState::Unloaded
+        } else {
+            LshState::Off
+        };
     }
 
     /// Commits pending index additions.
@@ -944,6 +982,8 @@ struct Batch<'t> {
     insert_source: rusqlite::Statement<'t>,
     insert_sketch: rusqlite::Statement<'t>,
     doc_candidates: rusqlite::Statement<'t>,
+    /// One candidate's story and signature (the candidates taken from an [`LshMemo`]).
+    doc_candidate: rusqlite::Statement<'t>,
     set_story: rusqlite::Statement<'t>,
     merge_story: rusqlite::Statement<'t>,
     insert_doc_lsh: MultiInsert<'t>,
@@ -959,6 +999,12 @@ struct Batch<'t> {
     /// Id of the next quote row: one more than the largest, as SQLite would choose (this
     /// transaction is the only writer).
     next_quote_id: i64,
+    /// LSH rows not written yet, `(key, id)`: with an [`LshMemo`] nothing reads the tables
+    /// during the batch, so their rows are written at its end in key order
+    /// ([`Batch::write_lsh_rows`]), where each insert finds its B-tree page in cache; one at a
+    /// time, random keys made every insert a descent through cold pages.
+    pending_doc_lsh: Vec<(i64, i64)>,
+    pending_quote_lsh: Vec<(i64, i64)>,
 }
 
 /// Multi-row `INSERT`s for one table: a document's rows of a layer (≈ 50 mentions, 45
@@ -1052,6 +1098,11 @@ impl<'t> Batch<'t> {
                     .collect::<Vec<_>>()
                     .join(",")
             ))?,
+            doc_candidate: tx.prepare(
+                "SELECT d.story, s.minhash
+                 FROM documents d INDEXED BY documents_id_story JOIN doc_sketch s ON s.doc = d.id
+                 WHERE d.id = ?1",
+            )?,
             set_story: tx
                 .prepare("UPDATE documents SET story = ?1, story_sim = ?2 WHERE id = ?3")?,
             merge_story: tx.prepare("UPDATE documents SET story = ?1 WHERE story = ?2")?,
@@ -1113,6 +1164,8 @@ impl<'t> Batch<'t> {
                 "INSERT OR IGNORE INTO quote_lsh(key, quote) VALUES ",
                 2,
             ),
+            pending_doc_lsh: Vec::new(),
+            pending_quote_lsh: Vec::new(),
         })
     }
 
@@ -1124,6 +1177,7 @@ impl<'t> Batch<'t> {
         now: &str,
         quote_ids: &mut Vec<i64>,
         memo: &mut QuoteMemo,
+        mut lsh: Option<&mut LshMemo>,
     ) -> Result<PutOutcome> {
         let inserted = self.insert_doc.execute(params![
             p.content_hash,
@@ -1170,12 +1224,8 @@ impl<'t> Batch<'t> {
         }
         let mut stories: Vec<i64> = Vec::new();
         let mut best_seen = 0.0f32;
-        let mut rows = self
-            .doc_candidates
-            .query(rusqlite::params_from_iter(&p.doc_keys))?;
-        while let Some(r) = rows.next()? {
-            let story: i64 = r.get(0)?;
-            let sig = match r.get_ref(1)? {
+        let mut verify = |story: i64, sig: rusqlite::types::ValueRef<'_>| {
+            let sig = match sig {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[],
             };
@@ -1186,18 +1236,59 @@ impl<'t> Batch<'t> {
                 }
                 best_seen = best_seen.max(sim);
             }
+        };
+        match lsh.as_deref() {
+            Some(copy) => {
+                // The candidates `doc_candidates` would read: distinct documents of the
+                // buckets in ascending key order, ascending within each, at most
+                // MAX_CANDIDATES. Only their set matters below.
+                let mut keys = p.doc_keys.clone();
+                keys.sort_unstable();
+                keys.dedup();
+                let mut candidates: Vec<i64> = Vec::new();
+                'keys: for k in keys {
+                    for d in copy.docs.get(k) {
+                        if !candidates.contains(&d) {
+                            if candidates.len() == MAX_CANDIDATES {
+                                break 'keys;
+                            }
+                            candidates.push(d);
+                        }
+                    }
+                }
+                for c in candidates {
+                    let mut rows = self.doc_candidate.query([c])?;
+                    while let Some(r) = rows.next()? {
+                        verify(r.get(0)?, r.get_ref(1)?);
+                    }
+                }
+            }
+            None => {
+                let mut rows = self
+                    .doc_candidates
+                    .query(rusqlite::params_from_iter(&p.doc_keys))?;
+                while let Some(r) = rows.next()? {
+                    verify(r.get(0)?, r.get_ref(1)?);
+                }
+            }
         }
-        drop(rows);
         let best = if stories.is_empty() { 1.0 } else { best_seen };
         let story = stories.iter().copied().min().unwrap_or(id).min(id);
         self.set_story.execute(params![story, best, id])?;
         for s in stories.iter().filter(|&&s| s != story) {
             self.merge_story.execute(params![story, s])?;
         }
-        self.insert_doc_lsh.insert(&p.doc_keys, |st, i, k| {
-            st.raw_bind_parameter(i, k)?;
-            st.raw_bind_parameter(i + 1, id)
-        })?;
+        if let Some(copy) = lsh.as_deref_mut() {
+            for &k in &p.doc_keys {
+                copy.docs.push(k, id);
+                self.pending_doc_lsh.push((k, id));
+            }
+        } else {
+            self.insert_doc_lsh.insert(&p.doc_keys, |st, i, k| {
+                st.raw_bind_parameter(i, k)?;
+                st.raw_bind_parameter(i + 1, id)
+            })?;
+        }
         self.insert_entity.insert(&p.entities, |st, i, e| {
             st.raw_bind_parameter(i, id)?;
             st.raw_bind_parameter(i + 1, e.idx as i64)?;
@@ -1229,7 +1320,7 @@ impl<'t> Batch<'t> {
             st.raw_bind_parameter(i + 6, t.score as f64)
         })?;
         for q in &p.quotes {
-            quote_ids.push(self.insert_quote(id, q, memo)?);
+            quote_ids.push(self.insert_quote(id, q, memo, lsh.as_deref_mut())?);
         }
         Ok(PutOutcome {
             id,
@@ -1244,21 +1335,36 @@ impl<'t> Batch<'t> {
         doc: i64,
         q: &prepare::QuoteRow,
         memo: &mut QuoteMemo,
+        lsh: Option<&mut LshMemo>,
     ) -> Result<i64> {
         // An exact twin already stored (found through the exact-wording key, `keys[0]`): this
         // quote joins its cluster, and the twin's LSH rows already stand for this wording, so
         // none are added — repeated quotations (the common case of quote spread) cost two index
         // lookups and keep the LSH buckets small.
-        let twin: Option<i64> = match q.keys.first() {
-            Some(exact) => self
+        let twin: Option<i64> = match (q.keys.first(), lsh.as_deref()) {
+            (Some(&exact), Some(copy)) => {
+                let mut found = None;
+                for c in copy.quotes.get(exact) {
+                    self.remember_quote(c, memo)?;
+                    match memo.quotes.get(&c) {
+                        Some(known) if *known.norm == *q.norm => {
+                            found = Some(memo.resolve(known.cluster));
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                found
+            }
+            (Some(exact), None) => self
                 .quote_twin
                 .query_row(params![exact, q.norm], |r| r.get(0))
                 .optional()?,
-            None => None,
+            (None, _) => None,
         };
         let clusters = match twin {
             Some(_) => Vec::new(),
-            None => self.matching_clusters(q, memo)?,
+            None => self.matching_clusters(q, memo, lsh.as_deref())?,
         };
         // The row is written with its final cluster: the twin's, else the smallest cluster it
         // matches (older than the row), else its own id (most quotes are unkeyed and land
@@ -1291,11 +1397,45 @@ impl<'t> Batch<'t> {
         if !q.keys.is_empty() {
             memo.remember(qid, cluster, &q.norm, q.wording.clone());
         }
-        self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
-            st.raw_bind_parameter(i, k)?;
-            st.raw_bind_parameter(i + 1, qid)
-        })?;
+        if let Some(copy) = lsh {
+            for &k in &q.keys {
+                copy.quotes.push(k, qid);
+                self.pending_quote_lsh.push((k, qid));
+            }
+        } else {
+            self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
+                st.raw_bind_parameter(i, k)?;
+                st.raw_bind_parameter(i + 1, qid)
+            })?;
+        }
         Ok(qid)
+    }
+
+    /// Writes the LSH rows held back during the batch, in key order (see `pending_doc_lsh`).
+    fn write_lsh_rows(&mut self) -> Result<()> {
+        let bind = |st: &mut rusqlite::Statement<'t>, i: usize, &(k, id): &(i64, i64)| {
+            st.raw_bind_parameter(i, k)?;
+            st.raw_bind_parameter(i + 1, id)
+        };
+        self.pending_doc_lsh.sort_unstable();
+        self.insert_doc_lsh.insert(&self.pending_doc_lsh, bind)?;
+        self.pending_doc_lsh.clear();
+        self.pending_quote_lsh.sort_unstable();
+        self.insert_quote_lsh
+            .insert(&self.pending_quote_lsh, bind)?;
+        self.pending_quote_lsh.clear();
+        Ok(())
+    }
+
+    /// Reads stored quote `id` into `memo` unless it is there.
+    fn remember_quote(&mut self, id: i64, memo: &mut QuoteMemo) -> Result<()> {
+        if !memo.quotes.contains_key(&id) {
+            let (cluster, norm) = self.quote_candidate.query_row([id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get_ref(1)?.as_str()?.to_owned()))
+            })?;
+            memo.remember(id, cluster, &norm, prepare::Wording::of(&norm));
+        }
+        Ok(())
     }
 
     /// The clusters of the stored quotes that `q` matches: LSH candidates, verified.
@@ -1303,6 +1443,7 @@ impl<'t> Batch<'t> {
         &mut self,
         q: &prepare::QuoteRow,
         memo: &mut QuoteMemo,
+        lsh: Option<&LshMemo>,
     ) -> Result<Vec<i64>> {
         if !q.keys.is_empty() && q.keys.len() != 1 + Q::BANDS {
             return Err(StoreError::Invalid(format!(
@@ -1320,7 +1461,16 @@ impl<'t> Batch<'t> {
             }
             candidates.len() >= MAX_CANDIDATES
         };
-        if !q.keys.is_empty() {
+        if let (false, Some(copy)) = (q.keys.is_empty(), lsh) {
+            // The rows `quote_lsh` reads below, in the same order.
+            for &k in &q.keys {
+                let mut bucket = copy.quotes.get(k).take(QUOTE_BUCKET_LIMIT).peekable();
+                if bucket.peek().is_some() && full(&mut candidates) {
+                    break;
+                }
+                candidates.extend(bucket);
+            }
+        } else if !q.keys.is_empty() {
             let mut rows = self.quote_lsh.query(rusqlite::params_from_iter(&q.keys))?;
             let mut bucket = 0i64;
             while let Some(r) = rows.next()? {
@@ -1338,12 +1488,7 @@ impl<'t> Batch<'t> {
         candidates.dedup();
         let mut clusters: Vec<i64> = Vec::new();
         for c in candidates {
-            if !memo.quotes.contains_key(&c) {
-                let (cluster, norm) = self.quote_candidate.query_row([c], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get_ref(1)?.as_str()?.to_owned()))
-                })?;
-                memo.remember(c, cluster, &norm, prepare::Wording::of(&norm));
-            }
+            self.remember_quote(c, memo)?;
             let Some(known) = memo.quotes.get(&c) else {
                 continue;
             };

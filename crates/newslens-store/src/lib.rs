@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod error;
 pub mod index;
 pub mod ingest;
+mod lsh_memo;
 pub mod minhash;
 pub mod model;
 #[cfg(feature = "postgres")]

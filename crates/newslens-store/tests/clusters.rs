@@ -183,3 +183,49 @@ fn quote_clusters_do_not_depend_on_batches_reopening_or_failed_batches() {
     store.put(analyses[third..].to_vec()).unwrap();
     assert_eq!(quote_partition(&store), expect);
 }
+
+/// Story members as groups of document ids, in a canonical order.
+fn story_partition(store: &EmbeddedStore) -> Vec<Vec<String>> {
+    common::partition(
+        store
+            .stories(1_000_000)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.members.iter().map(|m| m.doc_id.clone()).collect()),
+    )
+}
+
+/// The writer clusters against an in-memory copy of the LSH tables when they are small; the
+/// story and quote clusters must be exactly those of the look-ups in SQLite, including when
+/// the copy is turned on half-way (it is then read from the tables) or off again.
+#[test]
+fn clusters_are_the_same_with_and_without_the_in_memory_lsh_copy() {
+    let (docs, _) = common::corpus(150, 11);
+    let analyses: Vec<_> = docs.iter().map(|d| d.analysis()).collect();
+    let dir = tempfile::tempdir().unwrap();
+
+    let sql = EmbeddedStore::open(dir.path().join("sql"), OpenMode::Write).unwrap();
+    sql.set_lsh_copy(false);
+    for chunk in analyses.chunks(16) {
+        sql.put(chunk.to_vec()).unwrap();
+    }
+    let (stories, quotes) = (story_partition(&sql), quote_partition(&sql));
+    assert!(stories.iter().filter(|g| g.len() > 1).count() > 20);
+    assert!(quotes.iter().filter(|g| g.len() > 1).count() > 20);
+
+    let copy = EmbeddedStore::open(dir.path().join("copy"), OpenMode::Write).unwrap();
+    for chunk in analyses.chunks(16) {
+        copy.put(chunk.to_vec()).unwrap();
+    }
+    assert_eq!(story_partition(&copy), stories);
+    assert_eq!(quote_partition(&copy), quotes);
+
+    let mixed = EmbeddedStore::open(dir.path().join("mixed"), OpenMode::Write).unwrap();
+    for (i, chunk) in analyses.chunks(16).enumerate() {
+        mixed.set_lsh_copy(i % 3 != 1);
+        mixed.put(chunk.to_vec()).unwrap();
+    }
+    assert_eq!(story_partition(&mixed), stories);
+    assert_eq!(quote_partition(&mixed), quotes);
+    assert_eq!(mixed.stats().unwrap(), sql.stats().unwrap());
+}
