@@ -113,9 +113,9 @@ struct KnownQuote {
 /// (its rows were rolled back), so it only ever holds committed quotes.
 #[derive(Default)]
 struct QuoteMemo {
-    quotes: HashMap<i64, KnownQuote>,
+    quotes: lsh_memo::KeyMap<KnownQuote>,
     /// Cluster → the cluster it was merged into (always a smaller id, so chains end).
-    merged: HashMap<i64, i64>,
+    merged: lsh_memo::KeyMap<i64>,
 }
 
 impl QuoteMemo {
@@ -677,23 +677,13 @@ impl EmbeddedStore {
             // store with an empty memo, never with quotes that were rolled back.
             let mut memo = std::mem::take(&mut *lock(&self.quote_memo));
             // Likewise the LSH copy: a failed batch leaves it unloaded (read again next time).
-            let mut lsh = match std::mem::take(&mut *lock(&self.lsh_memo)) {
-                LshState::Unloaded => match LshMemo::load(&tx, lsh_memo::LOAD_ROWS)? {
-                    Some(m) => LshState::Loaded(m),
-                    None => LshState::Off,
-                },
-                state => state,
-            };
+            let mut lsh = std::mem::take(&mut *lock(&self.lsh_memo)).for_batch(&tx, batch.len())?;
             let mut statements = Batch::new(&tx)?;
             let mut quote_ids = Vec::new();
             for p in batch {
                 quote_ids.clear();
-                let lsh_copy = match &mut lsh {
-                    LshState::Loaded(m) => Some(m),
-                    _ => None,
-                };
                 let out =
-                    statements.insert_document(&p, &now, &mut quote_ids, &mut memo, lsh_copy)?;
+                    statements.insert_document(&p, &now, &mut quote_ids, &mut memo, lsh.copy())?;
                 if out.new {
                     new_docs.push(index_doc(out.id, p, &quote_ids));
                 }
@@ -724,10 +714,7 @@ impl EmbeddedStore {
             }
             tx.commit()?;
             *lock(&self.quote_memo) = memo;
-            *lock(&self.lsh_memo) = match lsh {
-                LshState::Loaded(m) if m.rows() > lsh_memo::KEEP_ROWS => LshState::Off,
-                state => state,
-            };
+            *lock(&self.lsh_memo) = lsh.after_commit();
         }
         // Index only after the commit: the index never holds a row SQLite could roll back.
         if !new_docs.is_empty() {
@@ -754,7 +741,7 @@ impl EmbeddedStore {
     /// off exists to test that, and to measure what the copy saves.
     pub fn set_lsh_copy(&self, enabled: bool) {
         *lock(&self.lsh_memo) = if enabled {
-            LshState::Unloaded
+            LshState::default()
         } else {
             LshState::Off
         };

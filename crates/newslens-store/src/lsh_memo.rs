@@ -4,8 +4,10 @@
 //! keys; in SQLite that is one B-tree descent per key, and on a 2,000-article ingest those reads
 //! were ≈ 6 % of all CPU time (`perf record`, session 18). The writer is the store's only writer
 //! (the lock file), so a copy it loads once and keeps up to date as it inserts rows is exact:
-//! a look-up here returns the rows SQLite would, in the same order. A store whose tables are too
-//! big to copy cheaply (more than [`LOAD_ROWS`] rows) keeps using SQLite.
+//! a look-up here returns the rows SQLite would, in the same order. The copy is read when the
+//! documents being written are worth it ([`LshState::for_batch`]: at once for a new store, not
+//! for one article added to a big one); a store whose tables are too big to copy cheaply (more
+//! than [`LOAD_ROWS`] rows) keeps using SQLite.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -20,8 +22,9 @@ pub(crate) const LOAD_ROWS: usize = 1_000_000;
 /// Most rows kept (≈ 25 bytes each, ≈ 100 MB); past this the writer falls back to SQLite.
 pub(crate) const KEEP_ROWS: usize = 4_000_000;
 
-/// Hasher for keys that are already hashes (MinHash band keys, xxh3 of a wording): one
-/// multiplication spreads any remaining structure. std's SipHash costs more than the look-up.
+/// Hasher for integer keys: hashes (MinHash band keys, xxh3 of a wording) and row ids. One
+/// multiplication by an odd constant spreads them (sequential ids stay distinct in the low
+/// bits); std's SipHash costs more than the look-up.
 #[derive(Default)]
 pub(crate) struct KeyHasher(u64);
 
@@ -39,7 +42,8 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyMap<V> = HashMap<i64, V, BuildHasherDefault<KeyHasher>>;
+/// A map from integer keys with [`KeyHasher`].
+pub(crate) type KeyMap<V> = HashMap<i64, V, BuildHasherDefault<KeyHasher>>;
 
 /// Key → ids, ascending (rows are loaded in primary-key order, and new ids only grow), with no
 /// repeated pair (the tables' `INSERT OR IGNORE`). Most keys hold one id, kept in `first`
@@ -101,15 +105,6 @@ pub(crate) struct LshMemo {
 impl LshMemo {
     /// Reads both tables, or `None` when they hold more than `limit` rows together.
     pub(crate) fn load(conn: &Connection, limit: usize) -> Result<Option<Self>> {
-        // Every stored document has exactly `D::BANDS` rows in `doc_lsh`: a store that is
-        // certainly too big is recognised without reading the tables.
-        let last_doc: i64 =
-            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM documents", [], |r| {
-                r.get(0)
-            })?;
-        if last_doc.max(0) as usize * crate::minhash::doc::BANDS > limit {
-            return Ok(None);
-        }
         let mut memo = Self::default();
         for (table, id) in [("doc_lsh", "doc"), ("quote_lsh", "quote")] {
             let mut st =
@@ -136,16 +131,72 @@ impl LshMemo {
     }
 }
 
+/// Stored documents per document to be written, at most, for the copy to be read: reading a
+/// stored document's ≈ 115 rows costs about a third of what the copy saves on one new
+/// document (its ≈ 75 look-ups, and its rows inserted in key order), so a copy read for a
+/// one-article ingest into a big store would cost more than it saves.
+const LOAD_RATIO: usize = 8;
+
 /// Whether the writer has a copy.
-#[derive(Default)]
 pub(crate) enum LshState {
-    /// Not read yet, or dropped after a failed batch (whose rows were rolled back).
-    #[default]
-    Unloaded,
+    /// Not read (yet): this writer has written `written` documents without it. Also the state
+    /// after a failed batch, whose rows were rolled back.
+    Unloaded { written: usize },
     /// An exact copy of the committed tables.
     Loaded(LshMemo),
     /// Too big to copy, or turned off: look-ups go to SQLite.
     Off,
+}
+
+impl Default for LshState {
+    fn default() -> Self {
+        Self::Unloaded { written: 0 }
+    }
+}
+
+impl LshState {
+    /// The state for a batch of `batch` documents about to be written in `conn`'s transaction:
+    /// the copy is read once the documents this writer writes (this batch included) are worth
+    /// it ([`LOAD_RATIO`]), and if the tables are small enough ([`LOAD_ROWS`]).
+    pub(crate) fn for_batch(self, conn: &Connection, batch: usize) -> Result<Self> {
+        let Self::Unloaded { written } = self else {
+            return Ok(self);
+        };
+        let coming = written + batch;
+        let stored: i64 =
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM documents", [], |r| {
+                r.get(0)
+            })?;
+        let stored = stored.max(0) as usize;
+        // Every stored document has exactly `D::BANDS` rows in `doc_lsh`: a store that is
+        // certainly too big is recognised without reading the tables.
+        if stored * crate::minhash::doc::BANDS > LOAD_ROWS {
+            return Ok(Self::Off);
+        }
+        if stored > LOAD_RATIO * coming {
+            return Ok(Self::Unloaded { written: coming });
+        }
+        Ok(match LshMemo::load(conn, LOAD_ROWS)? {
+            Some(m) => Self::Loaded(m),
+            None => Self::Off,
+        })
+    }
+
+    /// The state after a batch was committed: a copy grown too big is dropped ([`KEEP_ROWS`]).
+    pub(crate) fn after_commit(self) -> Self {
+        match self {
+            Self::Loaded(m) if m.rows() > KEEP_ROWS => Self::Off,
+            state => state,
+        }
+    }
+
+    /// The copy, when there is one.
+    pub(crate) fn copy(&mut self) -> Option<&mut LshMemo> {
+        match self {
+            Self::Loaded(m) => Some(m),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -172,7 +223,6 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE documents(id INTEGER PRIMARY KEY);
-             INSERT INTO documents VALUES (1), (3), (8);
              CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL,
                 PRIMARY KEY(key, doc)) WITHOUT ROWID;
              CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL,
@@ -186,13 +236,43 @@ mod tests {
         assert_eq!(m.docs.get(-2).collect::<Vec<_>>(), vec![8]);
         assert_eq!(m.quotes.get(5).collect::<Vec<_>>(), vec![10, 20, 30]);
         assert_eq!(m.rows(), 6);
-        // Too many rows: found while reading them.
-        conn.execute_batch("DELETE FROM documents").unwrap();
         assert!(LshMemo::load(&conn, 5).unwrap().is_none());
         assert!(LshMemo::load(&conn, 6).unwrap().is_some());
-        // Too many documents (each has a row per band): refused before reading.
-        conn.execute_batch("INSERT INTO documents VALUES (30)")
+    }
+
+    #[test]
+    fn the_copy_is_read_when_the_documents_written_are_worth_it() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE documents(id INTEGER PRIMARY KEY);
+             CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL,
+                PRIMARY KEY(key, doc)) WITHOUT ROWID;
+             CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL,
+                PRIMARY KEY(key, quote)) WITHOUT ROWID;",
+        )
+        .unwrap();
+        let state = |s: &LshState| match s {
+            LshState::Unloaded { written } => format!("unloaded {written}"),
+            LshState::Loaded(_) => "loaded".into(),
+            LshState::Off => "off".into(),
+        };
+        // An empty store: read at once (there is nothing to read).
+        let s = LshState::default().for_batch(&conn, 1).unwrap();
+        assert_eq!(state(&s), "loaded");
+        // 100 stored documents: not for one or two new ones, but once 13 have come.
+        conn.execute_batch("INSERT INTO documents VALUES (100)")
             .unwrap();
-        assert!(LshMemo::load(&conn, 1000).unwrap().is_none());
+        let s = LshState::default().for_batch(&conn, 1).unwrap();
+        assert_eq!(state(&s), "unloaded 1");
+        let s = s.for_batch(&conn, 11).unwrap();
+        assert_eq!(state(&s), "unloaded 12");
+        let s = s.for_batch(&conn, 1).unwrap();
+        assert_eq!(state(&s), "loaded");
+        // Too many stored documents for a copy, however many come.
+        conn.execute_batch("INSERT INTO documents VALUES (1000000)")
+            .unwrap();
+        let s = LshState::default().for_batch(&conn, 1_000_000).unwrap();
+        assert_eq!(state(&s), "off");
+        assert_eq!(state(&s.for_batch(&conn, 1).unwrap()), "off");
     }
 }
