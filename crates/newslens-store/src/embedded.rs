@@ -437,10 +437,6 @@ impl EmbeddedStore {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Keep the WAL file from staying at its high-water mark after big batches.
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        // Checkpoint every 64 MiB of WAL instead of SQLite's 4 MiB: a batch of articles writes
-        // more than 4 MiB, so each commit checkpointed, copying the same B-tree pages (indexes,
-        // LSH tables) into the database once per batch.
-        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         if lock.is_some() {
             schema::migrate(&mut conn)?;
         } else {
