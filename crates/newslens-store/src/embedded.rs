@@ -127,11 +127,17 @@ impl QuoteMemo {
         cluster
     }
 
-    fn remember(&mut self, id: i64, cluster: i64, norm: &str, wording: prepare::Wording) {
+    /// Starts afresh once the memo holds [`QUOTE_MEMO_LIMIT`] quotes, keeping memory bounded
+    /// (forgotten quotes are read again). Called between documents only: while a document is
+    /// written its quote rows may still be held back ([`Batch::pending_quotes`]), readable
+    /// nowhere but here, and its merges must stay known until they are written.
+    fn trim(&mut self) {
         if self.quotes.len() >= QUOTE_MEMO_LIMIT {
-            // Starting afresh keeps memory bounded; forgotten quotes are read again.
             *self = Self::default();
         }
+    }
+
+    fn remember(&mut self, id: i64, cluster: i64, norm: &str, wording: prepare::Wording) {
         self.quotes.insert(
             id,
             KnownQuote {
@@ -988,6 +994,12 @@ struct Batch<'t> {
     /// time, random keys made every insert a descent through cold pages.
     pending_doc_lsh: Vec<(i64, i64)>,
     pending_quote_lsh: Vec<(i64, i64)>,
+    /// A document's quote rows held back, `(id, cluster)` in the order of its quotes, when the
+    /// LSH copy makes every clustering read independent of them: written together at the end
+    /// of the document ([`Batch::write_quote_rows`]) by multi-row inserts instead of one
+    /// execution per quote (28 per generated article), with their clusters as merged by then.
+    pending_quotes: Vec<(i64, i64)>,
+    insert_quotes: MultiInsert<'t>,
 }
 
 /// Multi-row `INSERT`s for one table: a document's rows of a layer (≈ 50 mentions, 45
@@ -1149,6 +1161,13 @@ impl<'t> Batch<'t> {
             ),
             pending_doc_lsh: Vec::new(),
             pending_quote_lsh: Vec::new(),
+            pending_quotes: Vec::new(),
+            insert_quotes: MultiInsert::new(
+                tx,
+                "INSERT OR FAIL INTO quotes(id, doc, idx, kind, text, norm, start, end,
+                   speaker_cluster, speaker, speaker_norm, cluster) VALUES ",
+                12,
+            ),
         })
     }
 
@@ -1162,6 +1181,7 @@ impl<'t> Batch<'t> {
         memo: &mut QuoteMemo,
         mut lsh: Option<&mut LshMemo>,
     ) -> Result<PutOutcome> {
+        memo.trim();
         let inserted = self.insert_doc.execute(params![
             p.content_hash,
             p.doc_id,
@@ -1305,6 +1325,7 @@ impl<'t> Batch<'t> {
         for q in &p.quotes {
             quote_ids.push(self.insert_quote(id, q, memo, lsh.as_deref_mut())?);
         }
+        self.write_quote_rows(id, &p.quotes, memo)?;
         Ok(PutOutcome {
             id,
             content_hash: p.content_hash.clone(),
@@ -1353,22 +1374,26 @@ impl<'t> Batch<'t> {
         // matches (older than the row), else its own id (most quotes are unkeyed and land
         // here: no second write of the row).
         let cluster = twin.or_else(|| clusters.iter().copied().min());
-        self.insert_quote.execute(params![
-            doc,
-            q.idx as i64,
-            q.kind,
-            q.text,
-            q.norm,
-            q.start as i64,
-            q.end as i64,
-            q.speaker_cluster.map(|c| c as i64),
-            q.speaker,
-            q.speaker.as_ref().map(|s| s.to_lowercase()),
-            cluster,
-            self.next_quote_id,
-        ])?;
         let qid = self.next_quote_id;
         self.next_quote_id += 1;
+        if lsh.is_some() {
+            self.pending_quotes.push((qid, cluster.unwrap_or(qid)));
+        } else {
+            self.insert_quote.execute(params![
+                doc,
+                q.idx as i64,
+                q.kind,
+                q.text,
+                q.norm,
+                q.start as i64,
+                q.end as i64,
+                q.speaker_cluster.map(|c| c as i64),
+                q.speaker,
+                q.speaker.as_ref().map(|s| s.to_lowercase()),
+                cluster,
+                qid,
+            ])?;
+        }
         if twin.is_some() {
             return Ok(qid);
         }
@@ -1392,6 +1417,47 @@ impl<'t> Batch<'t> {
             })?;
         }
         Ok(qid)
+    }
+
+    /// Writes the quote rows of document `doc` held back (see `pending_quotes`), each with its
+    /// cluster as merged by now.
+    fn write_quote_rows(
+        &mut self,
+        doc: i64,
+        quotes: &[prepare::QuoteRow],
+        memo: &QuoteMemo,
+    ) -> Result<()> {
+        if self.pending_quotes.is_empty() {
+            return Ok(());
+        }
+        if self.pending_quotes.len() != quotes.len() {
+            return Err(StoreError::Invalid(format!(
+                "{} quote rows held back for {} quotes",
+                self.pending_quotes.len(),
+                quotes.len()
+            )));
+        }
+        let rows: Vec<(i64, i64, &prepare::QuoteRow)> = self
+            .pending_quotes
+            .drain(..)
+            .zip(quotes)
+            .map(|((qid, cluster), q)| (qid, memo.resolve(cluster), q))
+            .collect();
+        self.insert_quotes
+            .insert(&rows, |st, i, &(qid, cluster, q)| {
+                st.raw_bind_parameter(i, qid)?;
+                st.raw_bind_parameter(i + 1, doc)?;
+                st.raw_bind_parameter(i + 2, q.idx as i64)?;
+                st.raw_bind_parameter(i + 3, &q.kind)?;
+                st.raw_bind_parameter(i + 4, &q.text)?;
+                st.raw_bind_parameter(i + 5, &q.norm)?;
+                st.raw_bind_parameter(i + 6, q.start as i64)?;
+                st.raw_bind_parameter(i + 7, q.end as i64)?;
+                st.raw_bind_parameter(i + 8, q.speaker_cluster.map(|c| c as i64))?;
+                st.raw_bind_parameter(i + 9, &q.speaker)?;
+                st.raw_bind_parameter(i + 10, q.speaker.as_ref().map(|s| s.to_lowercase()))?;
+                st.raw_bind_parameter(i + 11, cluster)
+            })
     }
 
     /// Writes the LSH rows held back during the batch, in key order (see `pending_doc_lsh`).
@@ -2115,6 +2181,25 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap()
+    }
+
+    /// With the LSH copy, a document's quote rows are written at its end: a row must carry the
+    /// cluster its own document's later quotes merged it into, as the `UPDATE` does without.
+    #[test]
+    fn quote_rows_written_at_the_end_of_their_document_carry_its_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let both = format!("{W1} and {W2}");
+        for copy in [true, false] {
+            let store = EmbeddedStore::open(dir.path().join(format!("db-{copy}")), OpenMode::Write)
+                .unwrap();
+            store.set_lsh_copy(copy);
+            store.put(vec![quoting("a", &[W2, W1, &both])]).unwrap();
+            assert_eq!(
+                clusters(&store),
+                vec![(1, 1), (1, 1), (1, 1)],
+                "copy {copy}"
+            );
+        }
     }
 
     #[test]
