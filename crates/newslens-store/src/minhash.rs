@@ -39,6 +39,40 @@ pub fn shingles<S: AsRef<str>>(tokens: &[S], k: usize) -> Vec<u64> {
     out
 }
 
+/// `shingles(&normalise_tokens(text), k)` without a `String` per token: the lower-cased tokens
+/// are written once, each followed by the separator, so a shingle is a slice of that buffer
+/// (≈ 450 allocations less per seed-length article).
+pub fn text_shingles(text: &str, k: usize) -> Vec<u64> {
+    let mut buf = String::with_capacity(text.len() + 16);
+    let mut starts: Vec<usize> = Vec::new();
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        if w.is_empty() {
+            continue;
+        }
+        starts.push(buf.len());
+        if w.is_ascii() {
+            buf.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            // `str::to_lowercase` (not per char): a final sigma lower-cases to "ς".
+            buf.push_str(&w.to_lowercase());
+        }
+        buf.push('\u{1f}');
+    }
+    let mut out = Vec::new();
+    if starts.is_empty() {
+        return out;
+    }
+    let k = k.min(starts.len()).max(1);
+    starts.push(buf.len());
+    out.reserve(starts.len() - k);
+    for i in 0..starts.len() - k {
+        out.push(xxh3_64(&buf.as_bytes()[starts[i]..starts[i + k]]));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 const SEEDS: [u64; 4] = [
     0x9E37_79B9_7F4A_7C15,
     0xC2B2_AE3D_27D4_EB4F,
@@ -215,6 +249,26 @@ pub mod quote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_shingles_are_the_shingles_of_the_normalised_tokens() {
+        for text in [
+            "",
+            "one",
+            "Two words",
+            "ΟΔΟΣ Σοφοκλέους: the minister's “NEW” bridge, İstanbul-Ankara — 3 km in 2024!",
+            "a b c d e f g h i j k l m n o p q r s t",
+            "  ...  leading and trailing punctuation!!  ",
+        ] {
+            for k in [1, 2, 5, 9] {
+                assert_eq!(
+                    text_shingles(text, k),
+                    shingles(&normalise_tokens(text), k),
+                    "{text:?} k={k}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn near_duplicates_estimate_high_and_strangers_low() {

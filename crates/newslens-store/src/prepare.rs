@@ -351,8 +351,7 @@ pub fn prepare(a: &Analysis) -> Result<Prepared> {
     } else {
         doc.content_hash.clone()
     };
-    let tokens = minhash::normalise_tokens(text);
-    let minhash = minhash::signature(&minhash::shingles(&tokens, D::SHINGLE), D::HASHES);
+    let minhash = minhash::signature(&minhash::text_shingles(text, D::SHINGLE), D::HASHES);
     let doc_keys = minhash::band_keys(&minhash, D::BANDS, D::ROWS);
 
     let mut entities = Vec::new();
