@@ -1281,17 +1281,13 @@ impl<'t> Batch<'t> {
         for s in stories.iter().filter(|&&s| s != story) {
             self.merge_story.execute(params![story, s])?;
         }
-        if let Some(copy) = lsh.as_deref_mut() {
-            for &k in &p.doc_keys {
-                copy.docs.push(k, id);
-                self.pending_doc_lsh.push((k, id));
-            }
-        } else {
-            self.insert_doc_lsh.insert(&p.doc_keys, |st, i, k| {
-                st.raw_bind_parameter(i, k)?;
-                st.raw_bind_parameter(i + 1, id)
-            })?;
-        }
+        add_lsh_rows(
+            &p.doc_keys,
+            id,
+            lsh.as_deref_mut().map(|c| &mut c.docs),
+            &mut self.pending_doc_lsh,
+            &mut self.insert_doc_lsh,
+        )?;
         self.insert_entity.insert(&p.entities, |st, i, e| {
             st.raw_bind_parameter(i, id)?;
             st.raw_bind_parameter(i + 1, e.idx as i64)?;
@@ -1405,17 +1401,13 @@ impl<'t> Batch<'t> {
         if !q.keys.is_empty() {
             memo.remember(qid, cluster, &q.norm, q.wording.clone());
         }
-        if let Some(copy) = lsh {
-            for &k in &q.keys {
-                copy.quotes.push(k, qid);
-                self.pending_quote_lsh.push((k, qid));
-            }
-        } else {
-            self.insert_quote_lsh.insert(&q.keys, |st, i, k| {
-                st.raw_bind_parameter(i, k)?;
-                st.raw_bind_parameter(i + 1, qid)
-            })?;
-        }
+        add_lsh_rows(
+            &q.keys,
+            qid,
+            lsh.map(|c| &mut c.quotes),
+            &mut self.pending_quote_lsh,
+            &mut self.insert_quote_lsh,
+        )?;
         Ok(qid)
     }
 
@@ -1550,6 +1542,30 @@ impl<'t> Batch<'t> {
             }
         }
         Ok(clusters)
+    }
+}
+
+/// Adds the LSH rows of `id` under `keys`: with a copy, to it and to `pending` (written at the
+/// batch's end, [`Batch::write_lsh_rows`]); without, straight into the table.
+fn add_lsh_rows(
+    keys: &[i64],
+    id: i64,
+    copy: Option<&mut lsh_memo::Buckets>,
+    pending: &mut Vec<(i64, i64)>,
+    table: &mut MultiInsert<'_>,
+) -> Result<()> {
+    match copy {
+        Some(copy) => {
+            for &k in keys {
+                copy.push(k, id);
+                pending.push((k, id));
+            }
+            Ok(())
+        }
+        None => table.insert(keys, |st, i, k| {
+            st.raw_bind_parameter(i, k)?;
+            st.raw_bind_parameter(i + 1, id)
+        }),
     }
 }
 

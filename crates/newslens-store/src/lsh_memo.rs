@@ -203,6 +203,20 @@ impl LshState {
 mod tests {
     use super::*;
 
+    /// An empty database with the tables the copy reads.
+    fn tables() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE documents(id INTEGER PRIMARY KEY);
+             CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL,
+                PRIMARY KEY(key, doc)) WITHOUT ROWID;
+             CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL,
+                PRIMARY KEY(key, quote)) WITHOUT ROWID;",
+        )
+        .unwrap();
+        conn
+    }
+
     #[test]
     fn buckets_keep_ids_ascending_and_ignore_repeated_pairs() {
         let mut b = Buckets::default();
@@ -220,14 +234,9 @@ mod tests {
 
     #[test]
     fn load_copies_both_tables_in_key_order_or_refuses_when_too_big() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = tables();
         conn.execute_batch(
-            "CREATE TABLE documents(id INTEGER PRIMARY KEY);
-             CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL,
-                PRIMARY KEY(key, doc)) WITHOUT ROWID;
-             CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL,
-                PRIMARY KEY(key, quote)) WITHOUT ROWID;
-             INSERT INTO doc_lsh VALUES (5, 3), (5, 1), (-2, 8);
+            "INSERT INTO doc_lsh VALUES (5, 3), (5, 1), (-2, 8);
              INSERT INTO quote_lsh VALUES (5, 30), (5, 10), (5, 20);",
         )
         .unwrap();
@@ -242,15 +251,7 @@ mod tests {
 
     #[test]
     fn the_copy_is_read_when_the_documents_written_are_worth_it() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE documents(id INTEGER PRIMARY KEY);
-             CREATE TABLE doc_lsh(key INTEGER NOT NULL, doc INTEGER NOT NULL,
-                PRIMARY KEY(key, doc)) WITHOUT ROWID;
-             CREATE TABLE quote_lsh(key INTEGER NOT NULL, quote INTEGER NOT NULL,
-                PRIMARY KEY(key, quote)) WITHOUT ROWID;",
-        )
-        .unwrap();
+        let conn = tables();
         let state = |s: &LshState| match s {
             LshState::Unloaded { written } => format!("unloaded {written}"),
             LshState::Loaded(_) => "loaded".into(),
