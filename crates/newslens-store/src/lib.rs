@@ -9,7 +9,7 @@
 //! * [`EmbeddedStore`] is the default backend: a directory with a SQLite database (the source of
 //!   truth, WAL mode, versioned migrations) and a tantivy index (derived data, caught up from
 //!   SQLite whenever it lags, e.g. after a crash).
-//! * [`ingest`] runs parallel analysis with one writer thread, batched transactions and
+//! * [`ingest()`] runs parallel analysis with one writer thread, batched transactions and
 //!   crash-safe resumption.
 //! * [`minhash`] holds the MinHash/LSH near-duplicate machinery used for stories and quotes.
 

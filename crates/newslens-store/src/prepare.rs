@@ -149,7 +149,7 @@ pub fn quote_keys(tokens: &[String]) -> (Vec<u64>, Vec<i64>) {
 
 /// Compresses the analysis JSON in the stored form: without its `text` (stored once, in its own
 /// column), with `"tokens":[]` (derived again on read, [`derived_tokens`]) and spans without
-/// their texts (put back on read, [`restore_span_texts`]).
+/// their texts (put back on read by `restore_span_texts`).
 pub fn compress_analysis(a: &Analysis) -> Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(10 * a.document.text.len() + 4096);
     a.write_json_stored(&mut bytes)
