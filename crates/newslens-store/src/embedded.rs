@@ -980,7 +980,6 @@ struct Batch<'t> {
     insert_mention: MultiInsert<'t>,
     insert_technique: MultiInsert<'t>,
     quote_twin: rusqlite::Statement<'t>,
-    insert_quote: rusqlite::Statement<'t>,
     quote_lsh: rusqlite::Statement<'t>,
     quote_candidate: rusqlite::Statement<'t>,
     merge_quote_cluster: rusqlite::Statement<'t>,
@@ -999,6 +998,8 @@ struct Batch<'t> {
     /// of the document ([`Batch::write_quote_rows`]) by multi-row inserts instead of one
     /// execution per quote (28 per generated article), with their clusters as merged by then.
     pending_quotes: Vec<(i64, i64)>,
+    /// Quote rows: a document's held-back rows together, or (without the copy) one at a time,
+    /// as later look-ups in SQLite must see them.
     insert_quotes: MultiInsert<'t>,
 }
 
@@ -1126,13 +1127,6 @@ impl<'t> Batch<'t> {
             quote_twin: tx.prepare(
                 "SELECT q.cluster FROM quote_lsh l JOIN quotes q ON q.id = l.quote
                  WHERE l.key = ?1 AND q.norm = ?2 LIMIT 1",
-            )?,
-            // The id is given (the one SQLite would choose: [`Batch::next_quote_id`]), so that
-            // a quote starting its own cluster can name itself in the same statement.
-            insert_quote: tx.prepare(
-                "INSERT INTO quotes(id, doc, idx, kind, text, norm, start, end, speaker_cluster,
-                                    speaker, speaker_norm, cluster)
-                 VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, ?12))",
             )?,
             next_quote_id: tx.query_row(
                 "SELECT COALESCE(MAX(id), 0) + 1 FROM quotes",
@@ -1369,31 +1363,22 @@ impl<'t> Batch<'t> {
         // The row is written with its final cluster: the twin's, else the smallest cluster it
         // matches (older than the row), else its own id (most quotes are unkeyed and land
         // here: no second write of the row).
-        let cluster = twin.or_else(|| clusters.iter().copied().min());
         let qid = self.next_quote_id;
         self.next_quote_id += 1;
+        let cluster = twin
+            .or_else(|| clusters.iter().copied().min())
+            .unwrap_or(qid);
         if lsh.is_some() {
-            self.pending_quotes.push((qid, cluster.unwrap_or(qid)));
+            self.pending_quotes.push((qid, cluster));
         } else {
-            self.insert_quote.execute(params![
-                doc,
-                q.idx as i64,
-                q.kind,
-                q.text,
-                q.norm,
-                q.start as i64,
-                q.end as i64,
-                q.speaker_cluster.map(|c| c as i64),
-                q.speaker,
-                q.speaker.as_ref().map(|s| s.to_lowercase()),
-                cluster,
-                qid,
-            ])?;
+            self.insert_quotes
+                .insert(&[(qid, cluster, q)], |st, i, row| {
+                    bind_quote_row(st, i, doc, row)
+                })?;
         }
         if twin.is_some() {
             return Ok(qid);
         }
-        let cluster = cluster.unwrap_or(qid);
         for &c in clusters.iter().filter(|&&c| c != cluster) {
             self.merge_quote_cluster.execute(params![cluster, c])?;
             memo.merged.insert(c, cluster);
@@ -1436,20 +1421,7 @@ impl<'t> Batch<'t> {
             .map(|((qid, cluster), q)| (qid, memo.resolve(cluster), q))
             .collect();
         self.insert_quotes
-            .insert(&rows, |st, i, &(qid, cluster, q)| {
-                st.raw_bind_parameter(i, qid)?;
-                st.raw_bind_parameter(i + 1, doc)?;
-                st.raw_bind_parameter(i + 2, q.idx as i64)?;
-                st.raw_bind_parameter(i + 3, &q.kind)?;
-                st.raw_bind_parameter(i + 4, &q.text)?;
-                st.raw_bind_parameter(i + 5, &q.norm)?;
-                st.raw_bind_parameter(i + 6, q.start as i64)?;
-                st.raw_bind_parameter(i + 7, q.end as i64)?;
-                st.raw_bind_parameter(i + 8, q.speaker_cluster.map(|c| c as i64))?;
-                st.raw_bind_parameter(i + 9, &q.speaker)?;
-                st.raw_bind_parameter(i + 10, q.speaker.as_ref().map(|s| s.to_lowercase()))?;
-                st.raw_bind_parameter(i + 11, cluster)
-            })
+            .insert(&rows, |st, i, row| bind_quote_row(st, i, doc, row))
     }
 
     /// Writes the LSH rows held back during the batch, in key order (see `pending_doc_lsh`).
@@ -1543,6 +1515,29 @@ impl<'t> Batch<'t> {
         }
         Ok(clusters)
     }
+}
+
+/// Binds one quote row `(id, cluster, quote)` of document `doc` to parameters `i`, `i + 1`, …
+/// of `insert_quotes` (its twelve columns). The id is given (the one SQLite would choose:
+/// [`Batch::next_quote_id`]), so that a quote starting its own cluster can name itself.
+fn bind_quote_row(
+    st: &mut rusqlite::Statement<'_>,
+    i: usize,
+    doc: i64,
+    &(qid, cluster, q): &(i64, i64, &prepare::QuoteRow),
+) -> rusqlite::Result<()> {
+    st.raw_bind_parameter(i, qid)?;
+    st.raw_bind_parameter(i + 1, doc)?;
+    st.raw_bind_parameter(i + 2, q.idx as i64)?;
+    st.raw_bind_parameter(i + 3, &q.kind)?;
+    st.raw_bind_parameter(i + 4, &q.text)?;
+    st.raw_bind_parameter(i + 5, &q.norm)?;
+    st.raw_bind_parameter(i + 6, q.start as i64)?;
+    st.raw_bind_parameter(i + 7, q.end as i64)?;
+    st.raw_bind_parameter(i + 8, q.speaker_cluster.map(|c| c as i64))?;
+    st.raw_bind_parameter(i + 9, &q.speaker)?;
+    st.raw_bind_parameter(i + 10, q.speaker.as_ref().map(|s| s.to_lowercase()))?;
+    st.raw_bind_parameter(i + 11, cluster)
 }
 
 /// Adds the LSH rows of `id` under `keys`: with a copy, to it and to `pending` (written at the

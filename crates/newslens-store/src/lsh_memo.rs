@@ -97,6 +97,20 @@ impl Buckets {
     pub(crate) fn rows(&self) -> usize {
         self.rows
     }
+
+    /// Reads `SELECT key, {id} FROM {table}` in key order, or `None` past `limit` rows.
+    fn load(conn: &Connection, table: &str, id: &str, limit: usize) -> Result<Option<Self>> {
+        let mut buckets = Self::default();
+        let mut st = conn.prepare(&format!("SELECT key, {id} FROM {table} ORDER BY key, {id}"))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            if buckets.rows() >= limit {
+                return Ok(None);
+            }
+            buckets.push(r.get(0)?, r.get(1)?);
+        }
+        Ok(Some(buckets))
+    }
 }
 
 /// Copies of both tables.
@@ -111,24 +125,13 @@ pub(crate) struct LshMemo {
 impl LshMemo {
     /// Reads both tables, or `None` when they hold more than `limit` rows together.
     pub(crate) fn load(conn: &Connection, limit: usize) -> Result<Option<Self>> {
-        let mut memo = Self::default();
-        for (table, id) in [("doc_lsh", "doc"), ("quote_lsh", "quote")] {
-            let mut st =
-                conn.prepare(&format!("SELECT key, {id} FROM {table} ORDER BY key, {id}"))?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                if memo.rows() >= limit {
-                    return Ok(None);
-                }
-                let buckets = if table == "doc_lsh" {
-                    &mut memo.docs
-                } else {
-                    &mut memo.quotes
-                };
-                buckets.push(r.get(0)?, r.get(1)?);
-            }
-        }
-        Ok(Some(memo))
+        let Some(docs) = Buckets::load(conn, "doc_lsh", "doc", limit)? else {
+            return Ok(None);
+        };
+        let Some(quotes) = Buckets::load(conn, "quote_lsh", "quote", limit - docs.rows())? else {
+            return Ok(None);
+        };
+        Ok(Some(Self { docs, quotes }))
     }
 
     /// Rows held in both tables.
