@@ -31,6 +31,12 @@ pub struct BenchArgs {
     /// store, with one analysis thread.
     #[arg(long)]
     pub ingest: bool,
+    /// Repeat the `--ingest` measurement this many times, each into a fresh store, and report
+    /// every round with the median, lowest and highest: this machine's speed drifts by ±20 %
+    /// from one minute to the next, so one round is one sample. `ingest` in the JSON is the
+    /// median round.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
     /// Measure on these articles (files or directories, any reader's format) instead of the
     /// generated corpus; `--articles` then caps how many files are used.
     #[arg(long, num_args = 1..)]
@@ -147,7 +153,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         });
     }
     if args.ingest {
-        report["ingest"] = bench_ingest(&corpus)?;
+        let mut rounds = Vec::with_capacity(args.rounds as usize);
+        for _ in 0..args.rounds {
+            rounds.push(bench_ingest(&corpus)?);
+        }
+        let rate = |r: &serde_json::Value| r["articles_per_cpu_s"].as_f64().unwrap_or(0.0);
+        let mut order: Vec<usize> = (0..rounds.len()).collect();
+        order.sort_by(|&a, &b| rate(&rounds[a]).total_cmp(&rate(&rounds[b])));
+        // The lower median for an even count: a figure some round really gave.
+        let median = order[(order.len() - 1) / 2];
+        if rounds.len() > 1 {
+            report["ingest_rounds"] = serde_json::json!({
+                "articles_per_cpu_s": rounds.iter().map(rate).collect::<Vec<_>>(),
+                "median": rate(&rounds[median]),
+                "min": rate(&rounds[order[0]]),
+                "max": rate(&rounds[order[order.len() - 1]]),
+            });
+        }
+        report["ingest"] = rounds.swap_remove(median);
     }
     if args.json {
         println!("{report}");
@@ -178,6 +201,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     );
                 }
             }
+        }
+        if let Some(r) = report.get("ingest_rounds") {
+            let each: Vec<String> = r["articles_per_cpu_s"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| format!("{:.0}", v.as_f64().unwrap_or(0.0)))
+                .collect();
+            println!(
+                "ingest rounds, articles per CPU-second: {}; median {:.0}, lowest {:.0}, highest {:.0} (the median round follows)",
+                each.join(", "),
+                r["median"].as_f64().unwrap_or(0.0),
+                r["min"].as_f64().unwrap_or(0.0),
+                r["max"].as_f64().unwrap_or(0.0)
+            );
         }
         if let Some(i) = report.get("ingest") {
             println!(

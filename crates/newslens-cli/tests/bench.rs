@@ -88,3 +88,38 @@ fn write_corpus_refuses_input() {
     let out = bench(&["--input", ".", "--write-corpus", "/nonexistent/x"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn ingest_rounds_report_every_round_and_the_median_one() {
+    let out = bench(&["--articles", "12", "--ingest", "--rounds", "3", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rounds = &r["ingest_rounds"];
+    let rates: Vec<f64> = rounds["articles_per_cpu_s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(rates.len(), 3);
+    let mut sorted = rates.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(rounds["min"].as_f64(), Some(sorted[0]));
+    assert_eq!(rounds["median"].as_f64(), Some(sorted[1]));
+    assert_eq!(rounds["max"].as_f64(), Some(sorted[2]));
+    // `ingest` is the median round itself, every article stored in it.
+    assert_eq!(r["ingest"]["articles_per_cpu_s"].as_f64(), Some(sorted[1]));
+    assert_eq!(r["ingest"]["articles"], 12);
+
+    // One round (the default) reports no rounds; zero rounds is a usage error.
+    let one = bench(&["--articles", "5", "--ingest", "--json"]);
+    let one: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert!(one.get("ingest_rounds").is_none());
+    assert_eq!(one["ingest"]["articles"], 5);
+    let zero = bench(&["--articles", "5", "--ingest", "--rounds", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
