@@ -3,6 +3,10 @@
 
 /// Sampling interval of the checkpoint tables; a lookup scans at most this many bytes or chars.
 const STEP: usize = 64;
+const _: () = assert!(
+    STEP < 256,
+    "to_char sums a block's character starts in a u8"
+);
 
 /// Maps byte offsets to code point offsets and back for one text.
 ///
@@ -73,12 +77,13 @@ impl OffsetMap {
             return self.len_chars;
         }
         let block = byte / STEP;
-        let mut chars = self.char_at_block[block];
-        for &b in &self.bytes[block * STEP..byte] {
-            if !is_continuation(b) {
-                chars += 1;
-            }
-        }
+        // Summed in a byte (fewer than `STEP` < 256 bytes), which the compiler vectorises 16
+        // bytes at a time: this runs twice for every span an analysis writes, and a byte-at-a-
+        // time loop was 0.9 % of an ingest's instructions.
+        let starts = self.bytes[block * STEP..byte]
+            .iter()
+            .fold(0u8, |n, &b| n + u8::from(!is_continuation(b)));
+        let mut chars = self.char_at_block[block] + usize::from(starts);
         // A byte inside a multi-byte char counts the char it belongs to, not the next one.
         if is_continuation(self.bytes[byte]) && chars > 0 {
             chars -= 1;
@@ -127,6 +132,21 @@ mod tests {
         }
         assert_eq!(map.to_char(text.len()), text.chars().count());
         assert_eq!(map.to_byte(text.chars().count()), text.len());
+    }
+
+    /// Every byte offset, boundaries and bytes inside characters alike, against the definition:
+    /// the number of characters that start before it, less one inside a character.
+    #[test]
+    fn to_char_of_every_byte_matches_the_definition() {
+        let text = "Путин said “hello” 👋🏽 to Kim — naïve café. ".repeat(9);
+        let map = OffsetMap::new(&text);
+        let bytes = text.as_bytes();
+        for b in 0..=text.len() {
+            let starts = bytes[..b].iter().filter(|&&x| !is_continuation(x)).count();
+            let inside = b < text.len() && !text.is_char_boundary(b);
+            assert_eq!(map.to_char(b), starts - usize::from(inside), "byte {b}");
+        }
+        assert_eq!(map.to_char(text.len() + 7), text.chars().count());
     }
 
     #[test]
