@@ -12,6 +12,7 @@
 //! This crate has no heavy dependencies on purpose: readers, models and stores build on it.
 
 pub mod analysis;
+pub mod case;
 pub mod document;
 pub mod error;
 pub mod json;

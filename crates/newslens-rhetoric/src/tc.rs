@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use newslens_core::case::to_lowercase;
 use newslens_core::Span;
 
 use crate::linear::{fh, softmax, train, Dataset, Linear, Loss, TrainConfig};
@@ -21,10 +22,10 @@ impl SpanContext {
     pub fn new(p: &Prepared, spans: &[Span]) -> Self {
         let mut span_texts: HashMap<String, u32> = HashMap::new();
         for s in spans {
-            *span_texts.entry(s.text(p.text).to_lowercase()).or_default() += 1;
+            *span_texts.entry(to_lowercase(s.text(p.text))).or_default() += 1;
         }
         Self {
-            lower_text: p.text.to_lowercase(),
+            lower_text: to_lowercase(p.text),
             span_texts,
         }
     }
@@ -80,7 +81,7 @@ pub fn span_features(p: &Prepared, ctx: &SpanContext, span: Span, out: &mut Vec<
         out.push(fh(7, &[words[0]]));
     }
     // Repetition: the same text elsewhere in the article, or among the spans.
-    let lower = span.text(p.text).to_lowercase();
+    let lower = to_lowercase(span.text(p.text));
     let occ = occurrences(&ctx.lower_text, &lower);
     out.push(fh(8, &[count_bucket(occ)]));
     out.push(fh(9, &[count_bucket(occ), len_bucket(nw)]));
