@@ -491,12 +491,33 @@ impl WeightsPair {
         offs: &mut Vec<usize>,
     ) {
         #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // SAFETY: the CPU supports the AVX-512 features and POPCNT (checked at run time).
+            unsafe { self.add_seq_scores_avx512(rows, ends, a, b, offs) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             // SAFETY: the CPU supports AVX2 and POPCNT (checked at run time), which is all a
             // call of a function compiled for them requires.
             unsafe { self.add_seq_scores_avx2(rows, ends, a, b, offs) };
             return;
         }
+        self.add_seq_scores_any(rows, ends, a, b, offs);
+    }
+
+    /// [`WeightsPair::add_seq_scores`] compiled for AVX-512 (16 lanes per vector, the same
+    /// operations on each value, so the same sums bit for bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
+    unsafe fn add_seq_scores_avx512(
+        &self,
+        rows: &[u32],
+        ends: &[u32],
+        a: &mut [f32],
+        b: &mut [f32],
+        offs: &mut Vec<usize>,
+    ) {
         self.add_seq_scores_any(rows, ends, a, b, offs);
     }
 
@@ -679,11 +700,22 @@ impl AveragedWeights {
     }
 }
 
-/// Whether the CPU has AVX2 and POPCNT (for the functions compiled for them).
+/// Whether the CPU has AVX2 and POPCNT (for the functions compiled for them; the other
+/// stages' weight sums use it too).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(crate) fn has_avx2() -> bool {
+pub fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+}
+
+/// Whether the CPU has what the AVX-512 builds of the row sums are compiled for (AVX-512 F,
+/// BW and VL, with AVX2 and POPCNT).
+#[cfg(target_arch = "x86_64")]
+pub fn has_avx512() -> bool {
+    has_avx2()
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 /// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing
@@ -795,11 +827,19 @@ mod tests {
 
     #[test]
     fn paired_tables_score_like_each_table() {
-        let table = |skip: usize, k: f32| {
-            let mut w = Weights::zeros(10, 3);
+        // Three classes (scalar code) and 17 and 21 (the NER model's width: full vectors of 8
+        // and 16 lanes and a remainder).
+        for (na, nb) in [(3, 3), (17, 17), (17, 21)] {
+            paired_tables_score_like_each_table_with(na, nb);
+        }
+    }
+
+    fn paired_tables_score_like_each_table_with(na: usize, nb: usize) {
+        let table = |skip: usize, k: f32, n: usize| {
+            let mut w = Weights::zeros(10, n);
             if let Table::Dense(t) = &mut w.table {
                 for (i, x) in t.iter_mut().enumerate() {
-                    if (i / 3) % skip != 0 {
+                    if !(i / n).is_multiple_of(skip) {
                         *x = ((i * 31) % 17) as f32 * k - 4.0;
                     }
                 }
@@ -807,33 +847,59 @@ mod tests {
             Weights::from_stored(&w.to_stored()).unwrap()
         };
         // Rows present in one table only, in both, in neither; different scales.
-        let (a, b) = (table(3, 0.5), table(4, 1.7));
+        let (a, b) = (table(3, 0.5, na), table(4, 1.7, nb));
         let pair = WeightsPair::new(&a, &b).unwrap();
         assert!(WeightsPair::new(&a, &a.to_dense()).is_none());
         let rows: Vec<u32> = (0..300).map(|i| (i * 7919) % 1024).collect();
         let ends: Vec<u32> = (1..=30).map(|t| t * 10).collect();
-        let (mut pa, mut pb) = (vec![0.0; 90], vec![0.0; 90]);
+        let (mut pa, mut pb) = (vec![0.0; 30 * na], vec![0.0; 30 * nb]);
         pair.add_seq_scores(&rows, &ends, &mut pa, &mut pb, &mut Vec::new());
-        let (mut wa, mut wb) = (vec![0.0; 90], vec![0.0; 90]);
+        let (mut wa, mut wb) = (vec![0.0; 30 * na], vec![0.0; 30 * nb]);
         a.add_seq_scores(&rows, &ends, &mut wa, &mut Vec::new());
         b.add_seq_scores(&rows, &ends, &mut wb, &mut Vec::new());
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&pa), bits(&wa));
         assert_eq!(bits(&pb), bits(&wb));
-        // The code for any CPU too (the dispatch above takes the AVX2 build when it can).
-        let (mut ga, mut gb) = (vec![0.0; 90], vec![0.0; 90]);
-        pair.add_seq_scores_any(&rows, &ends, &mut ga, &mut gb, &mut Vec::new());
-        assert_eq!(bits(&ga), bits(&wa));
-        assert_eq!(bits(&gb), bits(&wb));
-        let (mut ta, mut tb) = (vec![0.0; 3], vec![0.0; 3]);
+        // Every build: the code for any CPU, and the AVX2 and AVX-512 ones where the CPU has
+        // them (the dispatch above takes the widest).
+        let mut builds: Vec<(&str, SeqFn)> = vec![("any", |p, r, e, a, b, o| {
+            p.add_seq_scores_any(r, e, a, b, o)
+        })];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if has_avx2() {
+                // SAFETY: AVX2 and POPCNT are present (checked just above).
+                builds.push(("AVX2", |p, r, e, a, b, o| unsafe {
+                    p.add_seq_scores_avx2(r, e, a, b, o)
+                }));
+            }
+            if has_avx512() {
+                // SAFETY: the AVX-512 features are present (checked just above).
+                builds.push(("AVX-512", |p, r, e, a, b, o| unsafe {
+                    p.add_seq_scores_avx512(r, e, a, b, o)
+                }));
+            } else {
+                eprintln!("no AVX-512 here: its build of the row sums is not exercised");
+            }
+        }
+        for (name, f) in builds {
+            let (mut ga, mut gb) = (vec![0.0; 30 * na], vec![0.0; 30 * nb]);
+            f(&pair, &rows, &ends, &mut ga, &mut gb, &mut Vec::new());
+            assert_eq!(bits(&ga), bits(&wa), "{name}, {na} classes");
+            assert_eq!(bits(&gb), bits(&wb), "{name}, {nb} classes");
+        }
+        let (mut ta, mut tb) = (vec![0.0; na], vec![0.0; nb]);
         pair.add_scores(&rows[..10], &mut ta, &mut tb);
-        assert_eq!(bits(&ta), bits(&wa[..3]));
-        assert_eq!(bits(&tb), bits(&wb[..3]));
-        let (mut ta, mut tb) = (vec![0.0; 3], vec![0.0; 3]);
+        assert_eq!(bits(&ta), bits(&wa[..na]));
+        assert_eq!(bits(&tb), bits(&wb[..nb]));
+        let (mut ta, mut tb) = (vec![0.0; na], vec![0.0; nb]);
         pair.add_scores_any(&rows[..10], &mut ta, &mut tb);
-        assert_eq!(bits(&ta), bits(&wa[..3]));
-        assert_eq!(bits(&tb), bits(&wb[..3]));
+        assert_eq!(bits(&ta), bits(&wa[..na]));
+        assert_eq!(bits(&tb), bits(&wb[..nb]));
     }
+
+    /// A build of [`WeightsPair::add_seq_scores`].
+    type SeqFn = fn(&WeightsPair, &[u32], &[u32], &mut [f32], &mut [f32], &mut Vec<usize>);
 
     #[test]
     fn averaging_weights_early_updates_more() {
