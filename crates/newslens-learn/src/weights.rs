@@ -186,12 +186,31 @@ impl Weights {
         offs: &mut Vec<usize>,
     ) {
         #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // SAFETY: the CPU supports the AVX-512 features and POPCNT (checked at run time).
+            unsafe { self.add_seq_scores_avx512(rows, ends, scores, offs) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             // SAFETY: the CPU supports AVX2 and POPCNT (checked at run time), which is all a
             // call of a function compiled for them requires.
             unsafe { self.add_seq_scores_avx2(rows, ends, scores, offs) };
             return;
         }
+        self.add_seq_scores_any(rows, ends, scores, offs);
+    }
+
+    /// [`Weights::add_seq_scores`] compiled for AVX-512 (the same sums bit for bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
+    unsafe fn add_seq_scores_avx512(
+        &self,
+        rows: &[u32],
+        ends: &[u32],
+        scores: &mut [f32],
+        offs: &mut Vec<usize>,
+    ) {
         self.add_seq_scores_any(rows, ends, scores, offs);
     }
 
@@ -801,20 +820,34 @@ mod tests {
             }
             ends.push(rows.len() as u32);
         }
-        for (table, any) in [
-            (&sparse, false),
-            (&sparse, true),
-            (&sparse.to_dense(), false),
-        ] {
+        // Every build: the dispatch (the widest the CPU has), the code for any CPU, and the
+        // AVX2 and AVX-512 ones where the CPU has them.
+        type Build = fn(&Weights, &[u32], &[u32], &mut [f32], &mut Vec<usize>);
+        let mut builds: Vec<Build> = vec![
+            |w, r, e, s, o| w.add_seq_scores(r, e, s, o),
+            |w, r, e, s, o| w.add_seq_scores_any(r, e, s, o),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if has_avx2() {
+                // SAFETY: AVX2 and POPCNT are present (checked just above).
+                builds.push(|w, r, e, s, o| unsafe { w.add_seq_scores_avx2(r, e, s, o) });
+            }
+            if has_avx512() {
+                // SAFETY: the AVX-512 features are present (checked just above).
+                builds.push(|w, r, e, s, o| unsafe { w.add_seq_scores_avx512(r, e, s, o) });
+            }
+        }
+        let dense = sparse.to_dense();
+        let cases = builds
+            .iter()
+            .map(|b| (&sparse, *b))
+            .chain([(&dense, builds[0])]);
+        for (table, build) in cases {
             // Start every token from a partial sum, as a cache of its first rows would.
             let start: Vec<f32> = (0..40 * 5).map(|i| i as f32 / 3.0).collect();
             let mut got = start.clone();
-            if any {
-                // The code for any CPU (the dispatch takes the AVX2 build when it can).
-                table.add_seq_scores_any(&rows, &ends, &mut got, &mut Vec::new());
-            } else {
-                table.add_seq_scores(&rows, &ends, &mut got, &mut Vec::new());
-            }
+            build(table, &rows, &ends, &mut got, &mut Vec::new());
             let mut want = start;
             for t in 0..40 {
                 let from = if t == 0 { 0 } else { ends[t - 1] as usize };

@@ -124,6 +124,38 @@ impl Linear {
 
     /// Raw scores into a reused buffer.
     pub fn scores_into(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
+        #[cfg(target_arch = "x86_64")]
+        if newslens_learn::weights::has_avx512() {
+            // SAFETY: the CPU has the features the build is compiled for (checked above).
+            unsafe { self.scores_into_avx512(feats, scale, out) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if newslens_learn::weights::has_avx2() {
+            // SAFETY: the CPU has AVX2 and POPCNT (checked above).
+            unsafe { self.scores_into_avx2(feats, scale, out) };
+            return;
+        }
+        self.scores_into_any(feats, scale, out);
+    }
+
+    /// [`Linear::scores_into`] compiled for AVX-512 (see [`Linear::scores_batch`]: the same
+    /// scores bit for bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
+    unsafe fn scores_into_avx512(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
+        self.scores_into_any(feats, scale, out);
+    }
+
+    /// [`Linear::scores_into`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    unsafe fn scores_into_avx2(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
+        self.scores_into_any(feats, scale, out);
+    }
+
+    #[inline(always)]
+    fn scores_into_any(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
         out.clear();
         out.extend_from_slice(&self.b);
         let m = self.mask();
@@ -790,6 +822,25 @@ mod tests {
                     let one = m.scores(&feats[start..end as usize], 0.7);
                     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&all[e * k..(e + 1) * k]), bits(&one), "k={k} e={e}");
+                    // Every build of the one-example sums gives the same scores.
+                    let ex = &feats[start..end as usize];
+                    let mut any = Vec::new();
+                    m.scores_into_any(ex, 0.7, &mut any);
+                    assert_eq!(bits(&any), bits(&one), "portable build, k={k} e={e}");
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        let mut v = Vec::new();
+                        if newslens_learn::weights::has_avx2() {
+                            // SAFETY: AVX2 and POPCNT are present (checked just above).
+                            unsafe { m.scores_into_avx2(ex, 0.7, &mut v) };
+                            assert_eq!(bits(&v), bits(&one), "AVX2 build, k={k} e={e}");
+                        }
+                        if newslens_learn::weights::has_avx512() {
+                            // SAFETY: the AVX-512 features are present (checked just above).
+                            unsafe { m.scores_into_avx512(ex, 0.7, &mut v) };
+                            assert_eq!(bits(&v), bits(&one), "AVX-512 build, k={k} e={e}");
+                        }
+                    }
                     // The plain loop, weight by weight, in feature order.
                     let naive: Vec<f32> = (0..k)
                         .map(|c| {
