@@ -111,6 +111,27 @@ fn planted_stories_and_quotes_are_found_with_high_precision_and_recall() {
     assert_eq!(stats.story_clusters as usize, stories.len());
     assert_eq!(stats.quote_clusters as usize, multi);
     assert_eq!(stats.quotes as usize, qp.len());
+
+    // The writer does not have SQLite enforce the foreign keys (it inserts a document's rows
+    // in the transaction that inserts the document): every reference holds all the same.
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join("db").join("newslens.sqlite")).unwrap();
+    let violations = |conn: &rusqlite::Connection| -> usize {
+        let mut st = conn.prepare("PRAGMA foreign_key_check").unwrap();
+        st.query_map([], |_| Ok(())).unwrap().count()
+    };
+    assert_eq!(violations(&conn), 0, "rows that reference no document");
+    // The check sees a row that does (so the zero above is not vacuous); this connection
+    // enforces the keys, as the bundled SQLite does by default, so it must be told not to.
+    let orphan = "INSERT INTO entity_clusters(doc, idx, canonical, norm, type, mentions, aliases)
+                  VALUES (987654, 0, 'X', 'x', 'PER', 1, '[]')";
+    assert!(
+        conn.execute(orphan, []).is_err(),
+        "foreign keys enforced by default"
+    );
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    conn.execute(orphan, []).unwrap();
+    assert_eq!(violations(&conn), 1);
 }
 
 /// Quote clusters as groups of (document, start) occurrences, in a canonical order.
