@@ -11,7 +11,7 @@ const _: () = assert!(
 /// Maps byte offsets to code point offsets and back for one text.
 ///
 /// Pure ASCII texts (the common case for English news) take a zero-cost identity path; others keep
-/// a checkpoint every [`STEP`] bytes/chars, so building the map is O(n) and each lookup O(STEP).
+/// a checkpoint every 64 bytes/chars, so building the map is O(n) and each lookup O(64).
 #[derive(Debug, Clone)]
 pub struct OffsetMap {
     ascii: bool,

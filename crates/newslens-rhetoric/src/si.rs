@@ -334,7 +334,7 @@ impl WordFacts {
 }
 
 /// What [`SentInfo`] looks up for a token's lower-cased form: its lexicon rate and
-/// [`WordFacts`], per document-local word id ([`Sent::wid`]) and token kind (word or not), so a
+/// its `WordFacts`, per document-local word id ([`Sent::wid`]) and token kind (word or not), so a
 /// word repeated in a document is looked up once (a fresh memo per document and lexicon).
 #[derive(Debug, Clone, Default)]
 pub struct WordMemo {
