@@ -389,7 +389,7 @@ impl Lexicon {
     }
 
     /// Weight of a single lower-case word, trying light suffix stripping for inflections: the
-    /// word itself, else the first rule of [`SUFFIX_RULES`] that leads to a lexicon word.
+    /// word itself, else the first suffix rule (`SUFFIX_RULES`) that leads to a lexicon word.
     pub fn word(&self, w: &str) -> Option<f32> {
         self.forms.get(w).and_then(|e| e.weight)
     }
