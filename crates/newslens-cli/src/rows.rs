@@ -67,8 +67,8 @@ impl From<serde_json::Error> for RowsError {
     }
 }
 
-/// Where rows go: JSON lines text ([`JsonRows`]) or cells for Arrow columns (`Cells`, built
-/// with the `parquet` feature).
+/// Where rows go: JSON lines text ([`JsonRows`]) or cells for Arrow columns
+/// ([`Cells`](crate::arrow_rows::Cells)).
 ///
 /// A row is `begin`, its columns in schema order, `end`; columns left out are null.
 pub trait Sink {
