@@ -169,63 +169,20 @@ impl Weights {
         }
     }
 
-    /// Adds the rows of every token of a sequence to that token's scores: token `i` owns
-    /// `rows[ends[i - 1]..ends[i]]` and `scores[i * n..(i + 1) * n]`. Each token's rows are added
-    /// in order with the same arithmetic as [`Weights::add_scores`], so the sums are the same bit
-    /// for bit, and a caller may start a token from the partial sum of its first rows.
-    ///
-    /// Sparse tables are read in a software pipeline: the index blocks of the rows one chunk
-    /// ahead are prefetched while the rows of the current chunk are located and their values
-    /// prefetched, and a token is added up one chunk later. Decoding used to wait on these
-    /// random reads one row after another.
-    pub(crate) fn add_seq_scores(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        scores: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if has_avx512() {
-            // SAFETY: the CPU supports the AVX-512 features and POPCNT (checked at run time).
-            unsafe { self.add_seq_scores_avx512(rows, ends, scores, offs) };
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2() {
-            // SAFETY: the CPU supports AVX2 and POPCNT (checked at run time), which is all a
-            // call of a function compiled for them requires.
-            unsafe { self.add_seq_scores_avx2(rows, ends, scores, offs) };
-            return;
-        }
-        self.add_seq_scores_any(rows, ends, scores, offs);
-    }
-
-    /// [`Weights::add_seq_scores`] compiled for AVX-512 (the same sums bit for bit).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
-    unsafe fn add_seq_scores_avx512(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        scores: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        self.add_seq_scores_any(rows, ends, scores, offs);
-    }
-
-    /// [`Weights::add_seq_scores`] compiled for AVX2 and POPCNT (see
-    /// [`WeightsPair::add_seq_scores`]: the same sums bit for bit).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn add_seq_scores_avx2(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        scores: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        self.add_seq_scores_any(rows, ends, scores, offs);
+    // The same sums bit for bit in every build (see `simd_builds`).
+    crate::simd_builds! {
+        /// Adds the rows of every token of a sequence to that token's scores: token `i` owns
+        /// `rows[ends[i - 1]..ends[i]]` and `scores[i * n..(i + 1) * n]`. Each token's rows are
+        /// added in order with the same arithmetic as [`Weights::add_scores`], so the sums are
+        /// the same bit for bit, and a caller may start a token from the partial sum of its
+        /// first rows.
+        ///
+        /// Sparse tables are read in a software pipeline: the index blocks of the rows one chunk
+        /// ahead are prefetched while the rows of the current chunk are located and their
+        /// values prefetched, and a token is added up one chunk later. Decoding used to wait on
+        /// these random reads one row after another.
+        pub(crate) fn add_seq_scores => add_seq_scores_any, add_seq_scores_avx512, add_seq_scores_avx2
+            (rows: &[u32], ends: &[u32], scores: &mut [f32], offs: &mut Vec<usize>)
     }
 
     #[inline(always)]
@@ -499,61 +456,11 @@ impl WeightsPair {
         }
     }
 
-    /// [`Weights::add_seq_scores`] for both tables at once: token `i`'s rows are added to
-    /// `a[i * na..]` and `b[i * nb..]`.
-    pub(crate) fn add_seq_scores(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        a: &mut [f32],
-        b: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if has_avx512() {
-            // SAFETY: the CPU supports the AVX-512 features and POPCNT (checked at run time).
-            unsafe { self.add_seq_scores_avx512(rows, ends, a, b, offs) };
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2() {
-            // SAFETY: the CPU supports AVX2 and POPCNT (checked at run time), which is all a
-            // call of a function compiled for them requires.
-            unsafe { self.add_seq_scores_avx2(rows, ends, a, b, offs) };
-            return;
-        }
-        self.add_seq_scores_any(rows, ends, a, b, offs);
-    }
-
-    /// [`WeightsPair::add_seq_scores`] compiled for AVX-512 (16 lanes per vector, the same
-    /// operations on each value, so the same sums bit for bit).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
-    unsafe fn add_seq_scores_avx512(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        a: &mut [f32],
-        b: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        self.add_seq_scores_any(rows, ends, a, b, offs);
-    }
-
-    /// [`WeightsPair::add_seq_scores`] compiled for AVX2 and POPCNT: the same operations on
-    /// each value (no fused multiply-add: Rust never contracts), so the same sums bit for bit,
-    /// with 8 lanes per vector and one instruction per population count.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn add_seq_scores_avx2(
-        &self,
-        rows: &[u32],
-        ends: &[u32],
-        a: &mut [f32],
-        b: &mut [f32],
-        offs: &mut Vec<usize>,
-    ) {
-        self.add_seq_scores_any(rows, ends, a, b, offs);
+    crate::simd_builds! {
+        /// [`Weights::add_seq_scores`] for both tables at once: token `i`'s rows are added to
+        /// `a[i * na..]` and `b[i * nb..]`.
+        pub(crate) fn add_seq_scores => add_seq_scores_any, add_seq_scores_avx512, add_seq_scores_avx2
+            (rows: &[u32], ends: &[u32], a: &mut [f32], b: &mut [f32], offs: &mut Vec<usize>)
     }
 
     #[inline(always)]
@@ -735,6 +642,52 @@ pub fn has_avx512() -> bool {
         && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vl")
+}
+
+/// Defines method `$name` (no result) as `$any` run in the widest build the CPU has: `$avx512`,
+/// the same body compiled for AVX-512 (F, BW, VL) with AVX2 and POPCNT ([`has_avx512`]),
+/// `$avx2`, compiled for AVX2 and POPCNT ([`has_avx2`]), or `$any` itself (the release build
+/// targets plain x86-64, whose vectors are 4 lanes and whose `count_ones` takes about twelve
+/// instructions). `$any` must be `#[inline(always)]`, so that each build compiles its body.
+/// The builds do the same operations on each value (Rust never fuses a multiply and an add),
+/// so they give the same results bit for bit; tests call `$avx512` and `$avx2` directly.
+/// A target feature can only be set on a function of its own, hence one wrapper per build.
+#[macro_export]
+macro_rules! simd_builds {
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident => $any:ident, $avx512:ident, $avx2:ident
+            ($($arg:ident: $ty:ty),* $(,)?)
+    ) => {
+        $(#[$attr])*
+        $vis fn $name(&self, $($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if $crate::weights::has_avx512() {
+                // SAFETY: the CPU has every feature the build is compiled for (checked above).
+                unsafe { self.$avx512($($arg),*) };
+                return;
+            }
+            #[cfg(target_arch = "x86_64")]
+            if $crate::weights::has_avx2() {
+                // SAFETY: the CPU has AVX2 and POPCNT (checked above).
+                unsafe { self.$avx2($($arg),*) };
+                return;
+            }
+            self.$any($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
+        unsafe fn $avx512(&self, $($arg: $ty),*) {
+            self.$any($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,popcnt")]
+        unsafe fn $avx2(&self, $($arg: $ty),*) {
+            self.$any($($arg),*)
+        }
+    };
 }
 
 /// Asks the CPU to start loading the cache line of `p` (a hint: any address is fine, nothing

@@ -122,36 +122,10 @@ impl Linear {
         out
     }
 
-    /// Raw scores into a reused buffer.
-    pub fn scores_into(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
-        #[cfg(target_arch = "x86_64")]
-        if newslens_learn::weights::has_avx512() {
-            // SAFETY: the CPU has the features the build is compiled for (checked above).
-            unsafe { self.scores_into_avx512(feats, scale, out) };
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if newslens_learn::weights::has_avx2() {
-            // SAFETY: the CPU has AVX2 and POPCNT (checked above).
-            unsafe { self.scores_into_avx2(feats, scale, out) };
-            return;
-        }
-        self.scores_into_any(feats, scale, out);
-    }
-
-    /// [`Linear::scores_into`] compiled for AVX-512 (see [`Linear::scores_batch`]: the same
-    /// scores bit for bit).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
-    unsafe fn scores_into_avx512(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
-        self.scores_into_any(feats, scale, out);
-    }
-
-    /// [`Linear::scores_into`] compiled for AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn scores_into_avx2(&self, feats: &[u32], scale: f32, out: &mut Vec<f32>) {
-        self.scores_into_any(feats, scale, out);
+    newslens_learn::simd_builds! {
+        /// Raw scores into a reused buffer.
+        pub fn scores_into => scores_into_any, scores_into_avx512, scores_into_avx2
+            (feats: &[u32], scale: f32, out: &mut Vec<f32>)
     }
 
     #[inline(always)]
@@ -189,54 +163,17 @@ impl Linear {
         }
     }
 
-    /// Raw scores of many examples at once: example `e` has the features
-    /// `feats[ends[e - 1]..ends[e]]` (from 0 for the first); its `k` scores are appended to
-    /// `out` (cleared first). Each example's sum is formed exactly as [`Linear::scores_into`]
-    /// forms it (same order, same operations), so the scores are bit for bit the same; the
-    /// rows of the examples ahead are prefetched while one example is summed, so the random
-    /// reads overlap the additions instead of stalling them.
-    pub fn scores_batch(&self, feats: &[u32], ends: &[u32], scale: f32, out: &mut Vec<f32>) {
-        #[cfg(target_arch = "x86_64")]
-        if newslens_learn::weights::has_avx512() {
-            // SAFETY: the CPU has the features the build is compiled for (checked above).
-            unsafe { self.scores_batch_avx512(feats, ends, scale, out) };
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if newslens_learn::weights::has_avx2() {
-            // SAFETY: the CPU has AVX2 and POPCNT (checked above).
-            unsafe { self.scores_batch_avx2(feats, ends, scale, out) };
-            return;
-        }
-        self.scores_batch_any(feats, ends, scale, out);
-    }
-
-    /// [`Linear::scores_batch`] compiled for AVX-512: a row of 16 bfloat16 weights is widened,
-    /// scaled and added in one vector of 16 lanes (four with the baseline's SSE2). The same
-    /// operations on each lane, so the same scores bit for bit.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,popcnt")]
-    unsafe fn scores_batch_avx512(
-        &self,
-        feats: &[u32],
-        ends: &[u32],
-        scale: f32,
-        out: &mut Vec<f32>,
-    ) {
-        self.scores_batch_any(feats, ends, scale, out);
-    }
-
-    /// [`Linear::scores_batch`] compiled for AVX2 (8 lanes; the same scores bit for bit).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn scores_batch_avx2(
-        &self,
-        feats: &[u32],
-        ends: &[u32],
-        scale: f32,
-        out: &mut Vec<f32>,
-    ) {
-        self.scores_batch_any(feats, ends, scale, out);
+    // With AVX-512, a row of 16 bfloat16 weights is widened, scaled and added in one vector of
+    // 16 lanes (four with the baseline's SSE2).
+    newslens_learn::simd_builds! {
+        /// Raw scores of many examples at once: example `e` has the features
+        /// `feats[ends[e - 1]..ends[e]]` (from 0 for the first); its `k` scores are appended to
+        /// `out` (cleared first). Each example's sum is formed exactly as [`Linear::scores_into`]
+        /// forms it (same order, same operations), so the scores are bit for bit the same; the
+        /// rows of the examples ahead are prefetched while one example is summed, so the random
+        /// reads overlap the additions instead of stalling them.
+        pub fn scores_batch => scores_batch_any, scores_batch_avx512, scores_batch_avx2
+            (feats: &[u32], ends: &[u32], scale: f32, out: &mut Vec<f32>)
     }
 
     #[inline(always)]
